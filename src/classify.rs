@@ -1,0 +1,498 @@
+//! Stage 3, classify: [`Text`] and [`Rules`] in, a [`Classification`] out: the document
+//! type, the plan type, the denial codes found, and (when the document denies something) the
+//! denial category with its confidence and the sentence that states the reason.
+//!
+//! Scores are sums of weighted evidence from `rules/`: phrase rules, document signals and the
+//! CARC/RARC tables. A pattern counts once per document; inside a conditional sentence
+//! (appeal-rights boilerplate: "If your claim is denied because ...") it counts for a fifth.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::report::{Category, Code, CodeSystem, DocumentType, Evidence, PlanType};
+use crate::rules::{Rules, SignalKind};
+use crate::text::Text;
+
+/// Weight kept by a match inside a conditional sentence.
+const CONDITIONAL: f64 = 0.2;
+/// Lines at the top of page 1 where a title counts double.
+const TITLE_LINES: usize = 15;
+
+/// What the document is and why it denies.
+#[derive(Debug, Clone)]
+pub struct Classification {
+    /// The document type.
+    pub document_type: DocumentType,
+    /// The plan type.
+    pub plan_type: PlanType,
+    /// The denial, if the document denies something.
+    pub denial: Option<DenialClass>,
+    /// Evidence for `document_type`, `payer.plan_type`, `denial.category`, `denial.reason_text`.
+    pub evidence: Vec<(String, Evidence)>,
+}
+
+/// The denial's category, reason and codes.
+#[derive(Debug, Clone)]
+pub struct DenialClass {
+    /// The category.
+    pub category: Category,
+    /// 0..1.
+    pub confidence: f64,
+    /// The sentence(s) stating the reason, as written.
+    pub reason_text: Option<String>,
+    /// Denial codes (cost-sharing and informational codes left out).
+    pub codes: Vec<Code>,
+}
+
+#[allow(clippy::expect_used)] // constant patterns, covered by tests
+fn re(p: &str) -> Regex {
+    Regex::new(p).expect("constant regex")
+}
+
+// CARC with a group code: `CO-50`, `PR 204`, `OA:18`, `CO-\n197` (straddling a line break).
+static GROUP_CODE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(CO|PR|OA|PI|CR)\s?[-:\u{2013}]?\s?(\d{1,3}|[A-Z]\d{1,2})\b"));
+// A code after a label: `reason code 50`, `CARC: 197`, `Remark code N130`, `Explanation code D47`.
+static LABELLED_CODE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(carc|rarc|(?:claim )?adjustment reason|reason|remark|denial|explanation|message|eob|adj(?:ustment)?|payment)\s?(?:codes?|cd\.?)(?:\s?\((?:s|carc|rarc)\))?\s?[:#]?\s?((?:(?:CO|PR|OA|PI|CR)[- ]?)?[A-Z]{0,3}\d{1,4}[A-Z]?)\b",
+    )
+});
+// A bare remark code token.
+static RARC_TOKEN: LazyLock<Regex> = LazyLock::new(|| re(r"\b(MA\d{2,3}|M\d{1,3}|N\d{1,4})\b"));
+// A legend line: `CO-50 - These are non-covered services ...`, `D47: Not a covered benefit`.
+static LEGEND: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^\(?((?:(?:CO|PR|OA|PI|CR)[- ]?)?[A-Z]{0,3}\d{1,4}[A-Z]?)\)?\s?(?:[-:=\u{2013}\u{2014}]|\s{1})\s?([A-Za-z].{8,})$",
+    )
+});
+
+/// Classifies a document.
+pub fn classify(text: &Text, rules: &Rules) -> Classification {
+    let flat = text.flat();
+    let title_end = text.pages.first().map(|p| {
+        let n = p.lines.len().min(TITLE_LINES);
+        if n == 0 {
+            0
+        } else {
+            text.offset_of(crate::text::LineRef {
+                page: 1,
+                line: n - 1,
+            }) + p.lines[n - 1].len()
+        }
+    });
+    let title_end = title_end.unwrap_or(0);
+
+    // Document signals.
+    let mut sig: HashMap<SignalKind, f64> = HashMap::new();
+    let mut sig_at: HashMap<SignalKind, (f64, usize)> = HashMap::new();
+    for s in &rules.signals {
+        if let Some((w, at)) = best_match(text, &s.re, s.weight) {
+            let title_bonus = matches!(
+                s.signal,
+                SignalKind::Eob | SignalKind::AppealDecision | SignalKind::DenialLetter
+            ) && at < title_end;
+            let w = if title_bonus { w * 2.0 } else { w };
+            *sig.entry(s.signal).or_default() += w;
+            let e = sig_at.entry(s.signal).or_insert((0.0, at));
+            if w > e.0 {
+                *e = (w, at);
+            }
+        }
+    }
+    let score = |k: SignalKind| sig.get(&k).copied().unwrap_or(0.0);
+
+    // Codes and category scores.
+    let codes = find_codes(text, rules);
+    let mut cat: HashMap<Category, f64> = HashMap::new();
+    let mut cat_best: HashMap<Category, (f64, usize)> = HashMap::new();
+    for p in &rules.phrases {
+        if let Some((w, at)) = best_match(text, &p.re, p.weight) {
+            *cat.entry(p.category).or_default() += w;
+            let e = cat_best.entry(p.category).or_insert((0.0, at));
+            if w > e.0 || (w == e.0 && at < e.1) {
+                *e = (w, at);
+            }
+        }
+    }
+    let mut code_at: HashMap<Category, usize> = HashMap::new();
+    for c in &codes {
+        if let Some((category, weight)) = code_category(rules, c.code.system, &c.code.code) {
+            *cat.entry(category).or_default() += weight;
+            code_at.entry(category).or_insert(c.at);
+        }
+    }
+    let denial_codes: Vec<&FoundCode> = codes
+        .iter()
+        .filter(|c| {
+            code_category(rules, c.code.system, &c.code.code).is_some()
+                || c.code.system == CodeSystem::Payer
+        })
+        .collect();
+    let has_denial_code = denial_codes
+        .iter()
+        .any(|c| c.code.system != CodeSystem::Payer);
+    let top_phrase = cat
+        .iter()
+        .filter(|(c, _)| **c != Category::Other)
+        .map(|(_, v)| *v)
+        .fold(0.0, f64::max);
+    let denies = score(SignalKind::Denial) >= 3.0
+        || has_denial_code
+        || (top_phrase >= 5.0 && score(SignalKind::Denial) >= 2.0);
+
+    // Document type.
+    let mut evidence = Vec::new();
+    let (document_type, denies, type_signal) = if score(SignalKind::AppealDecision) >= 4.0 {
+        let upheld = score(SignalKind::Upheld) + if denies { 1.0 } else { 0.0 };
+        (
+            DocumentType::AppealDecision,
+            score(SignalKind::Overturned) < upheld,
+            Some(SignalKind::AppealDecision),
+        )
+    } else if score(SignalKind::Collection) >= 5.0
+        && score(SignalKind::Collection) >= score(SignalKind::Eob)
+        && !has_denial_code
+    {
+        (DocumentType::Other, false, Some(SignalKind::Collection))
+    } else if score(SignalKind::Eob) >= 5.0
+        && score(SignalKind::Eob) >= score(SignalKind::DenialLetter)
+    {
+        (DocumentType::Eob, denies, Some(SignalKind::Eob))
+    } else if denies
+        && !(score(SignalKind::InfoRequest) >= 5.0
+            && score(SignalKind::Denial) < 4.0
+            && !has_denial_code)
+    {
+        (
+            DocumentType::DenialLetter,
+            true,
+            Some(if score(SignalKind::DenialLetter) > 0.0 {
+                SignalKind::DenialLetter
+            } else {
+                SignalKind::Denial
+            }),
+        )
+    } else {
+        let why = [
+            SignalKind::Approval,
+            SignalKind::InfoRequest,
+            SignalKind::Paid,
+            SignalKind::Collection,
+        ]
+        .into_iter()
+        .max_by(|a, b| score(*a).total_cmp(&score(*b)))
+        .filter(|k| score(*k) > 0.0);
+        (DocumentType::Other, false, why)
+    };
+    if let Some((_, at)) = type_signal.and_then(|k| sig_at.get(&k)) {
+        let conf = if document_type == DocumentType::Other {
+            0.6
+        } else {
+            0.9
+        };
+        evidence.push(("document_type".to_string(), evidence_at(text, *at, conf)));
+    }
+
+    // Plan type.
+    let mut plan_scores: Vec<(PlanType, f64, usize)> = Vec::new();
+    for p in &rules.plans {
+        if let Some((w, at)) = best_match(text, &p.re, p.weight) {
+            match plan_scores.iter_mut().find(|(t, _, _)| *t == p.plan_type) {
+                Some(e) => e.1 += w,
+                None => plan_scores.push((p.plan_type, w, at)),
+            }
+        }
+    }
+    let plan = plan_scores.iter().filter(|(_, w, _)| *w >= 3.0).fold(
+        None::<&(PlanType, f64, usize)>,
+        |best, x| match best {
+            Some(b) if b.1 >= x.1 => Some(b),
+            _ => Some(x),
+        },
+    );
+    let plan_type = plan.map(|p| p.0).unwrap_or(PlanType::Unknown);
+    if let Some((_, w, at)) = plan {
+        evidence.push((
+            "payer.plan_type".to_string(),
+            evidence_at(text, *at, (w / 8.0).min(0.95)),
+        ));
+    }
+
+    // Denial category.
+    let denial = denies.then(|| {
+        let mut ranked: Vec<(Category, f64)> = cat.iter().map(|(c, v)| (*c, *v)).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let (top, top_score) = ranked.first().copied().unwrap_or((Category::Other, 0.0));
+        let second = ranked.get(1).map(|r| r.1).unwrap_or(0.0);
+        let (category, confidence) = if top_score < 2.0 {
+            (Category::Other, 0.4)
+        } else {
+            let strength = (top_score / 8.0).min(1.0);
+            let margin = ((top_score - second) / top_score).max(0.0);
+            (
+                top,
+                (0.35 + 0.6 * strength * margin.sqrt()).clamp(0.3, 0.97),
+            )
+        };
+        let reason_at = cat_best
+            .get(&category)
+            .map(|(_, at)| *at)
+            .or_else(|| code_at.get(&category).copied());
+        let reason_text = reason_at
+            .map(|at| text.sentence_text(at))
+            .filter(|s| !s.is_empty());
+        if let Some(at) = reason_at {
+            evidence.push((
+                "denial.category".to_string(),
+                evidence_at(text, at, round2(confidence)),
+            ));
+            evidence.push((
+                "denial.reason_text".to_string(),
+                evidence_at(text, at, round2(confidence)),
+            ));
+        }
+        let mut out_codes: Vec<Code> = Vec::new();
+        for c in &denial_codes {
+            if !out_codes.iter().any(|o| {
+                o.code == c.code.code && o.group == c.code.group && o.system == c.code.system
+            }) {
+                out_codes.push(c.code.clone());
+            }
+        }
+        if let Some(first) = denial_codes.first() {
+            evidence.push(("denial.codes".to_string(), evidence_at(text, first.at, 0.9)));
+        }
+        DenialClass {
+            category,
+            confidence: round2(confidence),
+            reason_text,
+            codes: out_codes,
+        }
+    });
+    let _ = flat;
+    Classification {
+        document_type,
+        plan_type,
+        denial,
+        evidence,
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Evidence pointing at the line that holds byte `at`.
+pub(crate) fn evidence_at(text: &Text, at: usize, confidence: f64) -> Evidence {
+    let r = text.locate(at);
+    Evidence {
+        page: r.page,
+        line: text.line(r).to_string(),
+        confidence,
+    }
+}
+
+/// The weight of a pattern's best match (full weight if any match is not conditional) and
+/// where it is.
+fn best_match(text: &Text, re: &Regex, weight: f64) -> Option<(f64, usize)> {
+    let mut best: Option<(f64, usize)> = None;
+    for m in re.find_iter(text.flat()) {
+        let w = if text.is_conditional(m.start()) {
+            weight * CONDITIONAL
+        } else {
+            weight
+        };
+        if best.is_none_or(|b| w > b.0) {
+            best = Some((w, m.start()));
+        }
+        if w == weight {
+            break;
+        }
+    }
+    best
+}
+
+/// The category and weight of a code, if it is a denial code.
+fn code_category(rules: &Rules, system: CodeSystem, code: &str) -> Option<(Category, f64)> {
+    let table = match system {
+        CodeSystem::Carc => &rules.carc,
+        CodeSystem::Rarc => &rules.rarc,
+        CodeSystem::Payer => return None,
+    };
+    let e = table.get(code)?;
+    e.category.map(|c| (c, e.weight))
+}
+
+/// A code and where it was found.
+#[derive(Debug, Clone)]
+struct FoundCode {
+    code: Code,
+    at: usize,
+}
+
+/// Finds CARC, RARC and payer codes; descriptions come from the document's own legend when
+/// it has one, else from the code tables.
+fn find_codes(text: &Text, rules: &Rules) -> Vec<FoundCode> {
+    let flat = text.flat();
+    let mut found: Vec<FoundCode> = Vec::new();
+    let mut push = |system: CodeSystem, group: Option<String>, code: String, at: usize| {
+        if !found
+            .iter()
+            .any(|f| f.code.system == system && f.code.code == code && f.code.group == group)
+        {
+            found.push(FoundCode {
+                code: Code {
+                    system,
+                    group,
+                    code,
+                    description: None,
+                },
+                at,
+            });
+        }
+    };
+    for c in GROUP_CODE.captures_iter(flat) {
+        let (Some(g), Some(code), Some(m)) = (c.get(1), c.get(2), c.get(0)) else {
+            continue;
+        };
+        if rules.carc.contains_key(code.as_str())
+            || code.as_str().chars().all(|ch| ch.is_ascii_digit())
+        {
+            push(
+                CodeSystem::Carc,
+                Some(g.as_str().to_string()),
+                code.as_str().to_string(),
+                m.start(),
+            );
+        }
+    }
+    for c in LABELLED_CODE.captures_iter(flat) {
+        let (Some(label), Some(raw), Some(m)) = (c.get(1), c.get(2), c.get(0)) else {
+            continue;
+        };
+        let raw = raw.as_str();
+        if GROUP_CODE.is_match(raw) {
+            continue; // already found with its group
+        }
+        let label = label.as_str().to_ascii_lowercase();
+        let at = m.start();
+        if rules.rarc.contains_key(raw)
+            && (label.contains("remark") || label == "rarc" || !rules.carc.contains_key(raw))
+        {
+            push(CodeSystem::Rarc, None, raw.to_string(), at);
+        } else if rules.carc.contains_key(raw)
+            && (label.contains("reason")
+                || label.contains("adj")
+                || label == "carc"
+                || label == "denial")
+        {
+            push(CodeSystem::Carc, None, raw.to_string(), at);
+        } else if raw.chars().any(|ch| ch.is_ascii_alphabetic()) || !rules.carc.contains_key(raw) {
+            push(CodeSystem::Payer, None, raw.to_string(), at);
+        }
+    }
+    for (r, line) in text.lines() {
+        let has_context = line.to_ascii_lowercase().contains("remark")
+            || GROUP_CODE.is_match(line)
+            || LEGEND.is_match(line);
+        if !has_context {
+            continue;
+        }
+        let base = text.offset_of(r);
+        for m in RARC_TOKEN.find_iter(line) {
+            if rules.rarc.contains_key(m.as_str()) {
+                push(
+                    CodeSystem::Rarc,
+                    None,
+                    m.as_str().to_string(),
+                    base + m.start(),
+                );
+            }
+        }
+    }
+    // Descriptions: the document's legend first, then the tables.
+    let legend: HashMap<String, String> = text
+        .lines()
+        .filter_map(|(_, l)| {
+            let c = LEGEND.captures(l)?;
+            let key = c.get(1)?.as_str().replace([' ', '-'], "");
+            Some((key, c.get(2)?.as_str().trim().to_string()))
+        })
+        .collect();
+    for f in &mut found {
+        let key = format!(
+            "{}{}",
+            f.code.group.clone().unwrap_or_default(),
+            f.code.code
+        );
+        let from_doc = legend.get(&key).or_else(|| legend.get(&f.code.code));
+        let from_table = match f.code.system {
+            CodeSystem::Carc => rules.carc.get(&f.code.code),
+            CodeSystem::Rarc => rules.rarc.get(&f.code.code),
+            CodeSystem::Payer => None,
+        };
+        f.code.description = from_doc
+            .cloned()
+            .or_else(|| from_table.map(|e| e.description.clone()));
+    }
+    // Payer codes only count when the document explains them.
+    found.retain(|f| f.code.system != CodeSystem::Payer || f.code.description.is_some());
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::Method;
+
+    fn classify_str(s: &str) -> Classification {
+        let t = Text::new(
+            Method::PlainText,
+            vec![s.lines().map(String::from).collect()],
+            vec![],
+        );
+        classify(&t, Rules::bundled().unwrap())
+    }
+
+    #[test]
+    fn conditional_boilerplate_does_not_decide_the_category() {
+        let c = classify_str(
+            "Dear Member,\nWe denied your claim because you did not have a referral from your primary care provider.\nIf the denial was based on a finding that the treatment is experimental or investigational, you may ask for expedited external review.",
+        );
+        let d = c.denial.unwrap();
+        assert_eq!(d.category, Category::Referral);
+        assert!(d.reason_text.unwrap().starts_with("We denied your claim"));
+    }
+
+    #[test]
+    fn cost_sharing_codes_are_not_denials() {
+        let c = classify_str(
+            "EXPLANATION OF BENEFITS\nThis is not a bill.\n99213 $150.00 $90.00 PR-2 $18.00 CO-45 $60.00\nPR-2 Coinsurance amount\nCO-45 Charge exceeds fee schedule",
+        );
+        assert_eq!(c.document_type, DocumentType::Eob);
+        assert!(c.denial.is_none());
+    }
+
+    #[test]
+    fn code_straddling_a_line_break() {
+        let c = classify_str(
+            "EXPLANATION OF BENEFITS\nThis is not a bill.\nLine 1 denied: CO-\n197 $400.00",
+        );
+        let d = c.denial.unwrap();
+        assert_eq!(d.category, Category::PriorAuthorization);
+        assert_eq!(d.codes[0].group.as_deref(), Some("CO"));
+        assert_eq!(d.codes[0].code, "197");
+    }
+
+    #[test]
+    fn approval_is_not_a_denial() {
+        let c = classify_str(
+            "Dear Ana Ruiz,\nYour request for an MRI has been approved. If we deny a future request, you can appeal.",
+        );
+        assert_eq!(c.document_type, DocumentType::Other);
+        assert!(c.denial.is_none());
+    }
+}

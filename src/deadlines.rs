@@ -1,0 +1,454 @@
+//! Stage 5, deadlines: [`Text`], the [`Classification`] and the letter date in, a
+//! [`Deadline`] out: the last day to file the next appeal the document offers.
+//!
+//! A calendar date the document names wins ("stated"); else a window it states is counted
+//! from the letter date ("computed": receipt is taken as the letter date, the earliest
+//! plausible start); else the program's default window applies ("default", see
+//! `rules/programs.toml`). When in doubt the earlier date is taken, and a warning says why.
+
+use std::sync::LazyLock;
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use regex::Regex;
+
+use crate::classify::{Classification, evidence_at};
+use crate::report::{Action, DeadlineBasis, DocumentType, Evidence};
+use crate::rules::{Level, Rules};
+use crate::text::Text;
+use crate::values;
+
+/// The appeal deadline and how it was found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deadline {
+    /// The last day to file.
+    pub date: Option<Date>,
+    /// How it was found.
+    pub basis: Option<DeadlineBasis>,
+    /// The window as written.
+    pub window: Option<String>,
+    /// The action it is the deadline of.
+    pub action: Action,
+    /// What the step is called in this program.
+    pub label: String,
+    /// The regulation behind the default window (or the program's rule).
+    pub rule: Option<String>,
+    /// Where it came from.
+    pub evidence: Option<Evidence>,
+    /// Why the reader should double-check.
+    pub warnings: Vec<String>,
+}
+
+#[allow(clippy::expect_used)] // constant patterns, covered by tests
+fn re(p: &str) -> Regex {
+    Regex::new(p).expect("constant regex")
+}
+
+const NUMBER_WORDS: &str = r"(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|forty-five|fifty|sixty|sixty-five|seventy|eighty|ninety|hundred|and)[\s-]*)+";
+
+static WINDOW: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"(?i)\b(?P<n>\d{{1,3}}|{NUMBER_WORDS}(?:\s*\(\d{{1,3}}\))?)[\s-]+(?P<kind>calendar[\s-]|business[\s-]|working[\s-])?(?P<unit>days?|months?|weeks?)\b"
+    ))
+});
+static APPEAL_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(appeal|appeals|reconsideration|reconsider|redetermination|review|hearing|grievance|dispute|reopening)\b",
+    )
+});
+static MEMBER_ACTS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(you|your|member|enrollee|patient|representative|must|may|can|request|file|filed|submit|ask|send|received by|postmarked)\b",
+    )
+});
+static PAYER_ACTS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(we|the plan|the reviewer|the (independent )?review organi[sz]ation|IRO|they|it) (will|must|shall|have to|has to|should|usually|generally|typically)( \w+)? (decide|make|send|respond|notify|give|complete|issue|tell|reach|process|answer|review|mail)|\b(decision|decide|respond|response|answer|resolution|notify you)\b[^.]{0,40}\bwithin\b|\bwithin\b[^.]{0,60}\b(of (receiving|receipt of|getting) your (appeal|request)|after we (get|receive))|\bhave \d+ days to (decide|make)",
+    )
+});
+static NEXT_LEVEL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(external review|independent review|\bIRO\b|fair hearing|state hearing|administrative law judge|\bALJ\b|\bQIC\b|qualified independent contractor|independent review entity|second[- ]level|level 2|department of (insurance|health|managed health care)|insurance commissioner)\b",
+    )
+});
+static AFTER_FINAL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(after|once|following) (you (receive|get)|we (make|send|issue)|receiving|receipt of|exhausting)\b|\bfinal (internal )?(adverse|decision|determination)\b|\binternal appeals? (process )?(is|are|has been) (complete|exhausted)",
+    )
+});
+static DEADLINE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(by|before|no later than|not later than|on or before|until|deadline|last day|due|must be (received|filed|postmarked|submitted))\b",
+    )
+});
+static BIRTH_OR_SERVICE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b(birth|dob|service|received on|dated)\b"));
+
+/// A deadline read from one sentence.
+#[derive(Debug, Clone)]
+struct Candidate {
+    date: Date,
+    basis: DeadlineBasis,
+    window: Option<String>,
+    at: usize,
+    business_days: bool,
+}
+
+/// Finds the appeal deadline of a document that denies something (or decides an appeal).
+pub fn find(
+    text: &Text,
+    class: &Classification,
+    letter_date: Option<Date>,
+    rules: &Rules,
+) -> Option<Deadline> {
+    let decision = class.document_type == DocumentType::AppealDecision;
+    class.denial.as_ref()?;
+    let program = rules
+        .program(class.plan_type)
+        .or_else(|| rules.programs.last())?;
+    let level: &Level = if decision {
+        &program.after_decision
+    } else {
+        &program.first
+    };
+    let mut warnings = Vec::new();
+
+    let mut cands = candidates(text, letter_date);
+    // An appeal decision offers the next level; an initial denial offers the first.
+    let next_level: Vec<bool> = cands
+        .iter()
+        .map(|c| {
+            let s = text.sentence_text(c.at);
+            NEXT_LEVEL.is_match(&s) || (!decision && AFTER_FINAL.is_match(&s))
+        })
+        .collect();
+    let wanted = if decision { true } else { false };
+    if next_level.iter().any(|n| *n == wanted) {
+        let mut i = 0;
+        cands.retain(|_| {
+            let keep = next_level[i] == wanted;
+            i += 1;
+            keep
+        });
+    }
+
+    let stated = cands
+        .iter()
+        .filter(|c| c.basis == DeadlineBasis::Stated)
+        .min_by_key(|c| c.date);
+    let computed = cands
+        .iter()
+        .filter(|c| c.basis == DeadlineBasis::Computed)
+        .min_by_key(|c| c.date);
+    let chosen = match (stated, computed) {
+        (Some(s), Some(c)) => {
+            if c.date < s.date {
+                warnings.push(format!(
+                    "the letter names {} as the deadline but its stated window ends {}; the earlier date is safer",
+                    s.date, c.date
+                ));
+            }
+            Some(s)
+        }
+        (Some(s), None) => Some(s),
+        (None, Some(c)) => Some(c),
+        (None, None) => None,
+    };
+    if let Some(c) = chosen {
+        if c.business_days {
+            warnings.push("the window is in business days; it was counted as calendar days, which gives an earlier date".into());
+        }
+        let distinct: std::collections::BTreeSet<Date> = cands
+            .iter()
+            .filter(|x| x.basis == c.basis)
+            .map(|x| x.date)
+            .collect();
+        if distinct.len() > 1 {
+            warnings.push(
+                "the document states more than one appeal window; the earliest deadline was taken"
+                    .into(),
+            );
+        }
+        return Some(Deadline {
+            date: Some(c.date),
+            basis: Some(c.basis),
+            window: c.window.clone(),
+            action: level.action,
+            label: level.label.clone(),
+            rule: Some(level.rule.clone()),
+            evidence: Some(evidence_at(
+                text,
+                c.at,
+                if c.basis == DeadlineBasis::Stated {
+                    0.9
+                } else {
+                    0.85
+                },
+            )),
+            warnings,
+        });
+    }
+
+    // Nothing stated: the program's default window.
+    let window = match (level.days, level.months) {
+        (Some(d), _) => format!("{d} days"),
+        (_, Some(m)) => format!("{m} months"),
+        _ => String::new(),
+    };
+    let date = letter_date.and_then(|d| add_window(d, level.days, level.months));
+    if letter_date.is_none() {
+        warnings.push("no letter date was found, so the appeal deadline could not be counted; assume it is soon".into());
+    } else {
+        warnings.push(format!(
+            "the document states no appeal deadline; the {} default of {window} ({}) was counted from the letter date",
+            program.name, level.rule
+        ));
+    }
+    Some(Deadline {
+        date,
+        basis: date.map(|_| DeadlineBasis::Default),
+        window: Some(window),
+        action: level.action,
+        label: level.label.clone(),
+        rule: Some(level.rule.clone()),
+        evidence: None,
+        warnings,
+    })
+}
+
+/// `d` plus a window in days or calendar months (clamped to the end of a shorter month).
+pub fn add_window(d: Date, days: Option<i64>, months: Option<i64>) -> Option<Date> {
+    match (days, months) {
+        (Some(n), _) => d.checked_add(n.days()).ok(),
+        (_, Some(m)) => d.checked_add(m.months()).ok(),
+        _ => None,
+    }
+}
+
+/// Every deadline a sentence about filing an appeal states.
+fn candidates(text: &Text, letter_date: Option<Date>) -> Vec<Candidate> {
+    let flat = text.flat();
+    let mut out = Vec::new();
+    let is_filing_sentence = |at: usize| -> Option<String> {
+        let s = text.sentence_text(at);
+        (APPEAL_WORDS.is_match(&s) && MEMBER_ACTS.is_match(&s)).then_some(s)
+    };
+    for c in WINDOW.captures_iter(flat) {
+        let (Some(m), Some(n), Some(unit)) = (c.get(0), c.get(1), c.name("unit")) else {
+            continue;
+        };
+        let Some(s) = is_filing_sentence(m.start()) else {
+            continue;
+        };
+        // Skip how long the payer takes to decide; keep what the member must do.
+        let (ss, _) = text.sentence_at(m.start());
+        let clause_start = flat[ss..m.start()]
+            .rfind([';', ','])
+            .map(|i| ss + i)
+            .unwrap_or(ss);
+        if PAYER_ACTS.is_match(&flat[clause_start..m.end()])
+            || PAYER_ACTS.is_match(&s) && !s.to_ascii_lowercase().contains("you")
+        {
+            continue;
+        }
+        let Some(n) = parse_number(n.as_str()) else {
+            continue;
+        };
+        let Some(start) = letter_date else { continue };
+        let unit = unit.as_str().to_ascii_lowercase();
+        let date = if unit.starts_with("month") {
+            add_window(start, None, Some(n))
+        } else if unit.starts_with("week") {
+            add_window(start, Some(n * 7), None)
+        } else {
+            add_window(start, Some(n), None)
+        };
+        let Some(date) = date else { continue };
+        if n == 0 || n > 400 && !unit.starts_with("month") {
+            continue;
+        }
+        out.push(Candidate {
+            date,
+            basis: DeadlineBasis::Computed,
+            window: Some(m.as_str().to_string()),
+            at: m.start(),
+            business_days: c
+                .name("kind")
+                .is_some_and(|k| !k.as_str().to_ascii_lowercase().starts_with("calendar")),
+        });
+    }
+    for d in values::find_dates(flat) {
+        let Some(s) = is_filing_sentence(d.start) else {
+            continue;
+        };
+        let (ss, _) = text.sentence_at(d.start);
+        let before = &flat[ss..d.start];
+        let tail: String = before
+            .chars()
+            .rev()
+            .take(40)
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect();
+        if !DEADLINE_WORDS.is_match(&tail)
+            || BIRTH_OR_SERVICE.is_match(&tail)
+            || PAYER_ACTS.is_match(&s) && !s.to_ascii_lowercase().contains("you")
+        {
+            continue;
+        }
+        if letter_date.is_some_and(|l| d.value <= l) {
+            continue; // a deadline is after the letter
+        }
+        out.push(Candidate {
+            date: d.value,
+            basis: DeadlineBasis::Stated,
+            window: None,
+            at: d.start,
+            business_days: false,
+        });
+    }
+    // Label-style deadlines ("Appeal deadline: 04/30/2025", "Appeal by: ...") in summary boxes.
+    for (r, line) in text.lines() {
+        let lower = line.to_ascii_lowercase();
+        if !(lower.contains("deadline")
+            || lower.contains("appeal by")
+            || lower.contains("file by")
+            || lower.contains("last day"))
+        {
+            continue;
+        }
+        let base = text.offset_of(r);
+        for d in values::find_dates(line) {
+            if out.iter().any(|c: &Candidate| c.at == base + d.start)
+                || letter_date.is_some_and(|l| d.value <= l)
+            {
+                continue;
+            }
+            out.push(Candidate {
+                date: d.value,
+                basis: DeadlineBasis::Stated,
+                window: None,
+                at: base + d.start,
+                business_days: false,
+            });
+        }
+    }
+    out
+}
+
+/// `180`, `sixty (60)`, `one hundred twenty`, `sixty-five`.
+fn parse_number(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Some(open) = s.find('(') {
+        let inner: String = s[open..].chars().filter(char::is_ascii_digit).collect();
+        if let Ok(n) = inner.parse() {
+            return Some(n);
+        }
+    }
+    if let Ok(n) = s.parse() {
+        return Some(n);
+    }
+    let mut total = 0i64;
+    let mut current = 0i64;
+    for w in s
+        .to_ascii_lowercase()
+        .split(|c: char| c == ' ' || c == '-')
+        .filter(|w| !w.is_empty())
+    {
+        let v = match w {
+            "one" => 1,
+            "two" => 2,
+            "three" => 3,
+            "four" => 4,
+            "five" => 5,
+            "six" => 6,
+            "seven" => 7,
+            "eight" => 8,
+            "nine" => 9,
+            "ten" => 10,
+            "eleven" => 11,
+            "twelve" => 12,
+            "fifteen" => 15,
+            "twenty" => 20,
+            "thirty" => 30,
+            "forty" => 40,
+            "fifty" => 50,
+            "sixty" => 60,
+            "seventy" => 70,
+            "eighty" => 80,
+            "ninety" => 90,
+            "hundred" => {
+                current = current.max(1) * 100;
+                continue;
+            }
+            "and" => continue,
+            _ => return None,
+        };
+        current += v;
+    }
+    total += current;
+    (total > 0).then_some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::Method;
+
+    fn d(y: i16, m: i8, day: i8) -> Date {
+        Date::new(y, m, day).unwrap()
+    }
+
+    fn cands(s: &str, letter: Date) -> Vec<(Date, DeadlineBasis)> {
+        let t = Text::new(
+            Method::PlainText,
+            vec![s.lines().map(String::from).collect()],
+            vec![],
+        );
+        candidates(&t, Some(letter))
+            .into_iter()
+            .map(|c| (c.date, c.basis))
+            .collect()
+    }
+
+    #[test]
+    fn number_words() {
+        assert_eq!(parse_number("sixty (60)"), Some(60));
+        assert_eq!(parse_number("one hundred eighty"), Some(180));
+        assert_eq!(parse_number("one hundred and twenty"), Some(120));
+        assert_eq!(parse_number("sixty-five"), Some(65));
+        assert_eq!(parse_number("four"), Some(4));
+    }
+
+    #[test]
+    fn months_clamp_to_month_end() {
+        assert_eq!(
+            add_window(d(2025, 10, 31), None, Some(4)),
+            Some(d(2026, 2, 28))
+        );
+        assert_eq!(
+            add_window(d(2024, 1, 31), None, Some(1)),
+            Some(d(2024, 2, 29))
+        );
+    }
+
+    #[test]
+    fn decision_times_are_not_deadlines() {
+        let got = cands(
+            "You must file your appeal within 180 days of the date of this letter. We will decide your appeal within 30 days of receiving it.",
+            d(2025, 3, 3),
+        );
+        assert_eq!(got, vec![(d(2025, 8, 30), DeadlineBasis::Computed)]);
+    }
+
+    #[test]
+    fn stated_date_and_label() {
+        let got = cands(
+            "To appeal, your request must be received by April 30, 2025.\nAppeal deadline: 05/02/2025",
+            d(2025, 3, 1),
+        );
+        assert!(got.contains(&(d(2025, 4, 30), DeadlineBasis::Stated)));
+        assert!(got.contains(&(d(2025, 5, 2), DeadlineBasis::Stated)));
+    }
+}

@@ -1,0 +1,101 @@
+//! Errors: the one public error type of the library. Every variant names the input it
+//! concerns and the reason, and never quotes document content (it is health information).
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while reading one document or loading rules.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input path does not exist.
+    #[error("{path}: no such file")]
+    NotFound {
+        /// The input as given.
+        path: PathBuf,
+    },
+    /// The input could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// The input as given.
+        path: PathBuf,
+        /// The underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The input holds no bytes (or only whitespace).
+    #[error("{path}: file is empty")]
+    Empty {
+        /// The input as given.
+        path: PathBuf,
+    },
+    /// The input is larger than overturn reads.
+    #[error("{path}: file is too large ({size} bytes; the limit is {limit})")]
+    TooLarge {
+        /// The input as given.
+        path: PathBuf,
+        /// Its size in bytes (or decompressed size for PDF streams).
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The bytes are not a kind of document overturn reads.
+    #[error("{path}: not a document overturn can read (detected {media_type})")]
+    Unsupported {
+        /// The input as given.
+        path: PathBuf,
+        /// What the content looked like.
+        media_type: String,
+    },
+    /// The document is an image or a PDF without a usable text layer.
+    #[error("{path}: needs OCR support ({reason})")]
+    NeedsOcr {
+        /// The input as given.
+        path: PathBuf,
+        /// Why the text could not be read directly.
+        reason: String,
+    },
+    /// The PDF is truncated or malformed.
+    #[error("{path}: damaged PDF: {reason}")]
+    DamagedPdf {
+        /// The input as given.
+        path: PathBuf,
+        /// What the parser reported.
+        reason: String,
+    },
+    /// The PDF is encrypted with a password.
+    #[error("{path}: encrypted PDF: it needs a password to open")]
+    EncryptedPdf {
+        /// The input as given.
+        path: PathBuf,
+    },
+    /// A bundled or user-supplied rule file is invalid.
+    #[error("rules {file}: {id}: {reason}")]
+    Rules {
+        /// The rule file.
+        file: String,
+        /// The rule (or entry) that is wrong.
+        id: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// A stable, machine-readable name for the kind of error (used in batch error records).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::NotFound { .. } => "not_found",
+            Error::Io { .. } => "io",
+            Error::Empty { .. } => "empty",
+            Error::TooLarge { .. } => "too_large",
+            Error::Unsupported { .. } => "unsupported",
+            Error::NeedsOcr { .. } => "needs_ocr",
+            Error::DamagedPdf { .. } => "damaged_pdf",
+            Error::EncryptedPdf { .. } => "encrypted_pdf",
+            Error::Rules { .. } => "rules",
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T> = std::result::Result<T, Error>;

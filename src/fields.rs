@@ -1,0 +1,759 @@
+//! Stage 4, extract fields: [`Text`] and [`Rules`] in, [`Fields`] out: payer, member, claim
+//! identifiers, dates, amounts and codes, each with the line it came from.
+//!
+//! Values are read after the labels in `rules/fields.toml` (same line, next line, or a table
+//! header above a row of values), and from claim-line tables whose column headers are listed
+//! there too. Nothing is guessed: a field without a label or table cell stays empty.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use jiff::civil::Date;
+use regex::Regex;
+
+use crate::report::Evidence;
+use crate::rules::{ColumnKind, FieldName, Rules, ValueKind};
+use crate::text::{LineRef, Text};
+use crate::values;
+
+/// The fields read from a document.
+#[derive(Debug, Clone, Default)]
+pub struct Fields {
+    /// `payer.name`.
+    pub payer_name: Option<String>,
+    /// `payer.phone`.
+    pub payer_phone: Option<String>,
+    /// `member.name`.
+    pub member_name: Option<String>,
+    /// `member.member_id`.
+    pub member_id: Option<String>,
+    /// `member.group_number`.
+    pub group_number: Option<String>,
+    /// `claim.claim_number`.
+    pub claim_number: Option<String>,
+    /// `claim.service_date`.
+    pub service_date: Option<Date>,
+    /// `claim.provider`.
+    pub provider: Option<String>,
+    /// `claim.billed_amount`.
+    pub billed_amount: Option<f64>,
+    /// `claim.patient_responsibility`.
+    pub patient_responsibility: Option<f64>,
+    /// `claim.procedure_codes`.
+    pub procedure_codes: Vec<String>,
+    /// `claim.diagnosis_codes`.
+    pub diagnosis_codes: Vec<String>,
+    /// `dates.letter_date`.
+    pub letter_date: Option<Date>,
+    /// Evidence per JSON path.
+    pub evidence: Vec<(String, Evidence)>,
+}
+
+/// A value read for a field, with where and how it was read.
+#[derive(Debug, Clone)]
+struct Candidate {
+    value: Value,
+    at: LineRef,
+    confidence: f64,
+    /// The label said "total" (for amounts).
+    total: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Str(String),
+    Date(Date),
+    Amount(f64),
+}
+
+#[allow(clippy::expect_used)] // constant patterns, covered by tests
+fn re(p: &str) -> Regex {
+    Regex::new(p).expect("constant regex")
+}
+
+static PROCEDURE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(\d{4}[0-9FTU]|[A-V]\d{4})(?:-[0-9A-Z]{2})?\b"));
+static DIAGNOSIS: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b([A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?)\b"));
+static PROCEDURE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(CPT|HCPCS|procedure( codes?)?|service codes?|proc(\.|edure)? code|billing code)\b")
+});
+static DIAGNOSIS_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(diagnos[ie]s( codes?)?|ICD-?(10)?(-CM)?( codes?)?|dx( codes?)?)\b")
+});
+static ORG_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(health|insurance|plan|care|medical|assurance|benefits?|mutual|blue|medicare|medicaid|hmo|ppo|administrators|life|healthcare|shield|cross|casualty|indemnity|group|health ?net|wellness|family|community)\b",
+    )
+});
+static NOT_LETTERHEAD: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(explanation of|notice of|summary notice|this is not a bill|important|page \d|date|re:|dear|member id|claim|p\.?o\.? box|suite|street|avenue|\bst\.|\bave\b|road|drive|boulevard|attn|www\.|\.com|\.org|\.gov)\b|\d{5}",
+    )
+});
+static TOTAL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\btotals?\b|\bclaim total\b|\bsubtotal\b"));
+static LETTER_DATE_NOT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(birth|dob|born|service|services|received|receipt|effective|through|thru|from|period|due|paid|admission|admitted|discharge|plan year|coverage|expires?|valid|until|visit|appointment|filed|submitted)\b",
+    )
+});
+static DENIED_ROW: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(denied|not covered|non-?covered|rejected|no payment)\b|\b(CO|PI|OA|PR)\s?-?\s?(\d{1,3})\b",
+    )
+});
+
+/// Reads the fields of a document.
+pub fn extract(text: &Text, rules: &Rules) -> Fields {
+    let mut cands: HashMap<FieldName, Vec<Candidate>> = HashMap::new();
+    labelled(text, rules, &mut cands);
+    let table = claim_table(text, rules);
+
+    let mut f = Fields::default();
+    let mut ev: Vec<(String, Evidence)> = Vec::new();
+    let take_str =
+        |name: FieldName, path: &str, ev: &mut Vec<(String, Evidence)>| -> Option<String> {
+            let c = cands.get(&name)?.first()?;
+            ev.push((path.to_string(), evidence(text, c)));
+            match &c.value {
+                Value::Str(s) => Some(s.clone()),
+                _ => None,
+            }
+        };
+    f.claim_number = take_str(FieldName::ClaimNumber, "claim.claim_number", &mut ev);
+    f.member_id = take_str(FieldName::MemberId, "member.member_id", &mut ev);
+    f.group_number = take_str(FieldName::GroupNumber, "member.group_number", &mut ev);
+    f.member_name = take_str(FieldName::MemberName, "member.name", &mut ev);
+    f.provider = take_str(FieldName::Provider, "claim.provider", &mut ev);
+    f.payer_phone = take_str(FieldName::PayerPhone, "payer.phone", &mut ev);
+    f.payer_name = take_str(FieldName::PayerName, "payer.name", &mut ev);
+    // Same value for member ID and claim number means one label was misread: keep the claim.
+    if f.member_id.is_some() && f.member_id == f.claim_number {
+        f.member_id = None;
+        ev.retain(|(p, _)| p != "member.member_id");
+    }
+    if f.payer_name.is_none() {
+        if let Some((name, at)) = letterhead(text) {
+            ev.push((
+                "payer.name".into(),
+                Evidence {
+                    page: at.page,
+                    line: text.line(at).to_string(),
+                    confidence: 0.6,
+                },
+            ));
+            f.payer_name = Some(name);
+        }
+    }
+
+    // Dates.
+    let date_of = |c: &Candidate| match c.value {
+        Value::Date(d) => Some(d),
+        _ => None,
+    };
+    if let Some(c) = cands.get(&FieldName::LetterDate).and_then(|v| v.first()) {
+        f.letter_date = date_of(c);
+        ev.push(("dates.letter_date".into(), evidence(text, c)));
+    } else if let Some((d, at)) = unlabelled_letter_date(text) {
+        f.letter_date = Some(d);
+        ev.push((
+            "dates.letter_date".into(),
+            Evidence {
+                page: at.page,
+                line: text.line(at).to_string(),
+                confidence: 0.6,
+            },
+        ));
+    }
+    let labelled_service = cands.get(&FieldName::ServiceDate).and_then(|v| v.first());
+    match (&table, labelled_service) {
+        (Some(t), _) if t.service_date.is_some() => {
+            f.service_date = t.service_date.map(|(d, _)| d);
+            if let Some((_, at)) = t.service_date {
+                ev.push(("claim.service_date".into(), line_evidence(text, at, 0.8)));
+            }
+        }
+        (_, Some(c)) => {
+            f.service_date = date_of(c);
+            ev.push(("claim.service_date".into(), evidence(text, c)));
+        }
+        _ => {}
+    }
+
+    // Amounts: a labelled total beats a table, a table beats another labelled amount.
+    for (name, path, col) in [
+        (
+            FieldName::BilledAmount,
+            "claim.billed_amount",
+            ColumnKind::Billed,
+        ),
+        (
+            FieldName::PatientResponsibility,
+            "claim.patient_responsibility",
+            ColumnKind::Owed,
+        ),
+    ] {
+        let labelled = cands.get(&name).map(|v| v.as_slice()).unwrap_or(&[]);
+        let total = labelled.iter().find(|c| c.total);
+        let from_table = table.as_ref().and_then(|t| t.amounts.get(&col));
+        let pick: Option<(f64, Evidence)> = if let Some(c) = total {
+            amount(c).map(|v| (v, evidence(text, c)))
+        } else if let Some((v, at)) = from_table {
+            Some((*v, line_evidence(text, *at, 0.8)))
+        } else {
+            labelled
+                .first()
+                .and_then(|c| amount(c).map(|v| (v, evidence(text, c))))
+        };
+        if let Some((v, e)) = pick {
+            ev.push((path.to_string(), e));
+            match col {
+                ColumnKind::Billed => f.billed_amount = Some(v),
+                _ => f.patient_responsibility = Some(v),
+            }
+        }
+    }
+
+    // Codes.
+    let (procs, proc_at) = codes_near(
+        text,
+        &PROCEDURE_LABEL,
+        &PROCEDURE,
+        table.as_ref().map(|t| t.rows.as_slice()).unwrap_or(&[]),
+    );
+    f.procedure_codes = procs;
+    if let Some(at) = proc_at {
+        ev.push(("claim.procedure_codes".into(), line_evidence(text, at, 0.8)));
+    }
+    let (dx, dx_at) = codes_near(text, &DIAGNOSIS_LABEL, &DIAGNOSIS, &[]);
+    f.diagnosis_codes = dx;
+    if let Some(at) = dx_at {
+        ev.push(("claim.diagnosis_codes".into(), line_evidence(text, at, 0.8)));
+    }
+    f.evidence = ev;
+    f
+}
+
+fn amount(c: &Candidate) -> Option<f64> {
+    match c.value {
+        Value::Amount(a) => Some(a),
+        _ => None,
+    }
+}
+
+fn evidence(text: &Text, c: &Candidate) -> Evidence {
+    line_evidence(text, c.at, c.confidence)
+}
+
+fn line_evidence(text: &Text, at: LineRef, confidence: f64) -> Evidence {
+    Evidence {
+        page: at.page,
+        line: text.line(at).to_string(),
+        confidence,
+    }
+}
+
+/// A label found on a line.
+#[derive(Debug, Clone, Copy)]
+struct Label {
+    start: usize,
+    end: usize,
+    field: FieldName,
+    kind: ValueKind,
+}
+
+/// Finds every label on a line: longest wins where two overlap, then the earlier field.
+fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
+    let mut all = Vec::new();
+    for f in &rules.fields {
+        for re in &f.labels {
+            for m in re.find_iter(line) {
+                // Whole words only: the regex anchors the start; check the end here.
+                let after = line[m.end()..].chars().next();
+                let last = line[..m.end()].chars().last();
+                if after.is_some_and(|c| c.is_alphanumeric())
+                    && last.is_some_and(|c| c.is_alphanumeric())
+                {
+                    continue;
+                }
+                all.push(Label {
+                    start: m.start(),
+                    end: m.end(),
+                    field: f.name,
+                    kind: f.kind,
+                });
+            }
+        }
+    }
+    all.sort_by(|a, b| {
+        a.start
+            .cmp(&b.start)
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+    });
+    let mut out: Vec<Label> = Vec::new();
+    for l in all {
+        match out.last() {
+            Some(p) if l.start < p.end => {
+                if l.end - l.start > p.end - p.start {
+                    out.pop();
+                    out.push(l);
+                }
+            }
+            _ => out.push(l),
+        }
+    }
+    out
+}
+
+/// Parses a value of `kind` at the start of `s`; returns it and the bytes used.
+fn parse_value(kind: ValueKind, s: &str, rules: &Rules) -> Option<(Value, usize)> {
+    let lead = s.len() - s.trim_start_matches([' ', ':', '#', '-', '.', '=']).len();
+    let rest = &s[lead..];
+    let (v, used) = match kind {
+        ValueKind::Id => values::id_at_start(rest).map(|f| (Value::Str(f.value), f.end))?,
+        ValueKind::Date => values::date_at_start(rest).map(|f| (Value::Date(f.value), f.end))?,
+        ValueKind::Amount => {
+            values::amount_at_start(rest).map(|f| (Value::Amount(f.value), f.end))?
+        }
+        ValueKind::Name => {
+            values::name_at_start(rest, &rules.stop_words).map(|f| (Value::Str(f.value), f.end))?
+        }
+        ValueKind::Phone => {
+            // The number may follow a few words ("Call Member Services at ...").
+            let window: String = rest.chars().take(70).collect();
+            let p = values::find_phones(&window)
+                .into_iter()
+                .find(|p| !is_fax_or_tty(&window[..p.start]))?;
+            (Value::Str(p.value), p.end)
+        }
+        ValueKind::Text => {
+            let v = text_value(rest, rules)?;
+            let n = v.len();
+            (Value::Str(v), n)
+        }
+    };
+    Some((v, lead + used))
+}
+
+fn is_fax_or_tty(before: &str) -> bool {
+    let b = before.to_ascii_lowercase();
+    let tail: String = b
+        .chars()
+        .rev()
+        .take(14)
+        .collect::<String>()
+        .chars()
+        .rev()
+        .collect();
+    tail.contains("fax") || tail.contains("tty") || tail.contains("tdd")
+}
+
+/// Free text up to the next stop word, digits-only token or end; 2..=80 chars.
+fn text_value(s: &str, rules: &Rules) -> Option<String> {
+    let mut words = Vec::new();
+    for w in s.split(' ') {
+        let bare = w
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        if words.len() >= 10 || (!words.is_empty() && rules.stop_words.contains(&bare)) {
+            break;
+        }
+        if words.is_empty() && (rules.stop_words.contains(&bare) || bare.is_empty()) {
+            return None;
+        }
+        if values::find_dates(w).first().is_some()
+            || w.starts_with('$')
+            || (w.chars().all(|c| c.is_ascii_digit() || c == '-') && w.len() > 3)
+        {
+            break;
+        }
+        words.push(w);
+        if w.ends_with([',', ';']) && words.len() >= 2 {
+            break;
+        }
+    }
+    let v = words.join(" ");
+    let v = v
+        .trim_end_matches([',', ';', ':', '.', '-', ' '])
+        .trim()
+        .to_string();
+    let letters = v.chars().filter(|c| c.is_alphabetic()).count();
+    (v.len() >= 2
+        && letters * 2 >= v.len()
+        && v.chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit()))
+    .then_some(v)
+}
+
+/// Reads every labelled value: same line, next line, or table header above a value row.
+fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candidate>>) {
+    for page in &text.pages {
+        for (i, line) in page.lines.iter().enumerate() {
+            let labels = labels_on(line, rules);
+            if labels.is_empty() {
+                continue;
+            }
+            let at = LineRef {
+                page: page.number,
+                line: i,
+            };
+            let mut pending = Vec::new();
+            for (k, l) in labels.iter().enumerate() {
+                let region_end = labels.get(k + 1).map(|n| n.start).unwrap_or(line.len());
+                let region = &line[l.end..region_end.max(l.end)];
+                // Phones may sit after words that contain other labels ("call Member Services").
+                let region = if l.kind == ValueKind::Phone {
+                    &line[l.end..]
+                } else {
+                    region
+                };
+                match parse_value(l.kind, region, rules) {
+                    Some((value, _)) => {
+                        let total = TOTAL.is_match(&line[l.start..l.end])
+                            || TOTAL.is_match(&line[..l.start]);
+                        cands.entry(l.field).or_default().push(Candidate {
+                            value,
+                            at,
+                            confidence: 0.9,
+                            total,
+                        });
+                    }
+                    None if region.trim_matches([' ', ':', '#']).is_empty() => pending.push(*l),
+                    None => {}
+                }
+            }
+            if pending.is_empty() {
+                continue;
+            }
+            // Values on the next line: one per pending label, read left to right.
+            let Some(next) = page.lines.get(i + 1) else {
+                continue;
+            };
+            if !labels_on(next, rules).is_empty() && pending.len() == 1 {
+                continue;
+            }
+            let next_at = LineRef {
+                page: page.number,
+                line: i + 1,
+            };
+            let mut rest: &str = next;
+            for l in &pending {
+                let Some((value, used)) = parse_value(l.kind, rest, rules) else {
+                    break;
+                };
+                let conf = if pending.len() > 1 { 0.8 } else { 0.85 };
+                let total = TOTAL.is_match(&line[l.start..l.end]);
+                cands.entry(l.field).or_default().push(Candidate {
+                    value,
+                    at: next_at,
+                    confidence: conf,
+                    total,
+                });
+                rest = &rest[used.min(rest.len())..];
+            }
+        }
+    }
+}
+
+/// The payer's name from the letterhead: one of the first lines of page 1 that names an
+/// organisation and is not an address, a date or a title.
+fn letterhead(text: &Text) -> Option<(String, LineRef)> {
+    let page = text.pages.first()?;
+    for (i, line) in page.lines.iter().take(6).enumerate() {
+        let words = line.split_whitespace().count();
+        if ORG_WORD.is_match(line)
+            && !NOT_LETTERHEAD.is_match(line)
+            && (1..=8).contains(&words)
+            && values::find_dates(line).is_empty()
+        {
+            let name = line.trim_end_matches([',', '.', ':']).to_string();
+            return Some((
+                name,
+                LineRef {
+                    page: page.number,
+                    line: i,
+                },
+            ));
+        }
+    }
+    None
+}
+
+/// A letter date without a label: a line near the top of page 1 that is (almost) only a
+/// date, else the first date on page 1 whose line is not about birth, service or receipt.
+fn unlabelled_letter_date(text: &Text) -> Option<(Date, LineRef)> {
+    let page = text.pages.first()?;
+    for (i, line) in page.lines.iter().take(25).enumerate() {
+        let dates = values::find_dates(line);
+        if let Some(d) = dates.first() {
+            let rest = format!("{}{}", &line[..d.start], &line[d.end..]);
+            let others = rest.chars().filter(|c| c.is_alphanumeric()).count();
+            if others <= 12 && !LETTER_DATE_NOT.is_match(line) {
+                return Some((
+                    d.value,
+                    LineRef {
+                        page: page.number,
+                        line: i,
+                    },
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// A claim-line table: its rows, the amounts of the claim as a whole, and the first service
+/// date of its denied lines.
+#[derive(Debug, Clone)]
+struct ClaimTable {
+    rows: Vec<LineRef>,
+    amounts: HashMap<ColumnKind, (f64, LineRef)>,
+    service_date: Option<(Date, LineRef)>,
+}
+
+fn columns_on(line: &str, rules: &Rules) -> Vec<(usize, usize, ColumnKind)> {
+    let mut all: Vec<(usize, usize, ColumnKind)> = Vec::new();
+    for c in &rules.columns {
+        for m in c.re.find_iter(line) {
+            all.push((m.start(), m.end(), c.kind));
+        }
+    }
+    all.sort_by(|a, b| a.0.cmp(&b.0).then((b.1 - b.0).cmp(&(a.1 - a.0))));
+    let mut out: Vec<(usize, usize, ColumnKind)> = Vec::new();
+    for c in all {
+        match out.last() {
+            Some(p) if c.0 < p.1 => {
+                if c.1 - c.0 > p.1 - p.0 {
+                    out.pop();
+                    out.push(c);
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn claim_table(text: &Text, rules: &Rules) -> Option<ClaimTable> {
+    for page in &text.pages {
+        for (i, line) in page.lines.iter().enumerate() {
+            let mut cols = columns_on(line, rules);
+            // A header may wrap onto a second line ("Amount" / "Billed").
+            if cols.len() < 2 || !values::find_amounts(line).is_empty() {
+                continue;
+            }
+            if let Some(next) = page.lines.get(i + 1) {
+                let more = columns_on(next, rules);
+                if values::find_amounts(next).is_empty()
+                    && more.len() >= 2
+                    && cols.len() + more.len() <= 10
+                {
+                    // Two header lines: only usable when the second continues the first.
+                    if more.len() > cols.len() {
+                        cols = more;
+                    }
+                }
+            }
+            let kinds: Vec<ColumnKind> = cols.iter().map(|c| c.2).collect();
+            if !kinds.contains(&ColumnKind::Billed) && !kinds.contains(&ColumnKind::Owed) {
+                continue;
+            }
+            let mut rows = Vec::new();
+            let mut total_row = None;
+            let mut sums: HashMap<ColumnKind, f64> = HashMap::new();
+            let mut denied_dates = Vec::new();
+            let mut all_dates = Vec::new();
+            let mut misses = 0;
+            for (j, row) in page.lines.iter().enumerate().skip(i + 1) {
+                let amounts = values::find_amounts(row);
+                if amounts.len() != kinds.len() {
+                    if amounts.is_empty() {
+                        misses += 1;
+                        if misses > 3 && !rows.is_empty() {
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                let at = LineRef {
+                    page: page.number,
+                    line: j,
+                };
+                if TOTAL.is_match(row) {
+                    total_row = Some((amounts, at));
+                    break;
+                }
+                rows.push(at);
+                for (k, a) in kinds.iter().zip(&amounts) {
+                    *sums.entry(*k).or_default() += a.value;
+                }
+                if let Some(d) = values::find_dates(row).first() {
+                    all_dates.push((d.value, at));
+                    let paid_zero = kinds
+                        .iter()
+                        .zip(&amounts)
+                        .any(|(k, a)| *k == ColumnKind::Paid && a.value == 0.0);
+                    if DENIED_ROW.is_match(row) || paid_zero {
+                        denied_dates.push((d.value, at));
+                    }
+                }
+            }
+            if rows.is_empty() && total_row.is_none() {
+                continue;
+            }
+            let mut amounts = HashMap::new();
+            if let Some((vals, at)) = &total_row {
+                for (k, a) in kinds.iter().zip(vals) {
+                    amounts.insert(*k, (a.value, *at));
+                }
+            } else if let Some(first) = rows.first() {
+                for (k, v) in sums {
+                    amounts.insert(k, ((v * 100.0).round() / 100.0, *first));
+                }
+            }
+            let dates = if denied_dates.is_empty() {
+                all_dates
+            } else {
+                denied_dates
+            };
+            let service_date = dates.into_iter().min_by_key(|(d, _)| *d);
+            return Some(ClaimTable {
+                rows,
+                amounts,
+                service_date,
+            });
+        }
+    }
+    None
+}
+
+/// Codes on lines with their label (and the line after a label that ends its line), plus
+/// codes in claim-table rows. In order of first appearance, without repeats.
+fn codes_near(
+    text: &Text,
+    label: &Regex,
+    code: &Regex,
+    rows: &[LineRef],
+) -> (Vec<String>, Option<LineRef>) {
+    let mut out: Vec<String> = Vec::new();
+    let mut first = None;
+    let mut add = |s: &str, at: LineRef, out: &mut Vec<String>| {
+        for c in code.captures_iter(s) {
+            let Some(m) = c.get(1) else { continue };
+            // Amount-like or zip-like context is not a code.
+            let before = &s[..m.start()];
+            if before.ends_with('$')
+                || before.ends_with(',')
+                || before.trim_end().ends_with(|ch: char| {
+                    ch.is_ascii_uppercase()
+                        && before.trim_end().len() >= 2
+                        && is_state_abbrev(before)
+                })
+            {
+                continue;
+            }
+            if !out.iter().any(|o| o == m.as_str()) {
+                out.push(m.as_str().to_string());
+                first.get_or_insert(at);
+            }
+        }
+    };
+    for page in &text.pages {
+        for (i, line) in page.lines.iter().enumerate() {
+            let Some(m) = label.find(line) else { continue };
+            let at = LineRef {
+                page: page.number,
+                line: i,
+            };
+            let after = &line[m.end()..];
+            add(after, at, &mut out);
+            if after.trim_matches([' ', ':', '(', ')', 's']).is_empty() {
+                if let Some(next) = page.lines.get(i + 1) {
+                    add(
+                        next,
+                        LineRef {
+                            page: page.number,
+                            line: i + 1,
+                        },
+                        &mut out,
+                    );
+                }
+            }
+        }
+    }
+    for r in rows {
+        add(text.line(*r), *r, &mut out);
+    }
+    (out, first)
+}
+
+fn is_state_abbrev(before: &str) -> bool {
+    let t = before.trim_end();
+    t.len() >= 2
+        && t[t.len() - 2..].chars().all(|c| c.is_ascii_uppercase())
+        && t[..t.len() - 2].ends_with([' ', ','])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::Method;
+
+    fn fields_of(s: &str) -> Fields {
+        let t = Text::new(
+            Method::PlainText,
+            vec![s.lines().map(String::from).collect()],
+            vec![],
+        );
+        extract(&t, Rules::bundled().unwrap())
+    }
+
+    #[test]
+    fn labels_on_one_line_with_several_cells() {
+        let f = fields_of(
+            "Claim Number: 2025-0314-77 Member ID: XZH123456789 Group: 00451\nPatient: Jane Q. Doe Provider: Lakeside Orthopedics",
+        );
+        assert_eq!(f.claim_number.as_deref(), Some("2025-0314-77"));
+        assert_eq!(f.member_id.as_deref(), Some("XZH123456789"));
+        assert_eq!(f.group_number.as_deref(), Some("00451"));
+        assert_eq!(f.member_name.as_deref(), Some("Jane Q. Doe"));
+        assert_eq!(f.provider.as_deref(), Some("Lakeside Orthopedics"));
+    }
+
+    #[test]
+    fn header_row_above_values() {
+        let f = fields_of("Claim Number Member ID Date of Service\nA77812 W90021 02/14/2025");
+        assert_eq!(f.claim_number.as_deref(), Some("A77812"));
+        assert_eq!(f.member_id.as_deref(), Some("W90021"));
+        assert_eq!(f.service_date, Date::new(2025, 2, 14).ok());
+    }
+
+    #[test]
+    fn claim_table_totals_and_denied_line_date() {
+        let f = fields_of(
+            "Service Date Procedure Billed Allowed Plan Paid You Owe\n01/05/2025 99213 $150.00 $90.00 $72.00 $18.00\n01/09/2025 97110 $300.00 $0.00 $0.00 $0.00 CO-197\nTotal $450.00 $90.00 $72.00 $18.00",
+        );
+        assert_eq!(f.billed_amount, Some(450.0));
+        assert_eq!(f.patient_responsibility, Some(18.0));
+        assert_eq!(f.service_date, Date::new(2025, 1, 9).ok());
+        assert_eq!(f.procedure_codes, vec!["99213", "97110"]);
+    }
+
+    #[test]
+    fn letter_date_ignores_birth_and_service_dates() {
+        let f =
+            fields_of("Acme Health Plan\nDate of birth: 01/02/1980\nJune 2, 2025\nDear Sam Lee,");
+        assert_eq!(f.letter_date, Date::new(2025, 6, 2).ok());
+        assert_eq!(f.payer_name.as_deref(), Some("Acme Health Plan"));
+    }
+
+    #[test]
+    fn phone_skips_fax_and_tty() {
+        let f = fields_of(
+            "Fax: 800-555-0100\nQuestions? Call Member Services at 1-800-555-0142 (TTY 711).",
+        );
+        assert_eq!(f.payer_phone.as_deref(), Some("800-555-0142"));
+    }
+}

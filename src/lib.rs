@@ -1,0 +1,147 @@
+//! overturn reads US health-insurance denial letters and explanations of benefits (EOBs)
+//! and turns each into a structured [`Report`]: the document type, why the claim was denied
+//! (a fixed taxonomy), the claim and member identifiers, dates and amounts, the appeal
+//! deadline and the next steps, every field with the line it came from.
+//!
+//! # Overview
+//!
+//! The pipeline has one module per stage, each with one entry point:
+//!
+//! ```text
+//! ingest::load -> text::extract -> classify::classify -> fields::extract
+//!              -> deadlines::find -> recommend::next_steps -> Report
+//! ```
+//!
+//! Rules (code tables, phrases, labels, programs) are data files under `rules/`, embedded at
+//! build time and compiled once ([`rules::Rules::bundled`]).
+//!
+//! ```
+//! let text = "Blue Harbor Health Plan\nMarch 3, 2025\nDear Jane Doe,\n\
+//!             Claim number: A123456. We denied your claim because the service was not \
+//!             medically necessary. You may appeal within 180 days of the date of this letter.";
+//! let report = overturn::parse_bytes("letter.txt", text.as_bytes().to_vec()).unwrap();
+//! assert_eq!(report.denial.unwrap().category, overturn::report::Category::MedicalNecessity);
+//! assert_eq!(report.dates.appeal_deadline.as_deref(), Some("2025-08-30"));
+//! ```
+#![deny(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod classify;
+pub mod deadlines;
+pub mod error;
+pub mod fields;
+pub mod ingest;
+pub mod recommend;
+pub mod report;
+pub mod rules;
+pub mod text;
+pub mod values;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use error::{Error, Result};
+pub use ingest::Input;
+pub use report::Report;
+
+use report::{Claim, Dates, Denial, Member, Payer, SCHEMA_VERSION, Source, TextInfo};
+use rules::Rules;
+
+/// Reads one input (a file or stdin) and builds its report with the bundled rules.
+pub fn parse(input: &Input) -> Result<Report> {
+    let doc = ingest::load(input)?;
+    parse_document(&doc, Rules::bundled()?)
+}
+
+/// Builds the report of in-memory bytes; `name` is used as the source path.
+pub fn parse_bytes(name: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<Report> {
+    let doc = ingest::from_bytes(name.into(), bytes)?;
+    parse_document(&doc, Rules::bundled()?)
+}
+
+/// Builds the report of a loaded document.
+pub fn parse_document(doc: &ingest::Document, rules: &Rules) -> Result<Report> {
+    let text = text::extract(doc)?;
+    let source = Source {
+        path: doc.path.display().to_string(),
+        sha256: doc.sha256.clone(),
+        media_type: doc.media_type.mime().to_string(),
+        pages: text.pages.len() as u32,
+    };
+    Ok(analyze(&text, source, rules))
+}
+
+/// Runs the stages after text extraction.
+pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
+    let class = classify::classify(text, rules);
+    let fields = fields::extract(text, rules);
+    let deadline = deadlines::find(text, &class, fields.letter_date, rules);
+
+    let mut evidence: BTreeMap<String, report::Evidence> = BTreeMap::new();
+    for (k, v) in class.evidence.iter().chain(fields.evidence.iter()) {
+        evidence.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    let mut warnings = text.warnings.clone();
+    if text.chars() < 200 {
+        warnings.push("the document has very little text; results may be incomplete".into());
+    }
+    let mut dates = Dates {
+        letter_date: fields.letter_date.map(|d| d.to_string()),
+        appeal_deadline: None,
+        appeal_deadline_basis: None,
+        appeal_window: None,
+    };
+    if let Some(d) = &deadline {
+        dates.appeal_deadline = d.date.map(|x| x.to_string());
+        dates.appeal_deadline_basis = d.basis;
+        dates.appeal_window = d.window.clone();
+        if let Some(e) = &d.evidence {
+            evidence.insert("dates.appeal_deadline".into(), e.clone());
+        }
+        warnings.extend(d.warnings.iter().cloned());
+    }
+    if class.denial.is_some() && fields.claim_number.is_none() {
+        warnings.push("no claim or reference number was found".into());
+    }
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION.to_string(),
+        source,
+        text: TextInfo {
+            method: text.method,
+            chars: text.chars(),
+        },
+        document_type: class.document_type,
+        payer: Payer {
+            name: fields.payer_name,
+            plan_type: class.plan_type,
+            phone: fields.payer_phone,
+        },
+        member: Member {
+            name: fields.member_name,
+            member_id: fields.member_id,
+            group_number: fields.group_number,
+        },
+        claim: Claim {
+            claim_number: fields.claim_number,
+            service_date: fields.service_date.map(|d| d.to_string()),
+            provider: fields.provider,
+            billed_amount: fields.billed_amount,
+            patient_responsibility: fields.patient_responsibility,
+            procedure_codes: fields.procedure_codes,
+            diagnosis_codes: fields.diagnosis_codes,
+        },
+        denial: class.denial.map(|d| Denial {
+            category: d.category,
+            confidence: d.confidence,
+            reason_text: d.reason_text,
+            codes: d.codes,
+        }),
+        dates,
+        next_steps: Vec::new(),
+        evidence,
+        warnings,
+    };
+    report.next_steps = recommend::next_steps(&report, rules);
+    report
+}

@@ -1,0 +1,100 @@
+//! Stage 6, recommend: a [`Report`] (as parsed, or corrected by hand) in, its ordered
+//! `next_steps` out: the appeal the document offers with its due date, the denial
+//! category's obvious step (`rules/next_steps.toml`), and the claim-file request.
+
+use crate::report::{Action, Category, DocumentType, Report, Step};
+use crate::rules::Rules;
+
+/// The next steps for a report, most urgent first. A document that denies nothing has none.
+pub fn next_steps(report: &Report, rules: &Rules) -> Vec<Step> {
+    let Some(denial) = &report.denial else {
+        return Vec::new();
+    };
+    let mut steps = Vec::new();
+    let decision = report.document_type == DocumentType::AppealDecision;
+    if let Some(program) = rules
+        .program(report.payer.plan_type)
+        .or_else(|| rules.programs.last())
+    {
+        let level = if decision {
+            &program.after_decision
+        } else {
+            &program.first
+        };
+        let due = report.dates.appeal_deadline.clone();
+        let when = match (&due, report.dates.appeal_deadline_basis) {
+            (Some(d), Some(crate::report::DeadlineBasis::Default)) => {
+                format!(
+                    " by {d} (the document states no deadline; this is the {} default, counted from the letter date)",
+                    program.name
+                )
+            }
+            (Some(d), _) => format!(" by {d}"),
+            (None, _) => " as soon as possible (the deadline could not be determined)".to_string(),
+        };
+        let why = if decision {
+            format!(
+                "The plan upheld its denial. The next step is a {}{when}.",
+                level.label
+            )
+        } else {
+            format!(
+                "You can ask for a {}{when}. Most denials that are appealed with the right documents are reconsidered.",
+                level.label
+            )
+        };
+        let mut checklist = vec![
+            "A copy of this notice".to_string(),
+            "The claim number and member ID".to_string(),
+            "A letter explaining why the decision is wrong".to_string(),
+            "Medical records and a letter from the treating provider".to_string(),
+        ];
+        if level.action == Action::InternalAppeal {
+            checklist.push(
+                "If waiting could seriously harm your health, ask for an expedited (fast) appeal"
+                    .to_string(),
+            );
+        }
+        steps.push(Step {
+            action: level.action,
+            due,
+            why,
+            checklist,
+            rule: Some(level.rule.clone()),
+        });
+    }
+    if let Some(cs) = rules.steps.iter().find(|s| s.category == denial.category) {
+        let provider_fix = denial.category == Category::CodingBillingError
+            && report
+                .claim
+                .patient_responsibility
+                .is_some_and(|p| p == 0.0);
+        let why = if provider_fix {
+            format!(
+                "{} You owe nothing on this claim, so this is the provider's to fix; you should not be billed.",
+                cs.why
+            )
+        } else {
+            cs.why.clone()
+        };
+        if !steps.iter().any(|s| s.action == cs.action) {
+            steps.push(Step {
+                action: cs.action,
+                due: None,
+                why,
+                checklist: cs.checklist.clone(),
+                rule: None,
+            });
+        }
+    }
+    if !steps.iter().any(|s| s.action == Action::RequestClaimFile) {
+        steps.push(Step {
+            action: Action::RequestClaimFile,
+            due: None,
+            why: "You have the right to a free copy of your claim file and of the rules and criteria used to deny the claim. Ask for it early; it shows what to answer in the appeal.".into(),
+            checklist: vec!["Ask in writing and keep a copy of the request".into()],
+            rule: Some("29 CFR 2560.503-1(h)(2)(iii)".into()),
+        });
+    }
+    steps
+}

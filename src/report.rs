@@ -1,0 +1,333 @@
+//! Stage 7, report: the JSON contract, version 1. The earlier stages' results go in, a
+//! [`Report`] comes out, serialised as JSON (see `docs/schema.md`; the JSON Schema in
+//! `docs/schema.json` is generated from these types and kept in sync by a test).
+//!
+//! Field names here are the contract: add fields freely, never rename these.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use crate::text::Method;
+
+/// The contract version written to `schema_version`.
+pub const SCHEMA_VERSION: &str = "1";
+
+/// Everything overturn read from one document.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Report {
+    /// Always "1" for this contract.
+    pub schema_version: String,
+    /// The input.
+    pub source: Source,
+    /// How the text was obtained.
+    pub text: TextInfo,
+    /// What kind of document this is.
+    pub document_type: DocumentType,
+    /// The insurer.
+    pub payer: Payer,
+    /// The insured person.
+    pub member: Member,
+    /// The claim or request the document is about.
+    pub claim: Claim,
+    /// Why it was denied; `null` when the document denies nothing.
+    pub denial: Option<Denial>,
+    /// Dates and the appeal deadline.
+    pub dates: Dates,
+    /// What to do next, most urgent first.
+    pub next_steps: Vec<Step>,
+    /// Where each extracted field came from, keyed by its JSON path (e.g. `claim.claim_number`).
+    pub evidence: BTreeMap<String, Evidence>,
+    /// Things the reader should know (missing text layers, unsure deadlines, ...).
+    pub warnings: Vec<String>,
+}
+
+/// The input document.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Source {
+    /// The path as given (`-` for stdin).
+    pub path: String,
+    /// Hex sha256 of the input bytes.
+    pub sha256: String,
+    /// The media type detected from the content.
+    pub media_type: String,
+    /// Number of pages (1 for plain text without form feeds).
+    pub pages: u32,
+}
+
+/// How the text was read.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct TextInfo {
+    /// `pdf_text`, `ocr`, `mixed` or `plain_text`.
+    pub method: Method,
+    /// Characters of text read.
+    pub chars: usize,
+}
+
+/// The kinds of document overturn tells apart.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentType {
+    /// A letter denying a claim or a request for care.
+    DenialLetter,
+    /// An explanation of benefits, Medicare Summary Notice or provider remittance.
+    Eob,
+    /// The answer to an appeal (upholding or overturning a denial).
+    AppealDecision,
+    /// Anything else (approvals, bills, collection notices, requests for information).
+    Other,
+}
+
+/// The kind of coverage, which decides the appeal rules.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanType {
+    /// Health maintenance organization.
+    Hmo,
+    /// Preferred provider organization.
+    Ppo,
+    /// Exclusive provider organization.
+    Epo,
+    /// Point of service plan.
+    Pos,
+    /// Medicare Advantage (Part C).
+    MedicareAdvantage,
+    /// A Medicaid managed care plan.
+    MedicaidManagedCare,
+    /// Original (fee-for-service) Medicare.
+    OriginalMedicare,
+    /// The document does not say.
+    Unknown,
+}
+
+/// The denial taxonomy.
+#[derive(
+    Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Prior authorization (precertification) missing or denied.
+    PriorAuthorization,
+    /// Referral from the primary care provider missing.
+    Referral,
+    /// Not medically necessary.
+    MedicalNecessity,
+    /// Information or records missing.
+    MissingDocumentation,
+    /// A coding or billing error.
+    CodingBillingError,
+    /// The provider is out of network.
+    OutOfNetwork,
+    /// Not a covered benefit (an exclusion).
+    NotCovered,
+    /// Experimental or investigational treatment.
+    ExperimentalInvestigational,
+    /// The patient was not eligible or covered.
+    Eligibility,
+    /// Filed after the filing limit.
+    TimelyFiling,
+    /// A duplicate of another claim.
+    DuplicateClaim,
+    /// Another payer is (or may be) primary.
+    CoordinationOfBenefits,
+    /// A benefit maximum was reached.
+    BenefitLimit,
+    /// A denial whose reason fits none of the above.
+    Other,
+}
+
+impl Category {
+    /// The snake_case name used in JSON and rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::PriorAuthorization => "prior_authorization",
+            Category::Referral => "referral",
+            Category::MedicalNecessity => "medical_necessity",
+            Category::MissingDocumentation => "missing_documentation",
+            Category::CodingBillingError => "coding_billing_error",
+            Category::OutOfNetwork => "out_of_network",
+            Category::NotCovered => "not_covered",
+            Category::ExperimentalInvestigational => "experimental_investigational",
+            Category::Eligibility => "eligibility",
+            Category::TimelyFiling => "timely_filing",
+            Category::DuplicateClaim => "duplicate_claim",
+            Category::CoordinationOfBenefits => "coordination_of_benefits",
+            Category::BenefitLimit => "benefit_limit",
+            Category::Other => "other",
+        }
+    }
+}
+
+/// The insurer.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Payer {
+    /// The payer's name as written.
+    pub name: Option<String>,
+    /// The kind of plan.
+    pub plan_type: PlanType,
+    /// The phone number for questions, as `NNN-NNN-NNNN`.
+    pub phone: Option<String>,
+}
+
+/// The insured person.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Member {
+    /// The member's (or patient's) name.
+    pub name: Option<String>,
+    /// Member / subscriber / Medicare / Medicaid ID.
+    pub member_id: Option<String>,
+    /// Employer group number.
+    pub group_number: Option<String>,
+}
+
+/// The claim or request.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Claim {
+    /// Claim (or reference) number.
+    pub claim_number: Option<String>,
+    /// First date of service of the denied line(s), `YYYY-MM-DD`.
+    pub service_date: Option<String>,
+    /// The provider who gave the care.
+    pub provider: Option<String>,
+    /// Amount billed for the claim as a whole, in US dollars.
+    pub billed_amount: Option<f64>,
+    /// What the patient may owe for the claim as a whole, in US dollars.
+    pub patient_responsibility: Option<f64>,
+    /// CPT / HCPCS codes.
+    pub procedure_codes: Vec<String>,
+    /// ICD-10-CM codes.
+    pub diagnosis_codes: Vec<String>,
+}
+
+/// Why the claim was denied.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Denial {
+    /// The taxonomy category.
+    pub category: Category,
+    /// 0..1: how sure overturn is of the category.
+    pub confidence: f64,
+    /// The sentence(s) stating the reason, as written.
+    pub reason_text: Option<String>,
+    /// Denial codes found in the document.
+    pub codes: Vec<Code>,
+}
+
+/// Which code list a code belongs to.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+pub enum CodeSystem {
+    /// X12 claim adjustment reason code.
+    #[serde(rename = "CARC")]
+    Carc,
+    /// X12 remittance advice remark code.
+    #[serde(rename = "RARC")]
+    Rarc,
+    /// A payer's own explanation code.
+    #[serde(rename = "payer")]
+    Payer,
+}
+
+/// One denial code.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Code {
+    /// The code list.
+    pub system: CodeSystem,
+    /// CARC group code: CO, PR, OA, PI or CR.
+    pub group: Option<String>,
+    /// The code itself.
+    pub code: String,
+    /// What it means (the document's own words when it explains the code).
+    pub description: Option<String>,
+}
+
+/// How the appeal deadline was found.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineBasis {
+    /// The document names the date.
+    Stated,
+    /// The document states a window; the date is counted from the letter date.
+    Computed,
+    /// The document states nothing; the program's default window applies.
+    Default,
+}
+
+/// Dates.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Dates {
+    /// The date of the letter or notice.
+    pub letter_date: Option<String>,
+    /// The last day to file the next appeal the document offers.
+    pub appeal_deadline: Option<String>,
+    /// How the deadline was found.
+    pub appeal_deadline_basis: Option<DeadlineBasis>,
+    /// The window as written (e.g. "180 days").
+    pub appeal_window: Option<String>,
+}
+
+/// The kinds of next step.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Appeal to the plan (redetermination / reconsideration for Medicare).
+    InternalAppeal,
+    /// A fast appeal because the care is urgent.
+    ExpeditedAppeal,
+    /// Independent external review.
+    ExternalReview,
+    /// A Medicaid state fair hearing.
+    StateFairHearing,
+    /// The provider resubmits a corrected claim.
+    CorrectedClaim,
+    /// Send the documents the plan asked for.
+    SubmitDocumentation,
+    /// A letter from the doctor on why the care is needed.
+    LetterOfMedicalNecessity,
+    /// The doctor talks to the plan's reviewer.
+    PeerToPeer,
+    /// Ask for authorization after the fact.
+    RetroAuthorization,
+    /// Get the missing referral.
+    ObtainReferral,
+    /// Tell the plan about other coverage.
+    UpdateOtherInsurance,
+    /// Check enrollment and coverage dates.
+    VerifyEligibility,
+    /// The state's consumer assistance program.
+    ContactConsumerAssistance,
+    /// Call the plan.
+    CallInsurer,
+    /// Ask for the claim file and criteria.
+    RequestClaimFile,
+}
+
+/// One next step.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Step {
+    /// What to do.
+    pub action: Action,
+    /// By when (`YYYY-MM-DD`), if there is a deadline.
+    pub due: Option<String>,
+    /// Why, in plain language.
+    pub why: String,
+    /// Things to gather or do.
+    pub checklist: Vec<String>,
+    /// The regulation behind the step's deadline or right, when there is one.
+    pub rule: Option<String>,
+}
+
+/// Where a field's value came from.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Evidence {
+    /// 1-based page number.
+    pub page: u32,
+    /// The source line, as read.
+    pub line: String,
+    /// 0..1: how sure overturn is of the value.
+    pub confidence: f64,
+}
+
+/// The JSON Schema of [`Report`], as written to `docs/schema.json`.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Report)).unwrap_or_default()
+}

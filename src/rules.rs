@@ -1,0 +1,667 @@
+//! Rules: the data files under `rules/` (embedded at build time) in, compiled [`Rules`] out.
+//! Every pattern is compiled once, here, and every file is validated on load: unknown keys,
+//! unknown categories, duplicate codes and bad regexes are errors, not silent skips.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::report::{Action, Category, PlanType};
+
+/// The bundled rule files, by name.
+pub const BUNDLED: &[(&str, &str)] = &[
+    ("codes.toml", include_str!("../rules/codes.toml")),
+    ("categories.toml", include_str!("../rules/categories.toml")),
+    ("document.toml", include_str!("../rules/document.toml")),
+    ("fields.toml", include_str!("../rules/fields.toml")),
+    ("programs.toml", include_str!("../rules/programs.toml")),
+    ("next_steps.toml", include_str!("../rules/next_steps.toml")),
+];
+
+/// A code table entry. `category: None` marks codes that are not denials.
+#[derive(Debug, Clone)]
+pub struct CodeEntry {
+    /// The denial category, or `None` for cost sharing and informational codes.
+    pub category: Option<Category>,
+    /// A short description.
+    pub description: String,
+    /// What one occurrence adds to its category's score.
+    pub weight: f64,
+}
+
+/// A weighted phrase pointing at a denial category.
+#[derive(Debug, Clone)]
+pub struct Phrase {
+    /// The category it supports.
+    pub category: Category,
+    /// How much one match adds.
+    pub weight: f64,
+    /// The compiled pattern.
+    pub re: Regex,
+}
+
+/// What a document signal says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalKind {
+    /// An explanation of benefits or remittance.
+    Eob,
+    /// An appeal decision.
+    AppealDecision,
+    /// A denial letter.
+    DenialLetter,
+    /// Something was approved.
+    Approval,
+    /// A bill or collection notice.
+    Collection,
+    /// A request for more information.
+    InfoRequest,
+    /// A claim was paid.
+    Paid,
+    /// An explicit denial statement.
+    Denial,
+    /// An appeal upheld the denial.
+    Upheld,
+    /// An appeal overturned the denial.
+    Overturned,
+}
+
+/// A weighted document signal.
+#[derive(Debug, Clone)]
+pub struct Signal {
+    /// What it indicates.
+    pub signal: SignalKind,
+    /// How much one match adds.
+    pub weight: f64,
+    /// The compiled pattern.
+    pub re: Regex,
+}
+
+/// A weighted plan-type signal.
+#[derive(Debug, Clone)]
+pub struct PlanRule {
+    /// The plan type it indicates.
+    pub plan_type: PlanType,
+    /// How much one match adds.
+    pub weight: f64,
+    /// The compiled pattern.
+    pub re: Regex,
+}
+
+/// How a field's value is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueKind {
+    /// An identifier: letters, digits, dashes; at least one digit.
+    Id,
+    /// A person's name.
+    Name,
+    /// Free text up to the next label.
+    Text,
+    /// A calendar date.
+    Date,
+    /// A dollar amount.
+    Amount,
+    /// A US phone number.
+    Phone,
+}
+
+/// The fields read by label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldName {
+    /// `claim.claim_number`.
+    ClaimNumber,
+    /// `member.member_id`.
+    MemberId,
+    /// `member.group_number`.
+    GroupNumber,
+    /// `member.name`.
+    MemberName,
+    /// `claim.provider`.
+    Provider,
+    /// `claim.billed_amount`.
+    BilledAmount,
+    /// `claim.patient_responsibility`.
+    PatientResponsibility,
+    /// `claim.service_date`.
+    ServiceDate,
+    /// `dates.letter_date`.
+    LetterDate,
+    /// `payer.name`.
+    PayerName,
+    /// `payer.phone`.
+    PayerPhone,
+}
+
+/// A field's labels.
+#[derive(Debug, Clone)]
+pub struct FieldRule {
+    /// The field.
+    pub name: FieldName,
+    /// How its value is read.
+    pub kind: ValueKind,
+    /// Its labels, in priority order, each compiled case-insensitively.
+    pub labels: Vec<Regex>,
+}
+
+/// What a claim-line table column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnKind {
+    /// Amount billed.
+    Billed,
+    /// Amount allowed.
+    Allowed,
+    /// Amount paid by the plan.
+    Paid,
+    /// Deductible.
+    Deductible,
+    /// Copay.
+    Copay,
+    /// Coinsurance.
+    Coinsurance,
+    /// Amount not covered.
+    NotCovered,
+    /// What the patient owes.
+    Owed,
+    /// Other adjustments.
+    Other,
+}
+
+/// A column header pattern.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// The column kind.
+    pub kind: ColumnKind,
+    /// The compiled pattern (whole words).
+    pub re: Regex,
+}
+
+/// One appeal level of a program.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Level {
+    /// The next-step action.
+    pub action: Action,
+    /// What the step is called in this program.
+    pub label: String,
+    /// The window in days, if counted in days.
+    pub days: Option<i64>,
+    /// The window in calendar months, if counted in months.
+    pub months: Option<i64>,
+    /// The regulation.
+    pub rule: String,
+}
+
+/// An appeal program (Medicare, Medicaid, employer plans, ...).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Program {
+    /// The plan types it covers.
+    pub plan_types: Vec<PlanType>,
+    /// Its name.
+    pub name: String,
+    /// The appeal of an initial denial.
+    pub first: Level,
+    /// The next level after an appeal decision upholds the denial.
+    pub after_decision: Level,
+}
+
+/// The obvious step for a denial category.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryStep {
+    /// The category.
+    pub category: Category,
+    /// The action.
+    pub action: Action,
+    /// Why, in plain language.
+    pub why: String,
+    /// What to gather or do.
+    pub checklist: Vec<String>,
+}
+
+/// All rules, compiled.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// CARC table by code.
+    pub carc: HashMap<String, CodeEntry>,
+    /// RARC table by code.
+    pub rarc: HashMap<String, CodeEntry>,
+    /// Category phrases.
+    pub phrases: Vec<Phrase>,
+    /// Document signals.
+    pub signals: Vec<Signal>,
+    /// Plan-type signals.
+    pub plans: Vec<PlanRule>,
+    /// Field labels.
+    pub fields: Vec<FieldRule>,
+    /// Words that end a text value.
+    pub stop_words: HashSet<String>,
+    /// Claim-line table columns.
+    pub columns: Vec<Column>,
+    /// Appeal programs.
+    pub programs: Vec<Program>,
+    /// Category steps.
+    pub steps: Vec<CategoryStep>,
+}
+
+static BUNDLED_RULES: LazyLock<std::result::Result<Rules, String>> =
+    LazyLock::new(|| Rules::from_sources(BUNDLED).map_err(|e| e.to_string()));
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodesFile {
+    carc: Vec<RawCode>,
+    rarc: Vec<RawCode>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCode {
+    code: String,
+    weight: Option<f64>,
+    category: String,
+    description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoriesFile {
+    phrase: Vec<RawPhrase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPhrase {
+    category: Category,
+    weight: f64,
+    pattern: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DocumentFile {
+    signal: Vec<RawSignal>,
+    plan: Vec<RawPlan>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSignal {
+    signal: SignalKind,
+    weight: f64,
+    pattern: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlan {
+    plan_type: PlanType,
+    weight: f64,
+    pattern: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FieldsFile {
+    field: Vec<RawField>,
+    stop_words: Vec<String>,
+    column: Vec<RawColumn>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawColumn {
+    kind: ColumnKind,
+    pattern: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    name: FieldName,
+    kind: ValueKind,
+    labels: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProgramsFile {
+    program: Vec<Program>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepsFile {
+    step: Vec<CategoryStep>,
+}
+
+impl Rules {
+    /// The rules bundled with overturn, compiled once per process.
+    pub fn bundled() -> Result<&'static Rules> {
+        BUNDLED_RULES.as_ref().map_err(|reason| Error::Rules {
+            file: "bundled".into(),
+            id: "load".into(),
+            reason: reason.clone(),
+        })
+    }
+
+    /// Compiles rules from `(file name, contents)` pairs: the six files of [`BUNDLED`].
+    pub fn from_sources(sources: &[(&str, &str)]) -> Result<Rules> {
+        let get = |name: &str| {
+            sources
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, s)| *s)
+                .ok_or_else(|| Error::Rules {
+                    file: name.into(),
+                    id: "file".into(),
+                    reason: "missing".into(),
+                })
+        };
+        let codes: CodesFile = parse("codes.toml", get("codes.toml")?)?;
+        let cats: CategoriesFile = parse("categories.toml", get("categories.toml")?)?;
+        let doc: DocumentFile = parse("document.toml", get("document.toml")?)?;
+        let fields: FieldsFile = parse("fields.toml", get("fields.toml")?)?;
+        let programs: ProgramsFile = parse("programs.toml", get("programs.toml")?)?;
+        let steps: StepsFile = parse("next_steps.toml", get("next_steps.toml")?)?;
+
+        let carc = code_table("carc", codes.carc)?;
+        let rarc = code_table("rarc", codes.rarc)?;
+        let phrases = cats
+            .phrase
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let re = compile("categories.toml", &format!("phrase {}", i + 1), &p.pattern)?;
+                check_weight("categories.toml", i, p.weight)?;
+                Ok(Phrase {
+                    category: p.category,
+                    weight: p.weight,
+                    re,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let signals = doc
+            .signal
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let re = compile("document.toml", &format!("signal {}", i + 1), &s.pattern)?;
+                check_weight("document.toml", i, s.weight)?;
+                Ok(Signal {
+                    signal: s.signal,
+                    weight: s.weight,
+                    re,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let plans = doc
+            .plan
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let re = compile("document.toml", &format!("plan {}", i + 1), &p.pattern)?;
+                Ok(PlanRule {
+                    plan_type: p.plan_type,
+                    weight: p.weight,
+                    re,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut seen = HashSet::new();
+        let field_rules = fields
+            .field
+            .into_iter()
+            .map(|f| {
+                let id = format!("{:?}", f.name);
+                if !seen.insert(f.name) {
+                    return Err(Error::Rules {
+                        file: "fields.toml".into(),
+                        id,
+                        reason: "field listed twice".into(),
+                    });
+                }
+                if f.labels.is_empty() {
+                    return Err(Error::Rules {
+                        file: "fields.toml".into(),
+                        id,
+                        reason: "no labels".into(),
+                    });
+                }
+                let labels = f
+                    .labels
+                    .iter()
+                    .map(|l| compile("fields.toml", &id, &format!(r"\b(?:{l})")))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(FieldRule {
+                    name: f.name,
+                    kind: f.kind,
+                    labels,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for p in &programs.program {
+            for level in [&p.first, &p.after_decision] {
+                if level.days.is_some() == level.months.is_some() {
+                    return Err(Error::Rules {
+                        file: "programs.toml".into(),
+                        id: p.name.clone(),
+                        reason: "each level needs exactly one of `days` or `months`".into(),
+                    });
+                }
+            }
+        }
+        let steps = steps.step;
+        for c in ALL_CATEGORIES {
+            if !steps.iter().any(|s| s.category == c) {
+                return Err(Error::Rules {
+                    file: "next_steps.toml".into(),
+                    id: c.as_str().into(),
+                    reason: "no step for this category".into(),
+                });
+            }
+        }
+        let columns = fields
+            .column
+            .iter()
+            .map(|c| {
+                let re = compile(
+                    "fields.toml",
+                    &format!("column {:?}", c.kind),
+                    &format!(r"\b(?:{})\b", c.pattern),
+                )?;
+                Ok(Column { kind: c.kind, re })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Rules {
+            columns,
+            carc,
+            rarc,
+            phrases,
+            signals,
+            plans,
+            fields: field_rules,
+            stop_words: fields
+                .stop_words
+                .into_iter()
+                .map(|w| w.to_lowercase())
+                .collect(),
+            programs: programs.program,
+            steps,
+        })
+    }
+
+    /// The program for a plan type.
+    pub fn program(&self, plan: PlanType) -> Option<&Program> {
+        self.programs.iter().find(|p| p.plan_types.contains(&plan))
+    }
+
+    /// The labels of one field.
+    pub fn field(&self, name: FieldName) -> Option<&FieldRule> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// Every category, in taxonomy order.
+pub const ALL_CATEGORIES: [Category; 14] = [
+    Category::PriorAuthorization,
+    Category::Referral,
+    Category::MedicalNecessity,
+    Category::MissingDocumentation,
+    Category::CodingBillingError,
+    Category::OutOfNetwork,
+    Category::NotCovered,
+    Category::ExperimentalInvestigational,
+    Category::Eligibility,
+    Category::TimelyFiling,
+    Category::DuplicateClaim,
+    Category::CoordinationOfBenefits,
+    Category::BenefitLimit,
+    Category::Other,
+];
+
+fn parse<T: serde::de::DeserializeOwned>(file: &str, src: &str) -> Result<T> {
+    toml::from_str(src).map_err(|e| Error::Rules {
+        file: file.into(),
+        id: "syntax".into(),
+        reason: e.to_string(),
+    })
+}
+
+fn compile(file: &str, id: &str, pattern: &str) -> Result<Regex> {
+    regex::RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(1 << 22)
+        .build()
+        .map_err(|e| Error::Rules {
+            file: file.into(),
+            id: id.into(),
+            reason: e.to_string(),
+        })
+}
+
+fn check_weight(file: &str, i: usize, w: f64) -> Result<()> {
+    if w > 0.0 && w <= 10.0 {
+        Ok(())
+    } else {
+        Err(Error::Rules {
+            file: file.into(),
+            id: format!("entry {}", i + 1),
+            reason: "weight must be in (0, 10]".into(),
+        })
+    }
+}
+
+fn code_table(list: &str, raw: Vec<RawCode>) -> Result<HashMap<String, CodeEntry>> {
+    let default_weight = if list == "carc" { 5.0 } else { 4.0 };
+    let mut out = HashMap::new();
+    for c in raw {
+        let category = match c.category.as_str() {
+            "none" => None,
+            other => Some(
+                ALL_CATEGORIES
+                    .into_iter()
+                    .find(|k| k.as_str() == other)
+                    .ok_or_else(|| Error::Rules {
+                        file: "codes.toml".into(),
+                        id: format!("{list} {}", c.code),
+                        reason: format!("unknown category `{other}`"),
+                    })?,
+            ),
+        };
+        if out
+            .insert(
+                c.code.clone(),
+                CodeEntry {
+                    category,
+                    description: c.description,
+                    weight: c.weight.unwrap_or(default_weight),
+                },
+            )
+            .is_some()
+        {
+            return Err(Error::Rules {
+                file: "codes.toml".into(),
+                id: format!("{list} {}", c.code),
+                reason: "code listed twice".into(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_rules_load() {
+        let r = Rules::bundled().unwrap();
+        assert!(r.carc.len() > 60 && r.rarc.len() > 15);
+        assert_eq!(r.carc["197"].category, Some(Category::PriorAuthorization));
+        assert_eq!(r.carc["45"].category, None);
+        for plan in [
+            PlanType::Hmo,
+            PlanType::OriginalMedicare,
+            PlanType::MedicareAdvantage,
+            PlanType::MedicaidManagedCare,
+            PlanType::Unknown,
+        ] {
+            assert!(r.program(plan).is_some(), "{plan:?} has no program");
+        }
+    }
+
+    #[test]
+    fn every_category_has_a_phrase_and_a_code() {
+        let r = Rules::bundled().unwrap();
+        for c in ALL_CATEGORIES.into_iter().filter(|c| *c != Category::Other) {
+            assert!(
+                r.phrases.iter().any(|p| p.category == c),
+                "{c:?} has no phrase"
+            );
+            assert!(
+                r.carc.values().any(|e| e.category == Some(c)),
+                "{c:?} has no CARC"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_rules_are_rejected() {
+        let with = |name: &str, text: &'static str| -> Vec<(&str, &str)> {
+            BUNDLED
+                .iter()
+                .map(|(n, s)| if *n == name { (*n, text) } else { (*n, *s) })
+                .collect()
+        };
+        let bad_regex = with(
+            "categories.toml",
+            "[[phrase]]\ncategory = \"referral\"\nweight = 1\npattern = '(unclosed'\n",
+        );
+        assert!(matches!(
+            Rules::from_sources(&bad_regex),
+            Err(Error::Rules { .. })
+        ));
+        let bad_cat = with(
+            "categories.toml",
+            "[[phrase]]\ncategory = \"nope\"\nweight = 1\npattern = 'x'\n",
+        );
+        assert!(Rules::from_sources(&bad_cat).is_err());
+        let unknown_key = with(
+            "categories.toml",
+            "[[phrase]]\ncategory = \"referral\"\nweight = 1\npattern = 'x'\nextra = 1\n",
+        );
+        assert!(Rules::from_sources(&unknown_key).is_err());
+        let dup = with(
+            "codes.toml",
+            "[[carc]]\ncode='1'\ncategory='none'\ndescription='a'\n[[carc]]\ncode='1'\ncategory='none'\ndescription='b'\n[[rarc]]\ncode='M1'\ncategory='none'\ndescription='c'\n",
+        );
+        assert!(Rules::from_sources(&dup).is_err());
+    }
+}

@@ -1,0 +1,490 @@
+//! Stage 2, text: a [`Document`] in, [`Text`] out: the document's lines, page by page,
+//! normalised (NFKC, one space between words) and the method used to get them.
+//!
+//! PDFs are read in process with pdf-extract (patched, see `vendor/pdf-extract`), isolated
+//! with `catch_unwind` because it panics on some damaged files, and bounded in how much it
+//! may decompress. Images and image-only PDFs need OCR and are refused here with
+//! [`Error::NeedsOcr`]: this is the seam where OCR plugs in.
+
+use std::io::Read;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::{Error, Result};
+use crate::ingest::{Document, MediaType};
+
+/// Most PDF stream data decompressed for one document; stops "zip bomb" PDFs.
+pub const MAX_DECOMPRESSED_BYTES: u64 = 256 * 1024 * 1024;
+/// Most pages read from one document.
+pub const MAX_PAGES: usize = 2000;
+/// A page with fewer useful characters than this has no usable text layer.
+const MIN_PAGE_CHARS: usize = 25;
+
+/// How the text was obtained (the contract's `text.method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// The PDF's own text layer.
+    PdfText,
+    /// Optical character recognition of page images.
+    Ocr,
+    /// Some pages from the text layer, some by OCR.
+    Mixed,
+    /// The input was plain text.
+    PlainText,
+}
+
+/// One page of text.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// 1-based page number.
+    pub number: u32,
+    /// Normalised, non-empty lines in reading order.
+    pub lines: Vec<String>,
+}
+
+/// A line's position in the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineRef {
+    /// 1-based page number.
+    pub page: u32,
+    /// Index into that page's `lines`.
+    pub line: usize,
+}
+
+/// The text of a whole document, with a joined view for matching across line breaks.
+#[derive(Debug, Clone)]
+pub struct Text {
+    /// How the text was obtained.
+    pub method: Method,
+    /// The pages, in order.
+    pub pages: Vec<Page>,
+    /// Problems worth telling the user (never content).
+    pub warnings: Vec<String>,
+    full: String,
+    flat: String,
+    starts: Vec<(usize, LineRef)>,
+}
+
+impl Text {
+    /// Builds the text from pages of raw lines, normalising every line.
+    pub fn new(method: Method, raw_pages: Vec<Vec<String>>, warnings: Vec<String>) -> Text {
+        let pages: Vec<Page> = raw_pages
+            .into_iter()
+            .enumerate()
+            .map(|(i, lines)| Page {
+                number: i as u32 + 1,
+                lines: lines
+                    .iter()
+                    .map(|l| normalize_line(l))
+                    .filter(|l| !l.is_empty())
+                    .collect(),
+            })
+            .collect();
+        let mut full = String::new();
+        let mut starts = Vec::new();
+        for page in &pages {
+            for (i, line) in page.lines.iter().enumerate() {
+                starts.push((
+                    full.len(),
+                    LineRef {
+                        page: page.number,
+                        line: i,
+                    },
+                ));
+                full.push_str(line);
+                full.push('\n');
+            }
+        }
+        // Same bytes as `full` with line breaks as spaces: offsets are shared.
+        let flat = full.replace('\n', " ");
+        Text {
+            method,
+            pages,
+            warnings,
+            full,
+            flat,
+            starts,
+        }
+    }
+
+    /// All lines joined by spaces, for phrases that wrap. Offsets equal those of [`Text::full`].
+    pub fn flat(&self) -> &str {
+        &self.flat
+    }
+
+    /// The byte range of the sentence around `at`: it ends at `.`, `?` or `!` followed by
+    /// a space, or at a line break after a colon, a semicolon or a line that ends without
+    /// a word (a heading, a table row). At most 600 bytes either way.
+    pub fn sentence_at(&self, at: usize) -> (usize, usize) {
+        let b = self.full.as_bytes();
+        let is_end = |i: usize| -> bool {
+            // is position i (a byte) the last byte of a sentence?
+            match b[i] {
+                b'.' | b'?' | b'!' => {
+                    b.get(i + 1).is_none_or(|c| c.is_ascii_whitespace())
+                        && !is_abbrev(&self.full, i)
+                }
+                b'\n' => i == 0 || matches!(b[i - 1], b':' | b';') || self.line_is_block(i),
+                _ => false,
+            }
+        };
+        let mut start = at.min(b.len());
+        let floor = at.saturating_sub(600);
+        while start > floor && !is_end(start - 1) {
+            start -= 1;
+        }
+        let mut end = at.min(b.len());
+        let ceil = (at + 600).min(b.len());
+        while end < ceil && !is_end(end) {
+            end += 1;
+        }
+        let end = if end < b.len() && b[end] != b'\n' {
+            end + 1
+        } else {
+            end
+        };
+        // Stay on char boundaries.
+        while start < b.len() && !self.full.is_char_boundary(start) {
+            start += 1;
+        }
+        let mut end = end.min(b.len());
+        while end > start && !self.full.is_char_boundary(end) {
+            end -= 1;
+        }
+        (start, end)
+    }
+
+    /// The sentence around `at`, trimmed, with line breaks as spaces.
+    pub fn sentence_text(&self, at: usize) -> String {
+        let (s, e) = self.sentence_at(at);
+        self.flat[s..e]
+            .trim()
+            .trim_start_matches(['-', '*', '\u{2022}', ' '])
+            .to_string()
+    }
+
+    /// Whether the sentence holding `at` is conditional or hypothetical before `at`
+    /// ("If your claim is denied because ...", "for example"): appeal-rights boilerplate.
+    pub fn is_conditional(&self, at: usize) -> bool {
+        let (s, _) = self.sentence_at(at);
+        let before = self.flat[s..at.min(self.flat.len())].to_ascii_lowercase();
+        before.split(|c: char| !c.is_ascii_alphabetic()).any(|w| {
+            matches!(
+                w,
+                "if" | "unless"
+                    | "whether"
+                    | "example"
+                    | "such"
+                    | "include"
+                    | "includes"
+                    | "including"
+            )
+        })
+    }
+
+    /// Whether the line ending at newline `nl` should end a sentence: it ends without a
+    /// lower-case word or comma (a heading, a label, a table row), or the next line starts
+    /// a bullet.
+    fn line_is_block(&self, nl: usize) -> bool {
+        let line_start = self.full[..nl].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let line = &self.full[line_start..nl];
+        let last = line.chars().last().unwrap_or(' ');
+        let next = self.full[nl + 1..].chars().next().unwrap_or(' ');
+        let continues = last.is_ascii_lowercase() || matches!(last, ',' | '-' | '(' | '/' | '&');
+        let words = line.split_whitespace().count();
+        !continues
+            || matches!(next, '-' | '*' | '\u{2022}')
+            || (words <= 4 && !last.is_ascii_lowercase())
+    }
+
+    /// All lines joined by `\n`, for patterns that span line breaks.
+    pub fn full(&self) -> &str {
+        &self.full
+    }
+
+    /// Number of characters of text (the contract's `text.chars`).
+    pub fn chars(&self) -> usize {
+        self.full.chars().filter(|c| *c != '\n').count()
+    }
+
+    /// Every line with its position.
+    pub fn lines(&self) -> impl Iterator<Item = (LineRef, &str)> {
+        self.pages.iter().flat_map(|p| {
+            p.lines.iter().enumerate().map(move |(i, l)| {
+                (
+                    LineRef {
+                        page: p.number,
+                        line: i,
+                    },
+                    l.as_str(),
+                )
+            })
+        })
+    }
+
+    /// The line holding byte offset `at` of [`Text::full`].
+    pub fn locate(&self, at: usize) -> LineRef {
+        let i = self.starts.partition_point(|(s, _)| *s <= at);
+        self.starts
+            .get(i.saturating_sub(1))
+            .map(|(_, r)| *r)
+            .unwrap_or(LineRef { page: 1, line: 0 })
+    }
+
+    /// Byte offset in [`Text::full`] where a line starts.
+    pub fn offset_of(&self, r: LineRef) -> usize {
+        self.starts
+            .iter()
+            .find(|(_, l)| *l == r)
+            .map(|(s, _)| *s)
+            .unwrap_or(0)
+    }
+
+    /// The text of a line.
+    pub fn line(&self, r: LineRef) -> &str {
+        self.pages
+            .get(r.page as usize - 1)
+            .and_then(|p| p.lines.get(r.line))
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
+/// Whether the `.` at `i` ends a common abbreviation rather than a sentence.
+fn is_abbrev(s: &str, i: usize) -> bool {
+    let word_start = s[..i]
+        .rfind(|c: char| !c.is_ascii_alphabetic())
+        .map(|j| j + 1)
+        .unwrap_or(0);
+    let w = &s[word_start..i];
+    matches!(
+        w.to_ascii_lowercase().as_str(),
+        "dr" | "mr"
+            | "mrs"
+            | "ms"
+            | "no"
+            | "st"
+            | "inc"
+            | "u.s"
+            | "s"
+            | "vs"
+            | "e.g"
+            | "i.e"
+            | "etc"
+            | "jr"
+            | "sr"
+            | "ave"
+            | "p"
+            | "ste"
+    ) || (w.len() == 1 && w.chars().all(|c| c.is_ascii_uppercase()))
+}
+
+/// Reads the text of a document.
+pub fn extract(doc: &Document) -> Result<Text> {
+    match &doc.media_type {
+        MediaType::PlainText => {
+            let s = String::from_utf8_lossy(&doc.bytes);
+            let s = s.trim_start_matches('\u{feff}');
+            // A form feed separates pages in text dumps (pdftotext writes one per page).
+            let pages = s
+                .split('\u{c}')
+                .map(|p| p.lines().map(str::to_string).collect())
+                .collect();
+            Ok(Text::new(Method::PlainText, pages, Vec::new()))
+        }
+        MediaType::Image(mime) => Err(Error::NeedsOcr {
+            path: doc.path.clone(),
+            reason: format!("{mime} is an image; OCR is not built in yet"),
+        }),
+        MediaType::Pdf => pdf_text(doc),
+    }
+}
+
+fn pdf_text(doc: &Document) -> Result<Text> {
+    let damaged = |reason: String| Error::DamagedPdf {
+        path: doc.path.clone(),
+        reason,
+    };
+    let mut pdf = catch_unwind(AssertUnwindSafe(|| {
+        pdf_extract::Document::load_mem(&doc.bytes)
+    }))
+    .map_err(|_| damaged("the PDF parser could not read its structure".into()))?
+    .map_err(|e| damaged(pdf_error_reason(&e)))?;
+    if pdf.is_encrypted() {
+        // Many PDFs are encrypted only against editing, with an empty open password.
+        let opened = catch_unwind(AssertUnwindSafe(|| pdf.decrypt("")))
+            .map(|r| r.is_ok())
+            .unwrap_or(false);
+        if !opened {
+            return Err(Error::EncryptedPdf {
+                path: doc.path.clone(),
+            });
+        }
+    }
+    check_decompressed_size(&pdf, doc)?;
+    let page_ids = pdf.get_pages();
+    if page_ids.is_empty() {
+        return Err(damaged("it has no pages".into()));
+    }
+    if page_ids.len() > MAX_PAGES {
+        return Err(Error::TooLarge {
+            path: doc.path.clone(),
+            size: page_ids.len() as u64,
+            limit: MAX_PAGES as u64,
+        });
+    }
+    let mut warnings = Vec::new();
+    let mut pages = Vec::with_capacity(page_ids.len());
+    let mut textless = Vec::new();
+    for &n in page_ids.keys() {
+        let mut s = String::new();
+        let ok = catch_unwind(AssertUnwindSafe(|| {
+            let mut out = pdf_extract::PlainTextOutput::new(&mut s);
+            pdf_extract::output_doc_page(&pdf, &mut out, n).is_ok()
+        }))
+        .unwrap_or(false);
+        if !ok {
+            warnings.push(format!("page {n}: the text layer could not be read"));
+        }
+        let lines: Vec<String> = s.lines().map(str::to_string).collect();
+        if !page_has_text(&lines) {
+            textless.push(n);
+        }
+        pages.push(lines);
+    }
+    if textless.len() == pages.len() {
+        return Err(Error::NeedsOcr {
+            path: doc.path.clone(),
+            reason: "the PDF has no usable text layer (a scan?)".into(),
+        });
+    }
+    for n in textless {
+        warnings.push(format!(
+            "page {n}: no usable text layer (scanned page?); it needs OCR"
+        ));
+    }
+    Ok(Text::new(Method::PdfText, pages, warnings))
+}
+
+/// A lopdf error described without document content.
+fn pdf_error_reason(e: &pdf_extract::Error) -> String {
+    let s = e.to_string();
+    // lopdf messages describe structure (offsets, object ids), never page text.
+    if s.is_empty() {
+        "unreadable structure".into()
+    } else {
+        s
+    }
+}
+
+/// Refuses PDFs whose compressed streams would expand beyond [`MAX_DECOMPRESSED_BYTES`].
+fn check_decompressed_size(pdf: &pdf_extract::Document, doc: &Document) -> Result<()> {
+    let mut total: u64 = 0;
+    for obj in pdf.objects.values() {
+        let Ok(stream) = obj.as_stream() else {
+            continue;
+        };
+        let flate = stream
+            .dict
+            .get(b"Filter")
+            .ok()
+            .map(|f| match f {
+                pdf_extract::Object::Name(n) => n == b"FlateDecode",
+                pdf_extract::Object::Array(a) => a
+                    .iter()
+                    .any(|x| matches!(x, pdf_extract::Object::Name(n) if n == b"FlateDecode")),
+                _ => false,
+            })
+            .unwrap_or(false);
+        let budget = MAX_DECOMPRESSED_BYTES - total;
+        let size = if flate {
+            let mut dec = flate2::read::ZlibDecoder::new(&stream.content[..]).take(budget + 1);
+            std::io::copy(&mut dec, &mut std::io::sink()).unwrap_or(0)
+        } else {
+            stream.content.len() as u64
+        };
+        total += size;
+        if total > MAX_DECOMPRESSED_BYTES {
+            return Err(Error::TooLarge {
+                path: doc.path.clone(),
+                size: total,
+                limit: MAX_DECOMPRESSED_BYTES,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whether a page's text layer holds real words rather than nothing or encoding garbage.
+fn page_has_text(lines: &[String]) -> bool {
+    let text: String = lines.join(" ");
+    let useful = text.chars().filter(|c| c.is_alphanumeric()).count();
+    if useful < MIN_PAGE_CHARS {
+        return false;
+    }
+    let bad = text
+        .chars()
+        .filter(|c| *c == '\u{fffd}' || (c.is_control() && *c != '\t'))
+        .count();
+    // Broken font encodings give mostly replacement characters and no word-like tokens.
+    let words = text
+        .split_whitespace()
+        .filter(|w| w.len() >= 3 && w.chars().all(|c| c.is_ascii_alphabetic()))
+        .count();
+    bad * 4 < useful && words >= 3
+}
+
+/// NFKC (ligatures, full-width digits), typographic quotes and dashes to ASCII, and single
+/// spaces between words.
+pub fn normalize_line(line: &str) -> String {
+    let nfkc: String = line
+        .nfkc()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{2032}' => '\'',
+            '\u{201c}' | '\u{201d}' => '"',
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            '\u{a0}' | '\t' => ' ',
+            c => c,
+        })
+        .collect();
+    nfkc.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_ligatures_quotes_and_spaces() {
+        assert_eq!(
+            normalize_line("  the \u{fb01}le\u{2019}s   \u{2014} date "),
+            "the file's - date"
+        );
+    }
+
+    #[test]
+    fn locates_offsets_across_pages() {
+        let t = Text::new(
+            Method::PlainText,
+            vec![vec!["a".into(), "bb".into()], vec!["ccc".into()]],
+            vec![],
+        );
+        assert_eq!(t.full(), "a\nbb\nccc\n");
+        assert_eq!(t.locate(3), LineRef { page: 1, line: 1 });
+        assert_eq!(t.locate(5), LineRef { page: 2, line: 0 });
+        assert_eq!(t.line(LineRef { page: 2, line: 0 }), "ccc");
+    }
+
+    #[test]
+    fn garbage_text_layer_is_not_text() {
+        assert!(!page_has_text(&[
+            "\u{fffd}\u{fffd}\u{fffd} \u{fffd}\u{fffd}".repeat(20)
+        ]));
+        assert!(page_has_text(&[
+            "Your claim for services was denied because".to_string()
+        ]));
+    }
+}

@@ -1,0 +1,457 @@
+//! Value readers shared by the stages: dates, dollar amounts, phone numbers, identifiers
+//! and names, as they appear in letters (many formats, OCR-ish spacing). Strings in,
+//! typed values out; no stage logic here.
+
+use std::sync::LazyLock;
+
+use jiff::civil::Date;
+use regex::Regex;
+
+const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
+
+#[allow(clippy::expect_used)] // constant patterns, covered by tests
+fn re(p: &str) -> Regex {
+    Regex::new(p).expect("constant regex")
+}
+
+static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"(?i)(?:\b(?P<mn>{MONTH})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<my>\d{{4}})\b)|(?:\b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dm>{MONTH})\.?,?\s+(?P<dy>\d{{4}})\b)|(?:\b(?P<nm>\d{{1,2}})(?P<sep>[/.-])(?P<nd>\d{{1,2}})[/.-](?P<ny>\d{{4}}|\d{{2}})\b)|(?:\b(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})\b)"
+    ))
+});
+
+static AMOUNT_RE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?P<neg>-|\()?\s?(?P<dollar>\$|USD\s?)?\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<cents>\.\d{2})?\)?",
+    )
+});
+
+static ANY_AMOUNT_RE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?:^|[\s(])(?P<neg>-)?(?P<dollar>\$)?\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<cents>\.\d{2})")
+});
+
+static PHONE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:^|[^\d])(?:\+?1[\s.-]?)?(?:\((?P<a1>\d{3})\)|(?P<a2>\d{3}))[\s.-]?(?P<b>\d{3})[\s.-](?P<c>\d{4})(?:[^\d]|$)|\b1-(?P<va>8\d\d)-(?P<vw>[A-Z]{7,8})\b",
+    )
+});
+
+/// A date found in a string, with its byte range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Found<T> {
+    /// Start byte.
+    pub start: usize,
+    /// End byte.
+    pub end: usize,
+    /// The value.
+    pub value: T,
+}
+
+fn month_number(name: &str) -> Option<i8> {
+    let m = name.get(..3)?.to_ascii_lowercase();
+    let i = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ]
+    .iter()
+    .position(|x| *x == m)?;
+    Some(i as i8 + 1)
+}
+
+fn year(s: &str) -> Option<i16> {
+    let y: i16 = s.parse().ok()?;
+    // Two-digit years in letters are this century.
+    let y = if s.len() == 2 { 2000 + y } else { y };
+    (1900..=2100).contains(&y).then_some(y)
+}
+
+/// Every date in `s`, in order.
+pub fn find_dates(s: &str) -> Vec<Found<Date>> {
+    DATE_RE
+        .captures_iter(s)
+        .filter_map(|c| {
+            let g = |n: &str| c.name(n).map(|m| m.as_str());
+            let (y, m, d) = if let Some(mn) = g("mn") {
+                (year(g("my")?)?, month_number(mn)?, g("md")?.parse().ok()?)
+            } else if let Some(dm) = g("dm") {
+                (year(g("dy")?)?, month_number(dm)?, g("dd")?.parse().ok()?)
+            } else if let Some(nm) = g("nm") {
+                // 3.14 or 12-5 style fragments are not dates unless a year follows; the regex
+                // requires it. A dot separator with a two-digit year is too often a number.
+                if g("sep") == Some(".") && g("ny")?.len() == 2 {
+                    return None;
+                }
+                (year(g("ny")?)?, nm.parse().ok()?, g("nd")?.parse().ok()?)
+            } else {
+                (
+                    year(g("iy")?)?,
+                    g("im")?.parse().ok()?,
+                    g("id")?.parse().ok()?,
+                )
+            };
+            let date = Date::new(y, m, d).ok()?;
+            let whole = c.get(0)?;
+            if g("nm").is_some() {
+                // Part of a longer number (an ID, a version) is not a date; a dash before is a range.
+                let before = s[..whole.start()].chars().last();
+                let after = s[whole.end()..].chars().next();
+                if before.is_some_and(|ch| ch.is_ascii_digit() || ch == '/' || ch == '.')
+                    || after.is_some_and(|ch| ch.is_ascii_digit() || ch == '/')
+                {
+                    return None;
+                }
+            }
+            Some(Found {
+                start: whole.start(),
+                end: whole.end(),
+                value: date,
+            })
+        })
+        .collect()
+}
+
+/// The date at the start of `s` (after spaces), if any.
+pub fn date_at_start(s: &str) -> Option<Found<Date>> {
+    let lead = s.len() - s.trim_start().len();
+    find_dates(s)
+        .into_iter()
+        .next()
+        .filter(|f| f.start <= lead + 1)
+}
+
+/// A dollar amount at the start of `s`: `$1,234.56`, `1234.56`, `($45.00)`, `$0`.
+/// A bare integer without `$` or cents is not an amount.
+pub fn amount_at_start(s: &str) -> Option<Found<f64>> {
+    let lead = s.len() - s.trim_start().len();
+    let c = AMOUNT_RE.captures(&s[lead..])?;
+    if c.name("dollar").is_none() && c.name("cents").is_none() {
+        return None;
+    }
+    let whole = c.get(0)?;
+    // A following digit, slash or dash means this was part of a date or an ID.
+    if s[lead + whole.end()..].starts_with(|ch: char| ch.is_ascii_digit() || ch == '/' || ch == '-')
+    {
+        return None;
+    }
+    let n = amount_value(&c)?;
+    Some(Found {
+        start: lead,
+        end: lead + whole.end(),
+        value: n,
+    })
+}
+
+fn amount_value(c: &regex::Captures<'_>) -> Option<f64> {
+    let num = c.name("num")?.as_str().replace(',', "");
+    let cents = c.name("cents").map(|m| m.as_str()).unwrap_or("");
+    let v: f64 = format!("{num}{cents}").parse().ok()?;
+    Some(if c.name("neg").is_some() { -v } else { v })
+}
+
+/// Every amount with cents (`$12.00`, `1,250.00`) in `s`, in order.
+pub fn find_amounts(s: &str) -> Vec<Found<f64>> {
+    ANY_AMOUNT_RE
+        .captures_iter(s)
+        .filter_map(|c| {
+            let v = amount_value(&c)?;
+            let after = s[c.get(0)?.end()..].chars().next();
+            if after.is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == '/' || ch == '%') {
+                return None;
+            }
+            let start = c
+                .name("neg")
+                .or(c.name("dollar"))
+                .or(c.name("num"))?
+                .start();
+            let end = c.name("cents")?.end();
+            Some(Found {
+                start,
+                end,
+                value: v,
+            })
+        })
+        .collect()
+}
+
+/// Every phone number in `s`, normalised to `NNN-NNN-NNNN` (letters of vanity numbers
+/// turned into digits).
+pub fn find_phones(s: &str) -> Vec<Found<String>> {
+    PHONE_RE
+        .captures_iter(s)
+        .filter_map(|c| {
+            let whole = c.get(0)?;
+            let value = if let Some(va) = c.name("va") {
+                let digits: String = c
+                    .name("vw")?
+                    .as_str()
+                    .chars()
+                    .take(7)
+                    .filter_map(keypad)
+                    .collect();
+                format!("{}-{}-{}", va.as_str(), &digits[..3], &digits[3..])
+            } else {
+                let a = c.name("a1").or(c.name("a2"))?.as_str();
+                format!("{a}-{}-{}", c.name("b")?.as_str(), c.name("c")?.as_str())
+            };
+            Some(Found {
+                start: whole.start(),
+                end: whole.end(),
+                value,
+            })
+        })
+        .collect()
+}
+
+fn keypad(c: char) -> Option<char> {
+    let d = match c.to_ascii_uppercase() {
+        'A'..='C' => '2',
+        'D'..='F' => '3',
+        'G'..='I' => '4',
+        'J'..='L' => '5',
+        'M'..='O' => '6',
+        'P'..='S' => '7',
+        'T'..='V' => '8',
+        'W'..='Z' => '9',
+        _ => return None,
+    };
+    Some(d)
+}
+
+/// An identifier at the start of `s`: 4-30 characters of letters, digits, `-`, `/`, `.`,
+/// holding at least two digits. A short all-letter prefix split off by one space
+/// (`ABC 123456789`) is joined.
+pub fn id_at_start(s: &str) -> Option<Found<String>> {
+    let lead = s.len() - s.trim_start().len();
+    let rest = &s[lead..];
+    let token_end = |t: &str| {
+        t.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '.')))
+            .unwrap_or(t.len())
+    };
+    let mut end = token_end(rest);
+    let mut tok = rest[..end].trim_end_matches(['.', '-', '/']).to_string();
+    if tok.len() >= 2
+        && tok.len() <= 4
+        && tok.chars().all(|c| c.is_ascii_uppercase())
+        && rest[end..].starts_with(' ')
+    {
+        let after = &rest[end + 1..];
+        let e2 = token_end(after);
+        let next = after[..e2].trim_end_matches(['.', '-']);
+        if next.len() >= 4 && next.chars().all(|c| c.is_ascii_digit()) {
+            tok = format!("{tok}{next}");
+            end = end + 1 + e2;
+        }
+    }
+    let digits = tok.chars().filter(char::is_ascii_digit).count();
+    if tok.len() < 4 || tok.len() > 30 || digits < 2 {
+        return None;
+    }
+    // A date or an amount is not an identifier.
+    if date_at_start(&tok).is_some_and(|d| d.end >= tok.len()) {
+        return None;
+    }
+    Some(Found {
+        start: lead,
+        end: lead + end.min(rest.len()),
+        value: tok,
+    })
+}
+
+/// Words that look like names but are not a person's.
+const NOT_NAMES: &[&str] = &[
+    "member",
+    "members",
+    "patient",
+    "customer",
+    "sir",
+    "madam",
+    "provider",
+    "valued",
+    "subscriber",
+    "policyholder",
+    "enrollee",
+    "beneficiary",
+    "friend",
+    "to",
+    "whom",
+    "it",
+    "may",
+    "concern",
+    "id",
+    "number",
+    "no",
+    "services",
+    "service",
+    "information",
+    "name",
+    "the",
+    "plan",
+    "your",
+    "our",
+    "health",
+    "insurance",
+    "account",
+    "doctor",
+    "dr",
+    "claim",
+    "of",
+    "and",
+    "for",
+    "date",
+    "address",
+    "responsibility",
+    "rights",
+    "portal",
+    "handbook",
+    "care",
+    "group",
+    "medicare",
+    "medicaid",
+];
+
+/// A person's name at the start of `s`: two to five capitalised words (initials allowed),
+/// ending at a stop word, digits or punctuation.
+pub fn name_at_start(s: &str, stop: &std::collections::HashSet<String>) -> Option<Found<String>> {
+    let lead = s.len() - s.trim_start().len();
+    let mut words = Vec::new();
+    let mut end = lead;
+    let mut pos = lead;
+    for w in s[lead..].split(' ') {
+        let word = w.trim_end_matches([',', ':', ';']);
+        let bare = word.trim_end_matches('.');
+        let lower = bare.to_lowercase();
+        let ok_shape = !bare.is_empty()
+            && bare.chars().next().is_some_and(|c| c.is_uppercase())
+            && bare
+                .chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '-' | '\''));
+        if !ok_shape
+            || stop.contains(&lower)
+            || NOT_NAMES.contains(&lower.as_str())
+            || words.len() == 5
+        {
+            break;
+        }
+        words.push(word.to_string());
+        end = pos + word.len();
+        pos += w.len() + 1;
+        if w.len() != word.len() {
+            break; // a comma or colon ends the name
+        }
+    }
+    let long_words = words.iter().filter(|w| w.len() > 1).count();
+    if words.len() < 2 || long_words < 2 {
+        return None;
+    }
+    Some(Found {
+        start: lead,
+        end,
+        value: words.join(" "),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i16, m: i8, day: i8) -> Date {
+        Date::new(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn date_formats() {
+        let cases = [
+            ("March 3, 2025", d(2025, 3, 3)),
+            ("Mar. 03 2025", d(2025, 3, 3)),
+            ("3 March 2025", d(2025, 3, 3)),
+            ("on 03/04/2025.", d(2025, 3, 4)),
+            ("3-4-25", d(2025, 3, 4)),
+            ("2025-03-04", d(2025, 3, 4)),
+            ("SEPTEMBER 30TH, 2025", d(2025, 9, 30)),
+            ("Sept 9, 2025", d(2025, 9, 9)),
+        ];
+        for (s, want) in cases {
+            let got = find_dates(s);
+            assert_eq!(got.first().map(|f| f.value), Some(want), "{s}");
+        }
+        assert!(find_dates("02/30/2025").is_empty(), "invalid day");
+        assert!(find_dates("version 1.2.25 of").is_empty());
+        assert!(find_dates("ID 123456789").is_empty());
+    }
+
+    #[test]
+    fn date_range_reports_position() {
+        let f = find_dates("DOS 01/02/2025-01/05/2025");
+        assert_eq!(f.len(), 2);
+        assert_eq!(
+            &"DOS 01/02/2025-01/05/2025"[f[0].start..f[0].end],
+            "01/02/2025"
+        );
+    }
+
+    #[test]
+    fn amounts() {
+        assert_eq!(
+            amount_at_start(" $1,234.56 due").map(|f| f.value),
+            Some(1234.56)
+        );
+        assert_eq!(amount_at_start("$0").map(|f| f.value), Some(0.0));
+        assert_eq!(amount_at_start("($45.00)").map(|f| f.value), Some(-45.0));
+        assert_eq!(amount_at_start("1250.00").map(|f| f.value), Some(1250.0));
+        assert_eq!(amount_at_start("2025"), None);
+        assert_eq!(amount_at_start("03/14/2025"), None);
+        let all: Vec<f64> = find_amounts("99213 $150.00 $0.00 1,020.50")
+            .iter()
+            .map(|f| f.value)
+            .collect();
+        assert_eq!(all, vec![150.0, 0.0, 1020.5]);
+    }
+
+    #[test]
+    fn phones() {
+        let p: Vec<String> =
+            find_phones("Call (800) 555-0199 or 1-877-555-0123, TTY 711; 1-800-MEDICARE")
+                .into_iter()
+                .map(|f| f.value)
+                .collect();
+        assert_eq!(p, vec!["800-555-0199", "877-555-0123", "800-633-4227"]);
+        assert!(find_phones("claim 2025031412345").is_empty());
+    }
+
+    #[test]
+    fn ids() {
+        assert_eq!(
+            id_at_start("W123456789 Group").map(|f| f.value),
+            Some("W123456789".into())
+        );
+        assert_eq!(
+            id_at_start("XZH 123456789").map(|f| f.value),
+            Some("XZH123456789".into())
+        );
+        assert_eq!(
+            id_at_start("1EG4-TE5-MK73.").map(|f| f.value),
+            Some("1EG4-TE5-MK73".into())
+        );
+        assert_eq!(id_at_start("denied"), None);
+        assert_eq!(id_at_start("03/14/2025"), None);
+    }
+
+    #[test]
+    fn names() {
+        let stop = ["member".to_string(), "claim".to_string()]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            name_at_start("Jane Q. Doe Member ID", &stop).map(|f| f.value),
+            Some("Jane Q. Doe".into())
+        );
+        assert_eq!(
+            name_at_start("MARIA L. GONZALEZ-RUIZ", &stop).map(|f| f.value),
+            Some("MARIA L. GONZALEZ-RUIZ".into())
+        );
+        assert_eq!(name_at_start("Valued Member,", &stop), None);
+        assert_eq!(
+            name_at_start("Robert Chen, 1 Elm St", &stop).map(|f| f.value),
+            Some("Robert Chen".into())
+        );
+    }
+}
