@@ -339,6 +339,7 @@ fn pdf_text(doc: &Document) -> Result<Text> {
     let mut warnings = Vec::new();
     let mut pages = Vec::with_capacity(page_ids.len());
     let mut textless = Vec::new();
+    let mut unreadable = 0;
     for &n in page_ids.keys() {
         let mut s = String::new();
         let ok = catch_unwind(AssertUnwindSafe(|| {
@@ -347,6 +348,7 @@ fn pdf_text(doc: &Document) -> Result<Text> {
         }))
         .unwrap_or(false);
         if !ok {
+            unreadable += 1;
             warnings.push(format!("page {n}: the text layer could not be read"));
         }
         let lines: Vec<String> = s.lines().map(str::to_string).collect();
@@ -354,6 +356,9 @@ fn pdf_text(doc: &Document) -> Result<Text> {
             textless.push(n);
         }
         pages.push(lines);
+    }
+    if textless.len() == pages.len() && unreadable > 0 {
+        return Err(damaged(format!("the text of {unreadable} page(s) could not be read")));
     }
     if textless.len() == pages.len() {
         return Err(Error::NeedsOcr {

@@ -1,0 +1,169 @@
+//! The command line: output, exit codes and bad input. Each bad input gets one line on
+//! stderr naming the file and the reason, exit code 1, and nothing on stdout.
+
+use std::io::Write;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::util::{overturn, root};
+
+fn data(name: &str) -> std::path::PathBuf {
+    root().join("tests/data").join(name)
+}
+
+/// Runs `overturn parse` on a bad input and checks the one-line error.
+fn rejects(path: &std::path::Path, reason: &str) {
+    let out = overturn().arg("parse").arg(path).assert().code(1).stdout("");
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "one line on stderr, got {stderr:?}");
+    assert!(stderr.contains(&path.display().to_string()), "names the file: {stderr}");
+    assert!(stderr.contains(reason), "says {reason:?}: {stderr}");
+}
+
+#[test]
+fn parse_prints_pretty_json_by_default_and_compact_on_request() {
+    let input = root().join("fixtures/pa-hmo-letter/input.pdf");
+    let out = overturn().arg("parse").arg(&input).assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.lines().count() > 20, "pretty by default");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["source"]["path"], input.display().to_string());
+    let out = overturn().args(["parse", "--compact"]).arg(&input).assert().success().get_output().stdout.clone();
+    assert_eq!(String::from_utf8(out).unwrap().trim_end().lines().count(), 1);
+}
+
+#[test]
+fn parse_reads_stdin_and_detects_content_not_extension() {
+    let pdf = std::fs::read(root().join("fixtures/pa-hmo-letter/input.pdf")).unwrap();
+    let out = overturn().args(["parse", "-"]).write_stdin(pdf.clone()).assert().success().get_output().stdout.clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["source"]["path"], "-");
+    assert_eq!(v["source"]["media_type"], "application/pdf");
+    // A PDF named .txt is still a PDF.
+    let dir = tempfile::tempdir().unwrap();
+    let misnamed = dir.path().join("letter.txt");
+    std::fs::write(&misnamed, &pdf).unwrap();
+    let out = overturn().arg("parse").arg(&misnamed).assert().success().get_output().stdout.clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["source"]["media_type"], "application/pdf");
+    assert_eq!(v["text"]["method"], "pdf_text");
+}
+
+#[test]
+fn missing_file() {
+    rejects(&root().join("tests/data/does-not-exist.pdf"), "no such file");
+}
+
+#[test]
+fn empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("empty.pdf");
+    std::fs::write(&p, b"").unwrap();
+    rejects(&p, "file is empty");
+}
+
+#[test]
+fn truncated_pdf() {
+    rejects(&data("truncated.pdf"), "damaged PDF");
+}
+
+#[test]
+fn corrupt_pdf_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("garbage.pdf");
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    bytes.extend((0..4000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8));
+    std::fs::write(&p, bytes).unwrap();
+    rejects(&p, "damaged PDF");
+}
+
+#[test]
+fn encrypted_pdf() {
+    rejects(&data("encrypted.pdf"), "encrypted PDF");
+}
+
+#[test]
+fn pdf_that_makes_the_parser_panic() {
+    // pdf-extract panics on a Tj with a number operand; no panic may reach the user.
+    let out = overturn().arg("parse").arg(data("panics.pdf")).assert().code(1).stdout("");
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("damaged PDF"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn pdf_without_text_layer_needs_ocr() {
+    rejects(&data("no-text.pdf"), "needs OCR");
+}
+
+#[test]
+fn image_needs_ocr() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("photo.jpg");
+    // A PNG signature and header: detected by content, whatever the name says.
+    std::fs::write(&p, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0").unwrap();
+    rejects(&p, "needs OCR");
+}
+
+#[test]
+fn non_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("archive.pdf");
+    std::fs::write(&p, b"PK\x03\x04\x14\0\0\0\x08\0\0\0\0\0\0\0\0\0\0\0\0\0").unwrap();
+    rejects(&p, "not a document");
+    let bin = dir.path().join("program");
+    std::fs::write(&bin, (0..3000u32).map(|i| (i * 7 % 251) as u8).collect::<Vec<_>>()).unwrap();
+    rejects(&bin, "not a document");
+}
+
+#[test]
+fn directory_is_not_a_document() {
+    let dir = tempfile::tempdir().unwrap();
+    rejects(dir.path(), "not a document");
+}
+
+#[test]
+fn decompression_bomb_is_refused() {
+    // A 300 MiB stream of zeros compresses to a few hundred KiB.
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..300 {
+        enc.write_all(&zeros).unwrap();
+    }
+    let stream = enc.finish().unwrap();
+    let mut pdf = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>\nendobj\n".to_vec();
+    pdf.extend(format!("4 0 obj\n<< /Length {} /Filter /FlateDecode >>\nstream\n", stream.len()).as_bytes());
+    pdf.extend(&stream);
+    pdf.extend(b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bomb.pdf");
+    std::fs::write(&p, pdf).unwrap();
+    rejects(&p, "too large");
+}
+
+#[test]
+fn plain_text_that_is_not_a_letter_is_a_success() {
+    overturn()
+        .args(["parse", "--compact"])
+        .arg(root().join("fixtures/not-insurer/input.txt"))
+        .assert()
+        .success()
+        .stdout(contains("\"document_type\":\"other\"").and(contains("\"denial\":null")));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    overturn().arg("parse").assert().code(2);
+    overturn().arg("frobnicate").assert().code(2);
+}
+
+#[test]
+fn text_subcommand_shows_pages() {
+    overturn()
+        .arg("text")
+        .arg(root().join("fixtures/mn-ppo-letter/input.pdf"))
+        .assert()
+        .success()
+        .stdout(contains("--- page 2 ---").and(contains("Language assistance")));
+}

@@ -1,0 +1,98 @@
+//! The JSON contract: the committed schema matches the Rust types, and a report reads back
+//! into a mirror of the contract with exactly the documented names and types.
+
+use serde::Deserialize;
+
+use crate::util::root;
+
+#[test]
+fn committed_schema_matches_the_types() {
+    let generated = serde_json::to_string_pretty(&overturn::report::json_schema()).unwrap() + "\n";
+    let path = root().join("docs/schema.json");
+    if std::env::var("OVERTURN_BLESS").is_ok() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(committed == generated, "docs/schema.json is stale: run `OVERTURN_BLESS=1 cargo test schema` and commit it");
+}
+
+// A mirror of contract version 1, written from docs/schema.md, not from the Rust types: a
+// renamed or retyped field fails here.
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Report {
+    schema_version: String,
+    source: Source,
+    text: Text,
+    document_type: String,
+    payer: Payer,
+    member: Member,
+    claim: Claim,
+    denial: Option<Denial>,
+    dates: Dates,
+    next_steps: Vec<Step>,
+    evidence: std::collections::BTreeMap<String, Evidence>,
+    warnings: Vec<String>,
+}
+#[allow(dead_code)]
+#[derive(Deserialize)]
+struct Source { path: String, sha256: String, media_type: String, pages: u32 }
+#[allow(dead_code)]
+#[derive(Deserialize)]
+struct Text { method: String, chars: usize }
+#[allow(dead_code)]
+#[derive(Deserialize)]
+struct Payer { name: Option<String>, plan_type: String, phone: Option<String> }
+#[allow(dead_code)]
+#[derive(Deserialize)]
+struct Member { name: Option<String>, member_id: Option<String>, group_number: Option<String> }
+#[allow(dead_code)]
+#[derive(Deserialize)]
+struct Claim {
+    claim_number: Option<String>,
+    service_date: Option<String>,
+    provider: Option<String>,
+    billed_amount: Option<f64>,
+    patient_responsibility: Option<f64>,
+    procedure_codes: Vec<String>,
+    diagnosis_codes: Vec<String>,
+}
+#[allow(dead_code)]
+#[derive(Deserialize)]
+struct Denial { category: String, confidence: f64, reason_text: Option<String>, codes: Vec<Code> }
+#[allow(dead_code)]
+#[derive(Deserialize)]
+struct Code { system: String, group: Option<String>, code: String, description: Option<String> }
+#[allow(dead_code)]
+#[derive(Deserialize)]
+struct Dates {
+    letter_date: Option<String>,
+    appeal_deadline: Option<String>,
+    appeal_deadline_basis: Option<String>,
+    appeal_window: Option<String>,
+}
+#[allow(dead_code)]
+#[derive(Deserialize)]
+struct Step { action: String, due: Option<String>, why: String, checklist: Vec<String> }
+#[allow(dead_code)]
+#[derive(Deserialize)]
+struct Evidence { page: u32, line: String }
+
+#[test]
+fn reports_read_back_into_the_contract() {
+    for dir in crate::util::fixture_dirs() {
+        let report = overturn::parse(&overturn::Input::Path(crate::util::fixture_input(&dir))).unwrap();
+        let json = serde_json::to_string(&report).unwrap();
+        let back: Report = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        assert_eq!(back.schema_version, "1");
+        assert_eq!(back.source.sha256.len(), 64);
+        assert!(["denial_letter", "eob", "appeal_decision", "other"].contains(&back.document_type.as_str()));
+        for d in [&back.dates.letter_date, &back.dates.appeal_deadline, &back.claim.service_date].into_iter().flatten() {
+            assert!(jiff::civil::Date::strptime("%Y-%m-%d", d).is_ok(), "ISO date: {d}");
+        }
+        if let Some(d) = &back.denial {
+            assert!((0.0..=1.0).contains(&d.confidence));
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Shared helpers: paths and the `overturn` command.
+
+use std::path::PathBuf;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The fixture directories, sorted, filtered by `OVERTURN_FIXTURE` when set.
+pub fn fixture_dirs() -> Vec<PathBuf> {
+    let filter = std::env::var("OVERTURN_FIXTURE").ok();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures"))
+        .expect("fixtures/ exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("expected.json").is_file())
+        .filter(|p| filter.as_deref().is_none_or(|f| p.to_string_lossy().contains(f)))
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The input document of a fixture directory.
+pub fn fixture_input(dir: &std::path::Path) -> PathBuf {
+    ["input.pdf", "input.txt"].iter().map(|n| dir.join(n)).find(|p| p.is_file()).expect("fixture has an input")
+}
+
+/// The built `overturn` binary.
+pub fn overturn() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("overturn").expect("binary builds")
+}
