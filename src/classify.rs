@@ -145,7 +145,10 @@ pub fn classify(text: &Text, rules: &Rules) -> Classification {
 
     // Document type.
     let mut evidence = Vec::new();
-    let (document_type, denies, type_signal) = if score(SignalKind::AppealDecision) >= 4.0 {
+    // An outcome statement ("we are upholding our decision") is itself evidence of an appeal
+    // decision.
+    let appeal_score = score(SignalKind::AppealDecision) + 0.5 * (score(SignalKind::Upheld) + score(SignalKind::Overturned));
+    let (document_type, denies, type_signal) = if appeal_score >= 4.0 {
         let upheld = score(SignalKind::Upheld) + if denies { 1.0 } else { 0.0 };
         (
             DocumentType::AppealDecision,

@@ -63,7 +63,7 @@ static MEMBER_ACTS: LazyLock<Regex> = LazyLock::new(|| {
 });
 static PAYER_ACTS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(we|the plan|the reviewer|the (independent )?review organi[sz]ation|IRO|they|it) (will|must|shall|have to|has to|should|usually|generally|typically)( \w+)? (decide|make|send|respond|notify|give|complete|issue|tell|reach|process|answer|review|mail)|\b(decision|decide|respond|response|answer|resolution|notify you)\b[^.]{0,40}\bwithin\b|\bwithin\b[^.]{0,60}\b(of (receiving|receipt of|getting) your (appeal|request)|after we (get|receive))|\bhave \d+ days to (decide|make)",
+        r"(?i)\b(we|the plan|the reviewer|the (independent )?review organi[sz]ation|IRO|they|it) (will|must|shall|have to|has to|should|usually|generally|typically)( \w+)? (decide|make|send|respond|notify|give|complete|issue|tell|reach|process|answer|review|mail)|\b(a|our|the|written|your) (decision|response|answer|resolution)s? (will be|is|are) (made|sent|given|mailed|issued)[^.]{0,30}\bwithin\b|\bnotify you[^.]{0,20}\bwithin\b|\bwithin\b[^.]{0,60}\b(of (receiving|receipt of|getting) your (appeal|request)|after we (get|receive))|\bhave \d+ days to (decide|make)",
     )
 });
 static NEXT_LEVEL: LazyLock<Regex> = LazyLock::new(|| {
@@ -76,6 +76,13 @@ static AFTER_FINAL: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(after|once|following) (you (receive|get)|we (make|send|issue)|receiving|receipt of|exhausting)\b|\bfinal (internal )?(adverse|decision|determination)\b|\binternal appeals? (process )?(is|are|has been) (complete|exhausted)",
     )
 });
+// Deadlines that are not for filing an appeal: keeping services during an appeal.
+static NOT_FILING: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(keep (getting|receiving)|continue (to get|to receive|getting|receiving)|services? (to )?continue|benefits? (to )?continue|continuation of (benefits|services)|aid paid pending)\b")
+});
+// What may stand before a filing window: "within 60 days", "no later than 180 days",
+// "you have 65 days".
+static WINDOW_LEAD: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(within|than|have|has|in|allowed|given)\s*$"));
 static DEADLINE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b(by|before|no later than|not later than|on or before|until|deadline|last day|due|must be (received|filed|postmarked|submitted))\b",

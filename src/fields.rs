@@ -75,6 +75,8 @@ static PROCEDURE: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(\d{4}[0-9FTU]|[A-V]\d{4})(?:-[0-9A-Z]{2})?\b"));
 static DIAGNOSIS: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b([A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?)\b"));
+// A code alone in parentheses after a service's description: "dental crowns (D2740)".
+static PAREN_PROCEDURE: LazyLock<Regex> = LazyLock::new(|| re(r"\((?:CPT |HCPCS |code )?(\d{4}[0-9FTU]|[A-V]\d{4})\)"));
 static PROCEDURE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)\b(CPT|HCPCS|procedure( codes?)?|service codes?|proc(\.|edure)? code|billing code)\b")
 });
@@ -91,6 +93,7 @@ static NOT_LETTERHEAD: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(explanation of|notice of|summary notice|this is not a bill|important|page \d|date|re:|dear|member id|claim|p\.?o\.? box|suite|street|avenue|\bst\.|\bave\b|road|drive|boulevard|attn|www\.|\.com|\.org|\.gov)\b|\d{5}",
     )
 });
+static FAX_OR_MEMO: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(to|from|fax|re|subject|sent|attn)\s?:|\bfax\b|\btransmittal\b|\bcover sheet\b"));
 static TOTAL: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\btotals?\b|\bclaim total\b|\bsubtotal\b"));
 static LETTER_DATE_NOT: LazyLock<Regex> = LazyLock::new(|| {
@@ -216,17 +219,13 @@ pub fn extract(text: &Text, rules: &Rules) -> Fields {
     }
 
     // Codes.
-    let (procs, proc_at) = codes_near(
-        text,
-        &PROCEDURE_LABEL,
-        &PROCEDURE,
-        table.as_ref().map(|t| t.rows.as_slice()).unwrap_or(&[]),
-    );
+    let rows = table.as_ref().map(|t| t.rows.as_slice()).unwrap_or(&[]);
+    let (procs, proc_at) = codes_near(text, &PROCEDURE_LABEL, &PROCEDURE, rows, Some(&PAREN_PROCEDURE));
     f.procedure_codes = procs;
     if let Some(at) = proc_at {
         ev.push(("claim.procedure_codes".into(), line_evidence(text, at, 0.8)));
     }
-    let (dx, dx_at) = codes_near(text, &DIAGNOSIS_LABEL, &DIAGNOSIS, &[]);
+    let (dx, dx_at) = codes_near(text, &DIAGNOSIS_LABEL, &DIAGNOSIS, &[], None);
     f.diagnosis_codes = dx;
     if let Some(at) = dx_at {
         ev.push(("claim.diagnosis_codes".into(), line_evidence(text, at, 0.8)));
@@ -254,43 +253,39 @@ fn line_evidence(text: &Text, at: LineRef, confidence: f64) -> Evidence {
     }
 }
 
-/// A label found on a line.
-#[derive(Debug, Clone, Copy)]
+/// A label found on a line. Where labels of several fields match the same words
+/// ("Member:" introduces a name or an ID), all are kept and the value decides.
+#[derive(Debug, Clone)]
 struct Label {
     start: usize,
     end: usize,
-    field: FieldName,
-    kind: ValueKind,
+    alts: Vec<(FieldName, ValueKind)>,
 }
 
-/// Finds every label on a line: longest wins where two overlap, then the earlier field.
+/// Finds every label on a line: longest wins where two overlap; equal spans are merged.
 fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
-    let mut all = Vec::new();
+    let mut all: Vec<Label> = Vec::new();
     for f in &rules.fields {
         for re in &f.labels {
             for m in re.find_iter(line) {
                 // Whole words only: the regex anchors the start; check the end here.
                 let after = line[m.end()..].chars().next();
                 let last = line[..m.end()].chars().last();
-                if after.is_some_and(|c| c.is_alphanumeric())
-                    && last.is_some_and(|c| c.is_alphanumeric())
-                {
+                if after.is_some_and(|c| c.is_alphanumeric()) && last.is_some_and(|c| c.is_alphanumeric()) {
                     continue;
                 }
-                all.push(Label {
-                    start: m.start(),
-                    end: m.end(),
-                    field: f.name,
-                    kind: f.kind,
-                });
+                match all.iter_mut().find(|l| l.start == m.start() && l.end == m.end()) {
+                    Some(l) => {
+                        if !l.alts.iter().any(|(n, _)| *n == f.name) {
+                            l.alts.push((f.name, f.kind));
+                        }
+                    }
+                    None => all.push(Label { start: m.start(), end: m.end(), alts: vec![(f.name, f.kind)] }),
+                }
             }
         }
     }
-    all.sort_by(|a, b| {
-        a.start
-            .cmp(&b.start)
-            .then((b.end - b.start).cmp(&(a.end - a.start)))
-    });
+    all.sort_by(|a, b| a.start.cmp(&b.start).then((b.end - b.start).cmp(&(a.end - a.start))));
     let mut out: Vec<Label> = Vec::new();
     for l in all {
         match out.last() {
@@ -303,19 +298,48 @@ fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
             _ => out.push(l),
         }
     }
+    // A word that is only a label when it acts as one: followed by `:`/`#`, at the start of a
+    // line, or followed by a value of its kind. "Children's Hospital" is not a label.
+    out.retain(|l| {
+        let rest = line[l.end..].trim_start();
+        rest.starts_with([':', '#']) || line[..l.start].trim().is_empty() || l.alts.iter().any(|(_, k)| *k != ValueKind::Text && *k != ValueKind::Name)
+    });
     out
 }
 
+/// Whether a line holds nothing but labels (a table header, or a label whose value is on
+/// the next line).
+fn only_labels(line: &str, labels: &[Label]) -> bool {
+    let mut rest = String::new();
+    let mut pos = 0;
+    for l in labels {
+        rest.push_str(&line[pos..l.start]);
+        pos = l.end;
+    }
+    rest.push_str(&line[pos..]);
+    rest.chars().all(|c| !c.is_alphanumeric())
+}
+
 /// Parses a value of `kind` at the start of `s`; returns it and the bytes used.
-fn parse_value(kind: ValueKind, s: &str, rules: &Rules) -> Option<(Value, usize)> {
+fn parse_value(kind: ValueKind, s: &str, rules: &Rules, same_line: bool) -> Option<(Value, usize)> {
     let lead = s.len() - s.trim_start_matches([' ', ':', '#', '-', '.', '=']).len();
     let rest = &s[lead..];
     let (v, used) = match kind {
         ValueKind::Id => values::id_at_start(rest).map(|f| (Value::Str(f.value), f.end))?,
         ValueKind::Date => values::date_at_start(rest).map(|f| (Value::Date(f.value), f.end))?,
-        ValueKind::Amount => {
-            values::amount_at_start(rest).map(|f| (Value::Amount(f.value), f.end))?
-        }
+        ValueKind::Amount => match values::amount_at_start(rest) {
+            Some(f) => (Value::Amount(f.value), f.end),
+            // "You may owe the provider up to $2,840.00": a few words, then the amount.
+            None if same_line => {
+                let window: String = rest.chars().take(40).collect();
+                let a = values::find_amounts(&window).into_iter().next()?;
+                if window[..a.start].chars().any(|c| c.is_ascii_digit()) {
+                    return None;
+                }
+                (Value::Amount(a.value), a.end)
+            }
+            None => return None,
+        },
         ValueKind::Name => {
             values::name_at_start(rest, &rules.stop_words).map(|f| (Value::Str(f.value), f.end))?
         }
@@ -328,6 +352,10 @@ fn parse_value(kind: ValueKind, s: &str, rules: &Rules) -> Option<(Value, usize)
             (Value::Str(p.value), p.end)
         }
         ValueKind::Text => {
+            // On the label's own line free text needs a `:` or `#` after the label.
+            if same_line && !s.trim_start().starts_with([':', '#', '-']) {
+                return None;
+            }
             let v = text_value(rest, rules)?;
             let n = v.len();
             (Value::Str(v), n)
@@ -395,87 +423,72 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
             if labels.is_empty() {
                 continue;
             }
-            let at = LineRef {
-                page: page.number,
-                line: i,
-            };
+            let at = LineRef { page: page.number, line: i };
+            let header = only_labels(line, &labels);
             let mut pending = Vec::new();
             for (k, l) in labels.iter().enumerate() {
                 let region_end = labels.get(k + 1).map(|n| n.start).unwrap_or(line.len());
                 let region = &line[l.end..region_end.max(l.end)];
-                // Phones may sit after words that contain other labels ("call Member Services").
-                let region = if l.kind == ValueKind::Phone {
-                    &line[l.end..]
-                } else {
-                    region
-                };
-                match parse_value(l.kind, region, rules) {
-                    Some((value, _)) => {
-                        let total = TOTAL.is_match(&line[l.start..l.end])
-                            || TOTAL.is_match(&line[..l.start]);
-                        cands.entry(l.field).or_default().push(Candidate {
-                            value,
-                            at,
-                            confidence: 0.9,
-                            total,
-                        });
+                let total = TOTAL.is_match(&line[l.start..l.end]) || TOTAL.is_match(&line[..l.start]);
+                let mut found = false;
+                for (field, kind) in &l.alts {
+                    // Phones may sit after words that contain other labels ("call Member Services").
+                    let region = if *kind == ValueKind::Phone { &line[l.end..] } else { region };
+                    if let Some((value, _)) = parse_value(*kind, region, rules, true) {
+                        cands.entry(*field).or_default().push(Candidate { value, at, confidence: 0.9, total });
+                        found = true;
+                        break;
                     }
-                    None if region.trim_matches([' ', ':', '#']).is_empty() => pending.push(*l),
-                    None => {}
+                }
+                if !found && header {
+                    pending.push(l.clone());
                 }
             }
             if pending.is_empty() {
                 continue;
             }
             // Values on the next line: one per pending label, read left to right.
-            let Some(next) = page.lines.get(i + 1) else {
-                continue;
-            };
-            if !labels_on(next, rules).is_empty() && pending.len() == 1 {
+            let Some(next) = page.lines.get(i + 1) else { continue };
+            let next_labels = labels_on(next, rules);
+            if !next_labels.is_empty() && (pending.len() == 1 || only_labels(next, &next_labels)) {
                 continue;
             }
-            let next_at = LineRef {
-                page: page.number,
-                line: i + 1,
-            };
+            let next_at = LineRef { page: page.number, line: i + 1 };
             let mut rest: &str = next;
             for l in &pending {
-                let Some((value, used)) = parse_value(l.kind, rest, rules) else {
-                    break;
-                };
-                let conf = if pending.len() > 1 { 0.8 } else { 0.85 };
                 let total = TOTAL.is_match(&line[l.start..l.end]);
-                cands.entry(l.field).or_default().push(Candidate {
-                    value,
-                    at: next_at,
-                    confidence: conf,
-                    total,
-                });
+                let conf = if pending.len() > 1 { 0.8 } else { 0.85 };
+                let parsed = l.alts.iter().find_map(|(field, kind)| parse_value(*kind, rest, rules, false).map(|v| (*field, v)));
+                let Some((field, (value, used))) = parsed else { break };
+                cands.entry(field).or_default().push(Candidate { value, at: next_at, confidence: conf, total });
                 rest = &rest[used.min(rest.len())..];
             }
         }
     }
 }
 
-/// The payer's name from the letterhead: one of the first lines of page 1 that names an
-/// organisation and is not an address, a date or a title.
+/// The payer's name from the letterhead: one of the first lines of a page (page 1, or page 2
+/// after a fax cover) that names an organisation and is not an address, a date or a title.
+/// A line with several parts ("Secure Message Center - Acme Health") gives the part that
+/// names the organisation.
 fn letterhead(text: &Text) -> Option<(String, LineRef)> {
-    let page = text.pages.first()?;
-    for (i, line) in page.lines.iter().take(6).enumerate() {
-        let words = line.split_whitespace().count();
-        if ORG_WORD.is_match(line)
-            && !NOT_LETTERHEAD.is_match(line)
-            && (1..=8).contains(&words)
-            && values::find_dates(line).is_empty()
-        {
-            let name = line.trim_end_matches([',', '.', ':']).to_string();
-            return Some((
-                name,
-                LineRef {
-                    page: page.number,
-                    line: i,
-                },
-            ));
+    for page in text.pages.iter().take(2) {
+        for (i, line) in page.lines.iter().take(6).enumerate() {
+            if FAX_OR_MEMO.is_match(line) || !values::find_dates(line).is_empty() {
+                continue;
+            }
+            let part = line
+                .split(" - ")
+                .flat_map(|p| p.split(" | "))
+                .flat_map(|p| p.split(" \u{b7} "))
+                .map(|p| p.trim().trim_end_matches([',', '.', ':', '\u{b7}']).trim())
+                .find(|p| {
+                    let words = p.split_whitespace().count();
+                    ORG_WORD.is_match(p) && !NOT_LETTERHEAD.is_match(p) && (1..=8).contains(&words)
+                });
+            if let Some(name) = part {
+                return Some((name.to_string(), LineRef { page: page.number, line: i }));
+            }
         }
     }
     None
@@ -536,97 +549,114 @@ fn columns_on(line: &str, rules: &Rules) -> Vec<(usize, usize, ColumnKind)> {
     out
 }
 
+/// The amount columns of a header, left to right; `None` unless it is a claim-line header.
+fn amount_columns(header: &str, rules: &Rules) -> Option<Vec<ColumnKind>> {
+    let kinds: Vec<ColumnKind> = columns_on(header, rules).into_iter().map(|c| c.2).filter(|k| *k != ColumnKind::Ignore).collect();
+    (kinds.len() >= 2 && (kinds.contains(&ColumnKind::Billed) || kinds.contains(&ColumnKind::Owed))).then_some(kinds)
+}
+
+/// Finds the first claim-line table. Its header may wrap over several lines (table cells
+/// that wrap come out one fragment per line); rows may wrap too, so a row's date and codes
+/// are looked for on the lines just above its amounts.
 fn claim_table(text: &Text, rules: &Rules) -> Option<ClaimTable> {
     for page in &text.pages {
-        for (i, line) in page.lines.iter().enumerate() {
-            let mut cols = columns_on(line, rules);
-            // A header may wrap onto a second line ("Amount" / "Billed").
-            if cols.len() < 2 || !values::find_amounts(line).is_empty() {
+        let lines = &page.lines;
+        let mut i = 0;
+        while i < lines.len() {
+            if columns_on(&lines[i], rules).is_empty() || !values::find_amounts(&lines[i]).is_empty() {
+                i += 1;
                 continue;
             }
-            if let Some(next) = page.lines.get(i + 1) {
-                let more = columns_on(next, rules);
-                if values::find_amounts(next).is_empty()
-                    && more.len() >= 2
-                    && cols.len() + more.len() <= 10
-                {
-                    // Two header lines: only usable when the second continues the first.
-                    if more.len() > cols.len() {
-                        cols = more;
-                    }
-                }
+            // The header block: this line and the amount-free lines after it (at most 14).
+            let mut end = i + 1;
+            while end < lines.len() && end - i < 14 && values::find_amounts(&lines[end]).is_empty() {
+                end += 1;
             }
-            let kinds: Vec<ColumnKind> = cols.iter().map(|c| c.2).collect();
-            if !kinds.contains(&ColumnKind::Billed) && !kinds.contains(&ColumnKind::Owed) {
+            let header = lines[i..end].join(" ");
+            let Some(kinds) = amount_columns(&header, rules).or_else(|| amount_columns(&lines[i], rules)) else {
+                i += 1;
                 continue;
-            }
-            let mut rows = Vec::new();
-            let mut total_row = None;
-            let mut sums: HashMap<ColumnKind, f64> = HashMap::new();
-            let mut denied_dates = Vec::new();
-            let mut all_dates = Vec::new();
-            let mut misses = 0;
-            for (j, row) in page.lines.iter().enumerate().skip(i + 1) {
-                let amounts = values::find_amounts(row);
-                if amounts.len() != kinds.len() {
-                    if amounts.is_empty() {
-                        misses += 1;
-                        if misses > 3 && !rows.is_empty() {
-                            break;
-                        }
-                    }
-                    continue;
-                }
-                let at = LineRef {
-                    page: page.number,
-                    line: j,
-                };
-                if TOTAL.is_match(row) {
-                    total_row = Some((amounts, at));
-                    break;
-                }
-                rows.push(at);
-                for (k, a) in kinds.iter().zip(&amounts) {
-                    *sums.entry(*k).or_default() += a.value;
-                }
-                if let Some(d) = values::find_dates(row).first() {
-                    all_dates.push((d.value, at));
-                    let paid_zero = kinds
-                        .iter()
-                        .zip(&amounts)
-                        .any(|(k, a)| *k == ColumnKind::Paid && a.value == 0.0);
-                    if DENIED_ROW.is_match(row) || paid_zero {
-                        denied_dates.push((d.value, at));
-                    }
-                }
-            }
-            if rows.is_empty() && total_row.is_none() {
-                continue;
-            }
-            let mut amounts = HashMap::new();
-            if let Some((vals, at)) = &total_row {
-                for (k, a) in kinds.iter().zip(vals) {
-                    amounts.insert(*k, (a.value, *at));
-                }
-            } else if let Some(first) = rows.first() {
-                for (k, v) in sums {
-                    amounts.insert(k, ((v * 100.0).round() / 100.0, *first));
-                }
-            }
-            let dates = if denied_dates.is_empty() {
-                all_dates
-            } else {
-                denied_dates
             };
-            let service_date = dates.into_iter().min_by_key(|(d, _)| *d);
-            return Some(ClaimTable {
-                rows,
-                amounts,
-                service_date,
-            });
+            if let Some(t) = table_rows(text, page.number, lines, end, &kinds) {
+                return Some(t);
+            }
+            i += 1;
         }
     }
     None
+}
+
+fn table_rows(text: &Text, page: u32, lines: &[String], first: usize, kinds: &[ColumnKind]) -> Option<ClaimTable> {
+    let mut rows = Vec::new();
+    let mut total_row = None;
+    let mut sums: HashMap<ColumnKind, f64> = HashMap::new();
+    let mut denied_dates = Vec::new();
+    let mut all_dates = Vec::new();
+    let mut misses = 0;
+    let mut prev_row_end = first;
+    for (j, row) in lines.iter().enumerate().skip(first) {
+        let amounts = values::find_amounts(row);
+        if amounts.len() != kinds.len() {
+            misses += 1;
+            if misses > 4 {
+                break;
+            }
+            continue;
+        }
+        misses = 0;
+        let at = LineRef { page, line: j };
+        // The row's cells that wrapped onto the lines above its amounts.
+        let context: Vec<&str> = lines[prev_row_end.max(j.saturating_sub(3))..j].iter().map(String::as_str).collect();
+        prev_row_end = j + 1;
+        if TOTAL.is_match(row) {
+            total_row = Some((amounts, at));
+            break;
+        }
+        rows.push(at);
+        for (k, a) in kinds.iter().zip(&amounts) {
+            *sums.entry(*k).or_default() += a.value;
+        }
+        let whole = format!("{} {row}", context.join(" "));
+        if let Some(d) = values::find_dates(&whole).first() {
+            all_dates.push((d.value, at));
+            let paid_zero = kinds.iter().zip(&amounts).any(|(k, a)| *k == ColumnKind::Paid && a.value == 0.0);
+            if DENIED_ROW.is_match(&whole) || paid_zero {
+                denied_dates.push((d.value, at));
+            }
+        }
+    }
+    if rows.is_empty() && total_row.is_none() {
+        return None;
+    }
+    let mut amounts = HashMap::new();
+    if let Some((vals, at)) = &total_row {
+        for (k, a) in kinds.iter().zip(vals) {
+            amounts.insert(*k, (a.value, *at));
+        }
+    } else if let Some(first) = rows.first() {
+        for (k, v) in sums {
+            amounts.insert(k, ((v * 100.0).round() / 100.0, *first));
+        }
+    }
+    // Codes and dates of wrapped rows sit on the lines just above the amounts.
+    let mut code_lines = Vec::new();
+    for r in &rows {
+        for back in 0..=2 {
+            if r.line >= back && r.line - back >= first {
+                let l = LineRef { page, line: r.line - back };
+                if back == 0 || values::find_amounts(text.line(l)).is_empty() {
+                    code_lines.push(l);
+                } else {
+                    break;
+                }
+            }
+        }
+    }
+    code_lines.sort_by_key(|l| l.line);
+    code_lines.dedup();
+    let dates = if denied_dates.is_empty() { all_dates } else { denied_dates };
+    let service_date = dates.into_iter().min_by_key(|(d, _)| *d);
+    Some(ClaimTable { rows: code_lines, amounts, service_date })
 }
 
 /// Codes on lines with their label (and the line after a label that ends its line), plus
@@ -636,6 +666,7 @@ fn codes_near(
     label: &Regex,
     code: &Regex,
     rows: &[LineRef],
+    paren: Option<&Regex>,
 ) -> (Vec<String>, Option<LineRef>) {
     let mut out: Vec<String> = Vec::new();
     let mut first = None;
@@ -685,6 +716,18 @@ fn codes_near(
     }
     for r in rows {
         add(text.line(*r), *r, &mut out);
+    }
+    if let Some(paren) = paren {
+        for (r, line) in text.lines() {
+            for c in paren.captures_iter(line) {
+                if let Some(m) = c.get(1) {
+                    if !out.iter().any(|o| o == m.as_str()) {
+                        out.push(m.as_str().to_string());
+                        first.get_or_insert(r);
+                    }
+                }
+            }
+        }
     }
     (out, first)
 }

@@ -104,6 +104,14 @@ pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
     if class.denial.is_some() && fields.claim_number.is_none() {
         warnings.push("no claim or reference number was found".into());
     }
+    // Original Medicare notices come from Medicare itself and rarely carry a letterhead.
+    let mut fields = fields;
+    if fields.payer_name.is_none() && class.plan_type == report::PlanType::OriginalMedicare {
+        fields.payer_name = Some("Medicare".into());
+        if let Some(e) = evidence.get("payer.plan_type").cloned() {
+            evidence.insert("payer.name".into(), e);
+        }
+    }
     let mut report = Report {
         schema_version: SCHEMA_VERSION.to_string(),
         source,

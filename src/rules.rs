@@ -170,6 +170,8 @@ pub enum ColumnKind {
     Owed,
     /// Other adjustments.
     Other,
+    /// Not an amount column, though its header looks like one.
+    Ignore,
 }
 
 /// A column header pattern.

@@ -242,7 +242,9 @@ pub fn id_at_start(s: &str) -> Option<Found<String>> {
         }
     }
     let digits = tok.chars().filter(char::is_ascii_digit).count();
-    if tok.len() < 4 || tok.len() > 30 || digits < 2 {
+    // Short all-digit values (group "118") are IDs; short mixed ones are too often words.
+    let all_digits = digits == tok.len();
+    if tok.len() < if all_digits { 3 } else { 4 } || tok.len() > 30 || digits < 2 {
         return None;
     }
     // A date or an amount is not an identifier.
