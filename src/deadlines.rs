@@ -236,9 +236,14 @@ pub fn add_window(d: Date, days: Option<i64>, months: Option<i64>) -> Option<Dat
 fn candidates(text: &Text, letter_date: Option<Date>) -> Vec<Candidate> {
     let flat = text.flat();
     let mut out = Vec::new();
+    // A filing sentence talks about an appeal (itself or the sentence before it: "... file an
+    // appeal. You have 180 days from the date you receive this statement to file.").
     let is_filing_sentence = |at: usize| -> Option<String> {
         let s = text.sentence_text(at);
-        (APPEAL_WORDS.is_match(&s) && MEMBER_ACTS.is_match(&s)).then_some(s)
+        let (start, _) = text.sentence_at(at);
+        let prev = if start > 1 { text.sentence_text(start - 2) } else { String::new() };
+        let about_appeal = APPEAL_WORDS.is_match(&s) || (APPEAL_WORDS.is_match(&prev) && s.len() < 160);
+        (about_appeal && MEMBER_ACTS.is_match(&s) && !NOT_FILING.is_match(&s)).then_some(s)
     };
     for c in WINDOW.captures_iter(flat) {
         let (Some(m), Some(n), Some(unit)) = (c.get(0), c.get(1), c.name("unit")) else {
@@ -247,6 +252,10 @@ fn candidates(text: &Text, letter_date: Option<Date>) -> Vec<Candidate> {
         let Some(s) = is_filing_sentence(m.start()) else {
             continue;
         };
+        let lead_start = flat[..m.start()].char_indices().rev().nth(24).map(|(i, _)| i).unwrap_or(0);
+        if !WINDOW_LEAD.is_match(&flat[lead_start..m.start()]) {
+            continue;
+        }
         // Skip how long the payer takes to decide; keep what the member must do.
         let (ss, _) = text.sentence_at(m.start());
         let clause_start = flat[ss..m.start()]

@@ -267,13 +267,8 @@ fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
     let mut all: Vec<Label> = Vec::new();
     for f in &rules.fields {
         for re in &f.labels {
-            for m in re.find_iter(line) {
-                // Whole words only: the regex anchors the start; check the end here.
-                let after = line[m.end()..].chars().next();
-                let last = line[..m.end()].chars().last();
-                if after.is_some_and(|c| c.is_alphanumeric()) && last.is_some_and(|c| c.is_alphanumeric()) {
-                    continue;
-                }
+            for c in re.captures_iter(line) {
+                let Some(m) = c.name("l") else { continue };
                 match all.iter_mut().find(|l| l.start == m.start() && l.end == m.end()) {
                     Some(l) => {
                         if !l.alts.iter().any(|(n, _)| *n == f.name) {
@@ -536,12 +531,13 @@ fn columns_on(line: &str, rules: &Rules) -> Vec<(usize, usize, ColumnKind)> {
     all.sort_by(|a, b| a.0.cmp(&b.0).then((b.1 - b.0).cmp(&(a.1 - a.0))));
     let mut out: Vec<(usize, usize, ColumnKind)> = Vec::new();
     for c in all {
+        // A header inside a longer one ("Billed" in "Maximum You May Be Billed") is not a
+        // column; two that share a word ("Billed Amount" / "Amount Allowed") both are.
         match out.last() {
-            Some(p) if c.0 < p.1 => {
-                if c.1 - c.0 > p.1 - p.0 {
-                    out.pop();
-                    out.push(c);
-                }
+            Some(p) if c.0 < p.1 && c.1 <= p.1 => {}
+            Some(p) if c.0 == p.0 => {
+                out.pop();
+                out.push(c);
             }
             _ => out.push(c),
         }

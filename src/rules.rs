@@ -144,7 +144,8 @@ pub struct FieldRule {
     pub name: FieldName,
     /// How its value is read.
     pub kind: ValueKind,
-    /// Its labels, in priority order, each compiled case-insensitively.
+    /// Its labels, in priority order, each compiled case-insensitively; group `l` is the
+    /// label itself, which must end a word (the regex tries longer alternatives to get there).
     pub labels: Vec<Regex>,
 }
 
@@ -439,7 +440,7 @@ impl Rules {
                 let labels = f
                     .labels
                     .iter()
-                    .map(|l| compile("fields.toml", &id, &format!(r"\b(?:{l})")))
+                    .map(|l| compile("fields.toml", &id, &format!(r"\b(?P<l>{l})(?:[^\w]|$)")))
                     .collect::<Result<Vec<_>>>()?;
                 Ok(FieldRule {
                     name: f.name,
