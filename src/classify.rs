@@ -18,7 +18,7 @@ use crate::text::Text;
 /// Weight kept by a match inside a conditional sentence.
 const CONDITIONAL: f64 = 0.2;
 /// Lines at the top of page 1 where a title counts double.
-const TITLE_LINES: usize = 15;
+const TITLE_LINES: usize = 25;
 
 /// What the document is and why it denies.
 #[derive(Debug, Clone)]
@@ -52,7 +52,7 @@ fn re(p: &str) -> Regex {
 }
 
 // CARC with a group code: `CO-50`, `PR 204`, `OA:18`, `CO-\n197` (straddling a line break).
-static GROUP_CODE: LazyLock<Regex> =
+pub(crate) static GROUP_CODE: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(CO|PR|OA|PI|CR)\s?[-:\u{2013}]?\s?(\d{1,3}|[A-Z]\d{1,2})\b"));
 // A code after a label: `reason code 50`, `CARC: 197`, `Remark code N130`, `Explanation code D47`.
 static LABELLED_CODE: LazyLock<Regex> = LazyLock::new(|| {
@@ -90,10 +90,13 @@ pub fn classify(text: &Text, rules: &Rules) -> Classification {
     let mut sig_at: HashMap<SignalKind, (f64, usize)> = HashMap::new();
     for s in &rules.signals {
         if let Some((w, at)) = best_match(text, &s.re, s.weight) {
+            // A title: a short line near the top of page 1.
+            let line_words = text.line(text.locate(at)).split_whitespace().count();
             let title_bonus = matches!(
                 s.signal,
                 SignalKind::Eob | SignalKind::AppealDecision | SignalKind::DenialLetter
-            ) && at < title_end;
+            ) && at < title_end
+                && line_words <= 9;
             let w = if title_bonus { w * 2.0 } else { w };
             *sig.entry(s.signal).or_default() += w;
             let e = sig_at.entry(s.signal).or_insert((0.0, at));

@@ -94,6 +94,14 @@ static NOT_LETTERHEAD: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static FAX_OR_MEMO: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(to|from|fax|re|subject|sent|attn)\s?:|\bfax\b|\btransmittal\b|\bcover sheet\b"));
+// A label that ends in a preposition reads as part of a sentence ("your visit to", "provided
+// by", "notice for"): its value needs no colon.
+static PHRASE_LABEL: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(to|with|at|by|for|from)$"));
+// A heading in capitals ("PROVIDER REMITTANCE ADVICE") is not a label and its value.
+fn is_heading(line: &str) -> bool {
+    let letters: Vec<char> = line.chars().filter(|c| c.is_alphabetic()).collect();
+    letters.len() >= 6 && letters.iter().all(|c| c.is_uppercase()) && !line.contains(':')
+}
 static TOTAL: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\btotals?\b|\bclaim total\b|\bsubtotal\b"));
 static LETTER_DATE_NOT: LazyLock<Regex> = LazyLock::new(|| {
@@ -101,11 +109,7 @@ static LETTER_DATE_NOT: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(birth|dob|born|service|services|received|receipt|effective|through|thru|from|period|due|paid|admission|admitted|discharge|plan year|coverage|expires?|valid|until|visit|appointment|filed|submitted)\b",
     )
 });
-static DENIED_ROW: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)\b(denied|not covered|non-?covered|rejected|no payment)\b|\b(CO|PI|OA|PR)\s?-?\s?(\d{1,3})\b",
-    )
-});
+static DENIED_WORDS: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(denied|rejected|no payment)\b"));
 
 /// Reads the fields of a document.
 pub fn extract(text: &Text, rules: &Rules) -> Fields {
@@ -293,11 +297,19 @@ fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
             _ => out.push(l),
         }
     }
+    if only_labels(line, &out) {
+        return out;
+    }
     // A word that is only a label when it acts as one: followed by `:`/`#`, at the start of a
-    // line, or followed by a value of its kind. "Children's Hospital" is not a label.
+    // line, ending in a preposition ("visit to"), or followed by a value of its kind.
+    // "Children's Hospital" and "Anesthesia Group" are not labels.
     out.retain(|l| {
         let rest = line[l.end..].trim_start();
-        rest.starts_with([':', '#']) || line[..l.start].trim().is_empty() || l.alts.iter().any(|(_, k)| *k != ValueKind::Text && *k != ValueKind::Name)
+        rest.starts_with([':', '#'])
+            || line[..l.start].trim().is_empty()
+            || PHRASE_LABEL.is_match(&line[l.start..l.end])
+            || l.alts.iter().any(|(_, k)| *k != ValueKind::Text && *k != ValueKind::Name && parse_value(*k, &line[l.end..], rules, true).is_some())
+            || l.alts.iter().any(|(_, k)| *k == ValueKind::Name)
     });
     out
 }
@@ -317,6 +329,10 @@ fn only_labels(line: &str, labels: &[Label]) -> bool {
 
 /// Parses a value of `kind` at the start of `s`; returns it and the bytes used.
 fn parse_value(kind: ValueKind, s: &str, rules: &Rules, same_line: bool) -> Option<(Value, usize)> {
+    parse_value_with(kind, s, rules, same_line, false)
+}
+
+fn parse_value_with(kind: ValueKind, s: &str, rules: &Rules, same_line: bool, phrase_or_start: bool) -> Option<(Value, usize)> {
     let lead = s.len() - s.trim_start_matches([' ', ':', '#', '-', '.', '=']).len();
     let rest = &s[lead..];
     let (v, used) = match kind {
@@ -347,8 +363,9 @@ fn parse_value(kind: ValueKind, s: &str, rules: &Rules, same_line: bool) -> Opti
             (Value::Str(p.value), p.end)
         }
         ValueKind::Text => {
-            // On the label's own line free text needs a `:` or `#` after the label.
-            if same_line && !s.trim_start().starts_with([':', '#', '-']) {
+            // On the label's own line free text needs a `:` or `#` after the label, unless the
+            // label reads as part of a sentence or starts a line that is not a heading.
+            if same_line && !s.trim_start().starts_with([':', '#', '-']) && !phrase_or_start {
                 return None;
             }
             let v = text_value(rest, rules)?;
@@ -414,22 +431,42 @@ fn text_value(s: &str, rules: &Rules) -> Option<String> {
 fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candidate>>) {
     for page in &text.pages {
         for (i, line) in page.lines.iter().enumerate() {
-            let labels = labels_on(line, rules);
-            if labels.is_empty() {
+            let own = labels_on(line, rules);
+            if own.is_empty() && page.lines.get(i + 1).is_none() {
                 continue;
             }
             let at = LineRef { page: page.number, line: i };
-            let header = only_labels(line, &labels);
+            let header = !own.is_empty() && only_labels(line, &own);
+            // A sentence may wrap between a label and its value ("your visit to" / "Acme
+            // Clinic on ..."): scan this line joined with the next, for labels on this line.
+            let scan: String = match page.lines.get(i + 1) {
+                Some(next) if !header => format!("{line} {next}"),
+                _ => line.clone(),
+            };
+            let labels: Vec<Label> = if header { own.clone() } else { labels_on(&scan, rules).into_iter().filter(|l| l.start < line.len()).collect() };
+            if labels.is_empty() {
+                continue;
+            }
+            let heading = is_heading(line);
             let mut pending = Vec::new();
             for (k, l) in labels.iter().enumerate() {
-                let region_end = labels.get(k + 1).map(|n| n.start).unwrap_or(line.len());
-                let region = &line[l.end..region_end.max(l.end)];
-                let total = TOTAL.is_match(&line[l.start..l.end]) || TOTAL.is_match(&line[..l.start]);
+                let region_end = labels.get(k + 1).map(|n| n.start).unwrap_or(scan.len());
+                let region = &scan[l.end..region_end.max(l.end)];
+                let total = TOTAL.is_match(&scan[l.start..l.end]) || TOTAL.is_match(&line[..l.start.min(line.len())]);
+                let phrase_or_start = PHRASE_LABEL.is_match(&scan[l.start..l.end]) || (scan[..l.start].trim().is_empty() && !heading);
                 let mut found = false;
+                let phrase = PHRASE_LABEL.is_match(&scan[l.start..l.end]);
                 for (field, kind) in &l.alts {
                     // Phones may sit after words that contain other labels ("call Member Services").
-                    let region = if *kind == ValueKind::Phone { &line[l.end..] } else { region };
-                    if let Some((value, _)) = parse_value(*kind, region, rules, true) {
+                    let region = if *kind == ValueKind::Phone { &scan[l.end..] } else { region };
+                    // Names and free text stay on the label's line, unless the label is part of
+                    // a sentence that wraps.
+                    let region = if matches!(kind, ValueKind::Text | ValueKind::Name) && !phrase && l.end <= line.len() {
+                        &region[..region.len().min(line.len().saturating_sub(l.end))]
+                    } else {
+                        region
+                    };
+                    if let Some((value, _)) = parse_value_with(*kind, region, rules, true, phrase_or_start) {
                         cands.entry(*field).or_default().push(Candidate { value, at, confidence: 0.9, total });
                         found = true;
                         break;
@@ -565,7 +602,7 @@ fn claim_table(text: &Text, rules: &Rules) -> Option<ClaimTable> {
             }
             // The header block: this line and the amount-free lines after it (at most 14).
             let mut end = i + 1;
-            while end < lines.len() && end - i < 14 && values::find_amounts(&lines[end]).is_empty() {
+            while end < lines.len() && end - i < 14 && values::find_amounts(&lines[end]).is_empty() && values::find_dates(&lines[end]).is_empty() {
                 end += 1;
             }
             let header = lines[i..end].join(" ");
@@ -573,7 +610,7 @@ fn claim_table(text: &Text, rules: &Rules) -> Option<ClaimTable> {
                 i += 1;
                 continue;
             };
-            if let Some(t) = table_rows(text, page.number, lines, end, &kinds) {
+            if let Some(t) = table_rows(text, page.number, lines, end, &kinds, rules) {
                 return Some(t);
             }
             i += 1;
@@ -582,7 +619,14 @@ fn claim_table(text: &Text, rules: &Rules) -> Option<ClaimTable> {
     None
 }
 
-fn table_rows(text: &Text, page: u32, lines: &[String], first: usize, kinds: &[ColumnKind]) -> Option<ClaimTable> {
+/// Whether a claim line says it was denied: in words, or with a CARC that is a denial
+/// (cost sharing such as PR-3 and contractual CO-45 are not).
+fn row_denies(row: &str, rules: &Rules) -> bool {
+    DENIED_WORDS.is_match(row)
+        || crate::classify::GROUP_CODE.captures_iter(row).any(|c| c.get(2).and_then(|m| rules.carc.get(m.as_str())).is_some_and(|e| e.category.is_some()))
+}
+
+fn table_rows(text: &Text, page: u32, lines: &[String], first: usize, kinds: &[ColumnKind], rules: &Rules) -> Option<ClaimTable> {
     let mut rows = Vec::new();
     let mut total_row = None;
     let mut sums: HashMap<ColumnKind, f64> = HashMap::new();
@@ -616,7 +660,7 @@ fn table_rows(text: &Text, page: u32, lines: &[String], first: usize, kinds: &[C
         if let Some(d) = values::find_dates(&whole).first() {
             all_dates.push((d.value, at));
             let paid_zero = kinds.iter().zip(&amounts).any(|(k, a)| *k == ColumnKind::Paid && a.value == 0.0);
-            if DENIED_ROW.is_match(&whole) || paid_zero {
+            if row_denies(&whole, rules) || paid_zero {
                 denied_dates.push((d.value, at));
             }
         }

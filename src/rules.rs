@@ -131,6 +131,8 @@ pub enum FieldName {
     ServiceDate,
     /// `dates.letter_date`.
     LetterDate,
+    /// A date of birth: read so that it is not taken for another date; not reported.
+    BirthDate,
     /// `payer.name`.
     PayerName,
     /// `payer.phone`.
