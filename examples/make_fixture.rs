@@ -48,7 +48,11 @@ fn wrap(s: &str, size: f32, max: f32) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     for w in s.split(' ') {
-        let cand = if cur.is_empty() { w.to_string() } else { format!("{cur} {w}") };
+        let cand = if cur.is_empty() {
+            w.to_string()
+        } else {
+            format!("{cur} {w}")
+        };
         if width(&cand, size) > max && !cur.is_empty() {
             out.push(std::mem::take(&mut cur));
             cur = w.to_string();
@@ -62,7 +66,10 @@ fn wrap(s: &str, size: f32, max: f32) -> Vec<String> {
 
 fn layout(src: &str) -> (Vec<Page>, bool) {
     let quote = src.lines().any(|l| l.trim() == "%mode: quote");
-    let mut pages = vec![Page { runs: vec![], boxes: vec![] }];
+    let mut pages = vec![Page {
+        runs: vec![],
+        boxes: vec![],
+    }];
     let mut y = H - 60.0;
     let mut box_top: Option<f32> = None;
     let lines: Vec<&str> = src.lines().filter(|l| !l.starts_with('%')).collect();
@@ -71,48 +78,101 @@ fn layout(src: &str) -> (Vec<Page>, bool) {
         let line = lines[i];
         let page = pages.last_mut().unwrap();
         if y < 70.0 && line != "@page" {
-            pages.push(Page { runs: vec![], boxes: vec![] });
+            pages.push(Page {
+                runs: vec![],
+                boxes: vec![],
+            });
             y = H - 60.0;
             continue;
         }
         if line == "@page" {
-            pages.push(Page { runs: vec![], boxes: vec![] });
+            pages.push(Page {
+                runs: vec![],
+                boxes: vec![],
+            });
             y = H - 60.0;
         } else if line == "[box]" {
             box_top = Some(y + 12.0);
         } else if line == "[/box]" {
             if let Some(top) = box_top.take() {
-                page.boxes.push([MARGIN - 6.0, y + 6.0, W - 2.0 * MARGIN + 12.0, top - y - 6.0]);
+                page.boxes.push([
+                    MARGIN - 6.0,
+                    y + 6.0,
+                    W - 2.0 * MARGIN + 12.0,
+                    top - y - 6.0,
+                ]);
             }
         } else if line.trim().is_empty() {
             y -= 8.0;
         } else if let Some(t) = line.strip_prefix("## ") {
-            page.runs.push(Run { x: MARGIN, y, size: 11.0, font: Font::Bold, text: t.into(), flow: false });
+            page.runs.push(Run {
+                x: MARGIN,
+                y,
+                size: 11.0,
+                font: Font::Bold,
+                text: t.into(),
+                flow: false,
+            });
             y -= 15.0;
         } else if let Some(t) = line.strip_prefix("# ") {
-            page.runs.push(Run { x: MARGIN, y, size: 14.0, font: Font::Bold, text: t.into(), flow: false });
+            page.runs.push(Run {
+                x: MARGIN,
+                y,
+                size: 14.0,
+                font: Font::Bold,
+                text: t.into(),
+                flow: false,
+            });
             y -= 20.0;
         } else if let Some(t) = line.strip_prefix('~') {
             for l in wrap(t, 7.5, W - 2.0 * MARGIN) {
-                page.runs.push(Run { x: MARGIN, y, size: 7.5, font: Font::Regular, text: l, flow: false });
+                page.runs.push(Run {
+                    x: MARGIN,
+                    y,
+                    size: 7.5,
+                    font: Font::Regular,
+                    text: l,
+                    flow: false,
+                });
                 y -= 9.5;
             }
         } else if let Some(t) = line.strip_prefix('>') {
-            page.runs.push(Run { x: W - MARGIN - width(t, 10.0), y, size: 10.0, font: Font::Regular, text: t.into(), flow: false });
+            page.runs.push(Run {
+                x: W - MARGIN - width(t, 10.0),
+                y,
+                size: 10.0,
+                font: Font::Regular,
+                text: t.into(),
+                flow: false,
+            });
             y -= 13.0;
         } else if line.starts_with('|') {
             let mut rows: Vec<Vec<String>> = Vec::new();
             while i < lines.len() && lines[i].starts_with('|') {
-                let cells = lines[i].trim().trim_matches('|').split('|').map(|c| c.trim().to_string()).collect();
+                let cells = lines[i]
+                    .trim()
+                    .trim_matches('|')
+                    .split('|')
+                    .map(|c| c.trim().to_string())
+                    .collect();
                 rows.push(cells);
                 i += 1;
             }
             let ncol = rows.iter().map(Vec::len).max().unwrap_or(0);
             let mut size = 9.0;
             let widths = |size: f32| -> Vec<f32> {
-                (0..ncol).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| width(s, size)).fold(0.0, f32::max)).collect()
+                (0..ncol)
+                    .map(|c| {
+                        rows.iter()
+                            .filter_map(|r| r.get(c))
+                            .map(|s| width(s, size))
+                            .fold(0.0, f32::max)
+                    })
+                    .collect()
             };
-            while widths(size).iter().sum::<f32>() + 14.0 * ncol as f32 > W - 2.0 * MARGIN && size > 6.5 {
+            while widths(size).iter().sum::<f32>() + 14.0 * ncol as f32 > W - 2.0 * MARGIN
+                && size > 6.5
+            {
                 size -= 0.5;
             }
             let ws = widths(size);
@@ -121,7 +181,14 @@ fn layout(src: &str) -> (Vec<Page>, bool) {
                 for (c, cell) in r.iter().enumerate() {
                     if !cell.is_empty() {
                         let font = if ri == 0 { Font::Bold } else { Font::Regular };
-                        page.runs.push(Run { x, y, size, font, text: cell.clone(), flow: false });
+                        page.runs.push(Run {
+                            x,
+                            y,
+                            size,
+                            font,
+                            text: cell.clone(),
+                            flow: false,
+                        });
                     }
                     x += ws[c] + 14.0;
                 }
@@ -131,7 +198,14 @@ fn layout(src: &str) -> (Vec<Page>, bool) {
             continue;
         } else {
             for l in wrap(line, 10.0, W - 2.0 * MARGIN) {
-                page.runs.push(Run { x: MARGIN, y, size: 10.0, font: Font::Regular, text: l, flow: true });
+                page.runs.push(Run {
+                    x: MARGIN,
+                    y,
+                    size: 10.0,
+                    font: Font::Regular,
+                    text: l,
+                    flow: true,
+                });
                 y -= 13.0;
             }
         }
@@ -141,7 +215,15 @@ fn layout(src: &str) -> (Vec<Page>, bool) {
 }
 
 fn latin1(s: &str) -> Vec<u8> {
-    s.chars().map(|c| if (c as u32) < 256 { c as u32 as u8 } else { b'?' }).collect()
+    s.chars()
+        .map(|c| {
+            if (c as u32) < 256 {
+                c as u32 as u8
+            } else {
+                b'?'
+            }
+        })
+        .collect()
 }
 
 fn write_pdf(pages: &[Page], quote: bool) -> Vec<u8> {
@@ -157,13 +239,24 @@ fn write_pdf(pages: &[Page], quote: bool) -> Vec<u8> {
         next += 2;
     }
     pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree).kids(ids.iter().map(|(p, _)| *p)).count(ids.len() as i32);
-    pdf.type1_font(regular).base_font(Name(b"Helvetica")).encoding_predefined(Name(b"WinAnsiEncoding"));
-    pdf.type1_font(bold).base_font(Name(b"Helvetica-Bold")).encoding_predefined(Name(b"WinAnsiEncoding"));
+    pdf.pages(tree)
+        .kids(ids.iter().map(|(p, _)| *p))
+        .count(ids.len() as i32);
+    pdf.type1_font(regular)
+        .base_font(Name(b"Helvetica"))
+        .encoding_predefined(Name(b"WinAnsiEncoding"));
+    pdf.type1_font(bold)
+        .base_font(Name(b"Helvetica-Bold"))
+        .encoding_predefined(Name(b"WinAnsiEncoding"));
     for (page, (pid, cid)) in pages.iter().zip(&ids) {
         let mut p = pdf.page(*pid);
-        p.media_box(Rect::new(0.0, 0.0, W, H)).parent(tree).contents(*cid);
-        p.resources().fonts().pair(Name(b"F1"), regular).pair(Name(b"F2"), bold);
+        p.media_box(Rect::new(0.0, 0.0, W, H))
+            .parent(tree)
+            .contents(*cid);
+        p.resources()
+            .fonts()
+            .pair(Name(b"F1"), regular)
+            .pair(Name(b"F2"), bold);
         p.finish();
         let mut c = Content::new();
         for b in &page.boxes {
@@ -173,7 +266,14 @@ fn write_pdf(pages: &[Page], quote: bool) -> Vec<u8> {
         while k < page.runs.len() {
             let r = &page.runs[k];
             c.begin_text();
-            c.set_font(if r.font == Font::Bold { Name(b"F2") } else { Name(b"F1") }, r.size);
+            c.set_font(
+                if r.font == Font::Bold {
+                    Name(b"F2")
+                } else {
+                    Name(b"F1")
+                },
+                r.size,
+            );
             if quote && r.flow {
                 // A paragraph block: position once, then `'` (next line, show) per line.
                 c.set_leading(13.0);
@@ -219,11 +319,20 @@ fn write_ps(pages: &[Page]) -> Vec<u8> {
     }
     for page in pages {
         for b in &page.boxes {
-            s.push_str(&format!("0.8 setlinewidth {} {} {} {} rectstroke\n", b[0], b[1], b[2], b[3]));
+            s.push_str(&format!(
+                "0.8 setlinewidth {} {} {} {} rectstroke\n",
+                b[0], b[1], b[2], b[3]
+            ));
         }
         for r in &page.runs {
             let f = if r.font == Font::Bold { "F2" } else { "F1" };
-            s.push_str(&format!("/{f} findfont {} scalefont setfont {} {} moveto {} show\n", r.size, r.x, r.y, ps_string(&r.text)));
+            s.push_str(&format!(
+                "/{f} findfont {} scalefont setfont {} {} moveto {} show\n",
+                r.size,
+                r.x,
+                r.y,
+                ps_string(&r.text)
+            ));
         }
         s.push_str("showpage\n");
     }
@@ -238,6 +347,10 @@ fn main() {
     }
     let src = std::fs::read_to_string(&args[2]).expect("read source");
     let (pages, quote) = layout(&src);
-    let bytes = if args[1] == "ps" { write_ps(&pages) } else { write_pdf(&pages, quote) };
+    let bytes = if args[1] == "ps" {
+        write_ps(&pages)
+    } else {
+        write_pdf(&pages, quote)
+    };
     std::fs::write(&args[3], bytes).expect("write output");
 }

@@ -134,9 +134,17 @@ pub fn classify(text: &Text, rules: &Rules) -> Classification {
                 || c.code.system == CodeSystem::Payer
         })
         .collect();
-    let has_denial_code = denial_codes
-        .iter()
-        .any(|c| c.code.system != CodeSystem::Payer);
+    // A payer's own code counts when the document's legend says it denies something.
+    let has_denial_code = denial_codes.iter().any(|c| {
+        c.code.system != CodeSystem::Payer
+            || c.code.description.as_deref().is_some_and(|d| {
+                rules.phrases.iter().any(|p| p.re.is_match(d))
+                    || rules
+                        .signals
+                        .iter()
+                        .any(|s| s.signal == SignalKind::Denial && s.re.is_match(d))
+            })
+    });
     let top_phrase = cat
         .iter()
         .filter(|(c, _)| **c != Category::Other)
@@ -150,7 +158,8 @@ pub fn classify(text: &Text, rules: &Rules) -> Classification {
     let mut evidence = Vec::new();
     // An outcome statement ("we are upholding our decision") is itself evidence of an appeal
     // decision.
-    let appeal_score = score(SignalKind::AppealDecision) + 0.5 * (score(SignalKind::Upheld) + score(SignalKind::Overturned));
+    let appeal_score = score(SignalKind::AppealDecision)
+        + 0.5 * (score(SignalKind::Upheld) + score(SignalKind::Overturned));
     let (document_type, denies, type_signal) = if appeal_score >= 4.0 {
         let upheld = score(SignalKind::Upheld) + if denies { 1.0 } else { 0.0 };
         (
@@ -163,7 +172,7 @@ pub fn classify(text: &Text, rules: &Rules) -> Classification {
         && !has_denial_code
     {
         (DocumentType::Other, false, Some(SignalKind::Collection))
-    } else if score(SignalKind::Eob) >= 5.0
+    } else if score(SignalKind::Eob) >= 7.0
         && score(SignalKind::Eob) >= score(SignalKind::DenialLetter)
     {
         (DocumentType::Eob, denies, Some(SignalKind::Eob))

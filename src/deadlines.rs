@@ -78,11 +78,14 @@ static AFTER_FINAL: LazyLock<Regex> = LazyLock::new(|| {
 });
 // Deadlines that are not for filing an appeal: keeping services during an appeal.
 static NOT_FILING: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(keep (getting|receiving)|continue (to get|to receive|getting|receiving)|services? (to )?continue|benefits? (to )?continue|continuation of (benefits|services)|aid paid pending)\b")
+    re(
+        r"(?i)\b(keep (getting|receiving)|continue (to get|to receive|getting|receiving)|services? (to )?continue|benefits? (to )?continue|continuation of (benefits|services)|aid paid pending)\b",
+    )
 });
 // What may stand before a filing window: "within 60 days", "no later than 180 days",
 // "you have 65 days".
-static WINDOW_LEAD: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(within|than|have|has|in|allowed|given)\s*$"));
+static WINDOW_LEAD: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b(within|than|have|has|in|allowed|given)\s*$"));
 static DEADLINE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b(by|before|no later than|not later than|on or before|until|deadline|last day|due|must be (received|filed|postmarked|submitted))\b",
@@ -241,8 +244,13 @@ fn candidates(text: &Text, letter_date: Option<Date>) -> Vec<Candidate> {
     let is_filing_sentence = |at: usize| -> Option<String> {
         let s = text.sentence_text(at);
         let (start, _) = text.sentence_at(at);
-        let prev = if start > 1 { text.sentence_text(start - 2) } else { String::new() };
-        let about_appeal = APPEAL_WORDS.is_match(&s) || (APPEAL_WORDS.is_match(&prev) && s.len() < 160);
+        let prev = if start > 1 {
+            text.sentence_text(start - 2)
+        } else {
+            String::new()
+        };
+        let about_appeal =
+            APPEAL_WORDS.is_match(&s) || (APPEAL_WORDS.is_match(&prev) && s.len() < 160);
         (about_appeal && MEMBER_ACTS.is_match(&s) && !NOT_FILING.is_match(&s)).then_some(s)
     };
     for c in WINDOW.captures_iter(flat) {
@@ -252,7 +260,12 @@ fn candidates(text: &Text, letter_date: Option<Date>) -> Vec<Candidate> {
         let Some(s) = is_filing_sentence(m.start()) else {
             continue;
         };
-        let lead_start = flat[..m.start()].char_indices().rev().nth(24).map(|(i, _)| i).unwrap_or(0);
+        let lead_start = flat[..m.start()]
+            .char_indices()
+            .rev()
+            .nth(24)
+            .map(|(i, _)| i)
+            .unwrap_or(0);
         if !WINDOW_LEAD.is_match(&flat[lead_start..m.start()]) {
             continue;
         }

@@ -68,6 +68,14 @@ pub enum Error {
         /// The input as given.
         path: PathBuf,
     },
+    /// A bug in overturn met this document (caught, so a batch can go on).
+    #[error(
+        "{path}: internal error while reading the document (a bug; please report it without the document)"
+    )]
+    Internal {
+        /// The input as given.
+        path: PathBuf,
+    },
     /// A bundled or user-supplied rule file is invalid.
     #[error("rules {file}: {id}: {reason}")]
     Rules {
@@ -92,6 +100,7 @@ impl Error {
             Error::NeedsOcr { .. } => "needs_ocr",
             Error::DamagedPdf { .. } => "damaged_pdf",
             Error::EncryptedPdf { .. } => "encrypted_pdf",
+            Error::Internal { .. } => "internal",
             Error::Rules { .. } => "rules",
         }
     }

@@ -76,7 +76,8 @@ static PROCEDURE: LazyLock<Regex> =
 static DIAGNOSIS: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b([A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?)\b"));
 // A code alone in parentheses after a service's description: "dental crowns (D2740)".
-static PAREN_PROCEDURE: LazyLock<Regex> = LazyLock::new(|| re(r"\((?:CPT |HCPCS |code )?(\d{4}[0-9FTU]|[A-V]\d{4})\)"));
+static PAREN_PROCEDURE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\((?:CPT |HCPCS |code )?(\d{4}[0-9FTU]|[A-V]\d{4})\)"));
 static PROCEDURE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)\b(CPT|HCPCS|procedure( codes?)?|service codes?|proc(\.|edure)? code|billing code)\b")
 });
@@ -90,13 +91,15 @@ static ORG_WORD: LazyLock<Regex> = LazyLock::new(|| {
 });
 static NOT_LETTERHEAD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(explanation of|notice of|summary notice|this is not a bill|important|page \d|date|re:|dear|member id|claim|p\.?o\.? box|suite|street|avenue|\bst\.|\bave\b|road|drive|boulevard|attn|www\.|\.com|\.org|\.gov)\b|\d{5}",
+        r"(?i)\b(explanation of|notice of|notice for|summary notice|this is not a bill|important|page \d|date|re:|dear|member id|number|claims?|p\.?o\.? box|suite|street|avenue|\bst\.|\bave\b|road|drive|boulevard|attn|www\.|\.com|\.org|\.gov|department|unit|services|management|review|division|office|center|a medicaid|a medicare|offered by)\b|\d{5}|\d{3}-\d{4}",
     )
 });
-static FAX_OR_MEMO: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(to|from|fax|re|subject|sent|attn)\s?:|\bfax\b|\btransmittal\b|\bcover sheet\b"));
+static FAX_OR_MEMO: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(to|from|fax|re|subject|sent|attn)\s?:|\bfax\b|\btransmittal\b|\bcover sheet\b")
+});
 // A label that ends in a preposition reads as part of a sentence ("your visit to", "provided
 // by", "notice for"): its value needs no colon.
-static PHRASE_LABEL: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(to|with|at|by|for|from)$"));
+static PHRASE_LABEL: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(to|with|at|by|for|from|on)$"));
 // A heading in capitals ("PROVIDER REMITTANCE ADVICE") is not a label and its value.
 fn is_heading(line: &str) -> bool {
     let letters: Vec<char> = line.chars().filter(|c| c.is_alphabetic()).collect();
@@ -109,7 +112,8 @@ static LETTER_DATE_NOT: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(birth|dob|born|service|services|received|receipt|effective|through|thru|from|period|due|paid|admission|admitted|discharge|plan year|coverage|expires?|valid|until|visit|appointment|filed|submitted)\b",
     )
 });
-static DENIED_WORDS: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(denied|rejected|no payment)\b"));
+static DENIED_WORDS: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b(denied|rejected|no payment)\b"));
 
 /// Reads the fields of a document.
 pub fn extract(text: &Text, rules: &Rules) -> Fields {
@@ -224,7 +228,13 @@ pub fn extract(text: &Text, rules: &Rules) -> Fields {
 
     // Codes.
     let rows = table.as_ref().map(|t| t.rows.as_slice()).unwrap_or(&[]);
-    let (procs, proc_at) = codes_near(text, &PROCEDURE_LABEL, &PROCEDURE, rows, Some(&PAREN_PROCEDURE));
+    let (procs, proc_at) = codes_near(
+        text,
+        &PROCEDURE_LABEL,
+        &PROCEDURE,
+        rows,
+        Some(&PAREN_PROCEDURE),
+    );
     f.procedure_codes = procs;
     if let Some(at) = proc_at {
         ev.push(("claim.procedure_codes".into(), line_evidence(text, at, 0.8)));
@@ -273,21 +283,40 @@ fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
         for re in &f.labels {
             for c in re.captures_iter(line) {
                 let Some(m) = c.name("l") else { continue };
-                match all.iter_mut().find(|l| l.start == m.start() && l.end == m.end()) {
+                match all
+                    .iter_mut()
+                    .find(|l| l.start == m.start() && l.end == m.end())
+                {
                     Some(l) => {
                         if !l.alts.iter().any(|(n, _)| *n == f.name) {
                             l.alts.push((f.name, f.kind));
                         }
                     }
-                    None => all.push(Label { start: m.start(), end: m.end(), alts: vec![(f.name, f.kind)] }),
+                    None => all.push(Label {
+                        start: m.start(),
+                        end: m.end(),
+                        alts: vec![(f.name, f.kind)],
+                    }),
                 }
             }
         }
     }
-    all.sort_by(|a, b| a.start.cmp(&b.start).then((b.end - b.start).cmp(&(a.end - a.start))));
+    all.sort_by(|a, b| {
+        a.start
+            .cmp(&b.start)
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+    });
     let mut out: Vec<Label> = Vec::new();
     for l in all {
         match out.last() {
+            // Two phrase labels can share words ("your visit to X on <date>"): keep both.
+            Some(p)
+                if l.start < p.end
+                    && PHRASE_LABEL.is_match(&line[l.start..l.end])
+                    && PHRASE_LABEL.is_match(&line[p.start..p.end]) =>
+            {
+                out.push(l)
+            }
             Some(p) if l.start < p.end => {
                 if l.end - l.start > p.end - p.start {
                     out.pop();
@@ -308,7 +337,11 @@ fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
         rest.starts_with([':', '#'])
             || line[..l.start].trim().is_empty()
             || PHRASE_LABEL.is_match(&line[l.start..l.end])
-            || l.alts.iter().any(|(_, k)| *k != ValueKind::Text && *k != ValueKind::Name && parse_value(*k, &line[l.end..], rules, true).is_some())
+            || l.alts.iter().any(|(_, k)| {
+                *k != ValueKind::Text
+                    && *k != ValueKind::Name
+                    && parse_value(*k, &line[l.end..], rules, true).is_some()
+            })
             || l.alts.iter().any(|(_, k)| *k == ValueKind::Name)
     });
     out
@@ -320,8 +353,10 @@ fn only_labels(line: &str, labels: &[Label]) -> bool {
     let mut rest = String::new();
     let mut pos = 0;
     for l in labels {
-        rest.push_str(&line[pos..l.start]);
-        pos = l.end;
+        if l.start > pos {
+            rest.push_str(&line[pos..l.start]);
+        }
+        pos = pos.max(l.end);
     }
     rest.push_str(&line[pos..]);
     rest.chars().all(|c| !c.is_alphanumeric())
@@ -332,7 +367,13 @@ fn parse_value(kind: ValueKind, s: &str, rules: &Rules, same_line: bool) -> Opti
     parse_value_with(kind, s, rules, same_line, false)
 }
 
-fn parse_value_with(kind: ValueKind, s: &str, rules: &Rules, same_line: bool, phrase_or_start: bool) -> Option<(Value, usize)> {
+fn parse_value_with(
+    kind: ValueKind,
+    s: &str,
+    rules: &Rules,
+    same_line: bool,
+    phrase_or_start: bool,
+) -> Option<(Value, usize)> {
     let lead = s.len() - s.trim_start_matches([' ', ':', '#', '-', '.', '=']).len();
     let rest = &s[lead..];
     let (v, used) = match kind {
@@ -408,6 +449,24 @@ fn text_value(s: &str, rules: &Rules) -> Option<String> {
         {
             break;
         }
+        // In a sentence the name ends before "on <date>", "at", "in", "from", "during".
+        if !words.is_empty()
+            && matches!(
+                w,
+                "on" | "at"
+                    | "in"
+                    | "from"
+                    | "during"
+                    | "dated"
+                    | "was"
+                    | "is"
+                    | "were"
+                    | "has"
+                    | "had"
+            )
+        {
+            break;
+        }
         words.push(w);
         if w.ends_with([',', ';']) && words.len() >= 2 {
             break;
@@ -435,7 +494,10 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
             if own.is_empty() && page.lines.get(i + 1).is_none() {
                 continue;
             }
-            let at = LineRef { page: page.number, line: i };
+            let at = LineRef {
+                page: page.number,
+                line: i,
+            };
             let header = !own.is_empty() && only_labels(line, &own);
             // A sentence may wrap between a label and its value ("your visit to" / "Acme
             // Clinic on ..."): scan this line joined with the next, for labels on this line.
@@ -443,31 +505,59 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
                 Some(next) if !header => format!("{line} {next}"),
                 _ => line.clone(),
             };
-            let labels: Vec<Label> = if header { own.clone() } else { labels_on(&scan, rules).into_iter().filter(|l| l.start < line.len()).collect() };
+            let labels: Vec<Label> = if header {
+                own.clone()
+            } else {
+                labels_on(&scan, rules)
+                    .into_iter()
+                    .filter(|l| l.start < line.len())
+                    .collect()
+            };
             if labels.is_empty() {
                 continue;
             }
             let heading = is_heading(line);
             let mut pending = Vec::new();
             for (k, l) in labels.iter().enumerate() {
-                let region_end = labels.get(k + 1).map(|n| n.start).unwrap_or(scan.len());
+                // A phrase label's value runs on (text values end themselves at a stop word).
+                let region_end = if PHRASE_LABEL.is_match(&scan[l.start..l.end]) {
+                    scan.len()
+                } else {
+                    labels.get(k + 1).map(|n| n.start).unwrap_or(scan.len())
+                };
                 let region = &scan[l.end..region_end.max(l.end)];
-                let total = TOTAL.is_match(&scan[l.start..l.end]) || TOTAL.is_match(&line[..l.start.min(line.len())]);
-                let phrase_or_start = PHRASE_LABEL.is_match(&scan[l.start..l.end]) || (scan[..l.start].trim().is_empty() && !heading);
+                let total = TOTAL.is_match(&scan[l.start..l.end])
+                    || TOTAL.is_match(&line[..l.start.min(line.len())]);
+                let phrase_or_start = PHRASE_LABEL.is_match(&scan[l.start..l.end])
+                    || (scan[..l.start].trim().is_empty() && !heading);
                 let mut found = false;
                 let phrase = PHRASE_LABEL.is_match(&scan[l.start..l.end]);
                 for (field, kind) in &l.alts {
                     // Phones may sit after words that contain other labels ("call Member Services").
-                    let region = if *kind == ValueKind::Phone { &scan[l.end..] } else { region };
+                    let region = if *kind == ValueKind::Phone {
+                        &scan[l.end..]
+                    } else {
+                        region
+                    };
                     // Names and free text stay on the label's line, unless the label is part of
                     // a sentence that wraps.
-                    let region = if matches!(kind, ValueKind::Text | ValueKind::Name) && !phrase && l.end <= line.len() {
+                    let region = if matches!(kind, ValueKind::Text | ValueKind::Name)
+                        && !phrase
+                        && l.end <= line.len()
+                    {
                         &region[..region.len().min(line.len().saturating_sub(l.end))]
                     } else {
                         region
                     };
-                    if let Some((value, _)) = parse_value_with(*kind, region, rules, true, phrase_or_start) {
-                        cands.entry(*field).or_default().push(Candidate { value, at, confidence: 0.9, total });
+                    if let Some((value, _)) =
+                        parse_value_with(*kind, region, rules, true, phrase_or_start)
+                    {
+                        cands.entry(*field).or_default().push(Candidate {
+                            value,
+                            at,
+                            confidence: 0.9,
+                            total,
+                        });
                         found = true;
                         break;
                     }
@@ -480,19 +570,33 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
                 continue;
             }
             // Values on the next line: one per pending label, read left to right.
-            let Some(next) = page.lines.get(i + 1) else { continue };
+            let Some(next) = page.lines.get(i + 1) else {
+                continue;
+            };
             let next_labels = labels_on(next, rules);
             if !next_labels.is_empty() && (pending.len() == 1 || only_labels(next, &next_labels)) {
                 continue;
             }
-            let next_at = LineRef { page: page.number, line: i + 1 };
+            let next_at = LineRef {
+                page: page.number,
+                line: i + 1,
+            };
             let mut rest: &str = next;
             for l in &pending {
                 let total = TOTAL.is_match(&line[l.start..l.end]);
                 let conf = if pending.len() > 1 { 0.8 } else { 0.85 };
-                let parsed = l.alts.iter().find_map(|(field, kind)| parse_value(*kind, rest, rules, false).map(|v| (*field, v)));
-                let Some((field, (value, used))) = parsed else { break };
-                cands.entry(field).or_default().push(Candidate { value, at: next_at, confidence: conf, total });
+                let parsed = l.alts.iter().find_map(|(field, kind)| {
+                    parse_value(*kind, rest, rules, false).map(|v| (*field, v))
+                });
+                let Some((field, (value, used))) = parsed else {
+                    break;
+                };
+                cands.entry(field).or_default().push(Candidate {
+                    value,
+                    at: next_at,
+                    confidence: conf,
+                    total,
+                });
                 rest = &rest[used.min(rest.len())..];
             }
         }
@@ -519,7 +623,13 @@ fn letterhead(text: &Text) -> Option<(String, LineRef)> {
                     ORG_WORD.is_match(p) && !NOT_LETTERHEAD.is_match(p) && (1..=8).contains(&words)
                 });
             if let Some(name) = part {
-                return Some((name.to_string(), LineRef { page: page.number, line: i }));
+                return Some((
+                    name.to_string(),
+                    LineRef {
+                        page: page.number,
+                        line: i,
+                    },
+                ));
             }
         }
     }
@@ -584,8 +694,13 @@ fn columns_on(line: &str, rules: &Rules) -> Vec<(usize, usize, ColumnKind)> {
 
 /// The amount columns of a header, left to right; `None` unless it is a claim-line header.
 fn amount_columns(header: &str, rules: &Rules) -> Option<Vec<ColumnKind>> {
-    let kinds: Vec<ColumnKind> = columns_on(header, rules).into_iter().map(|c| c.2).filter(|k| *k != ColumnKind::Ignore).collect();
-    (kinds.len() >= 2 && (kinds.contains(&ColumnKind::Billed) || kinds.contains(&ColumnKind::Owed))).then_some(kinds)
+    let kinds: Vec<ColumnKind> = columns_on(header, rules)
+        .into_iter()
+        .map(|c| c.2)
+        .filter(|k| *k != ColumnKind::Ignore)
+        .collect();
+    (kinds.len() >= 2 && (kinds.contains(&ColumnKind::Billed) || kinds.contains(&ColumnKind::Owed)))
+        .then_some(kinds)
 }
 
 /// Finds the first claim-line table. Its header may wrap over several lines (table cells
@@ -596,17 +711,25 @@ fn claim_table(text: &Text, rules: &Rules) -> Option<ClaimTable> {
         let lines = &page.lines;
         let mut i = 0;
         while i < lines.len() {
-            if columns_on(&lines[i], rules).is_empty() || !values::find_amounts(&lines[i]).is_empty() {
+            if columns_on(&lines[i], rules).is_empty()
+                || !values::find_amounts(&lines[i]).is_empty()
+            {
                 i += 1;
                 continue;
             }
             // The header block: this line and the amount-free lines after it (at most 14).
             let mut end = i + 1;
-            while end < lines.len() && end - i < 14 && values::find_amounts(&lines[end]).is_empty() && values::find_dates(&lines[end]).is_empty() {
+            while end < lines.len()
+                && end - i < 14
+                && values::find_amounts(&lines[end]).is_empty()
+                && values::find_dates(&lines[end]).is_empty()
+            {
                 end += 1;
             }
             let header = lines[i..end].join(" ");
-            let Some(kinds) = amount_columns(&header, rules).or_else(|| amount_columns(&lines[i], rules)) else {
+            let Some(kinds) =
+                amount_columns(&header, rules).or_else(|| amount_columns(&lines[i], rules))
+            else {
                 i += 1;
                 continue;
             };
@@ -623,10 +746,21 @@ fn claim_table(text: &Text, rules: &Rules) -> Option<ClaimTable> {
 /// (cost sharing such as PR-3 and contractual CO-45 are not).
 fn row_denies(row: &str, rules: &Rules) -> bool {
     DENIED_WORDS.is_match(row)
-        || crate::classify::GROUP_CODE.captures_iter(row).any(|c| c.get(2).and_then(|m| rules.carc.get(m.as_str())).is_some_and(|e| e.category.is_some()))
+        || crate::classify::GROUP_CODE.captures_iter(row).any(|c| {
+            c.get(2)
+                .and_then(|m| rules.carc.get(m.as_str()))
+                .is_some_and(|e| e.category.is_some())
+        })
 }
 
-fn table_rows(text: &Text, page: u32, lines: &[String], first: usize, kinds: &[ColumnKind], rules: &Rules) -> Option<ClaimTable> {
+fn table_rows(
+    text: &Text,
+    page: u32,
+    lines: &[String],
+    first: usize,
+    kinds: &[ColumnKind],
+    rules: &Rules,
+) -> Option<ClaimTable> {
     let mut rows = Vec::new();
     let mut total_row = None;
     let mut sums: HashMap<ColumnKind, f64> = HashMap::new();
@@ -646,7 +780,10 @@ fn table_rows(text: &Text, page: u32, lines: &[String], first: usize, kinds: &[C
         misses = 0;
         let at = LineRef { page, line: j };
         // The row's cells that wrapped onto the lines above its amounts.
-        let context: Vec<&str> = lines[prev_row_end.max(j.saturating_sub(3))..j].iter().map(String::as_str).collect();
+        let context: Vec<&str> = lines[prev_row_end.max(j.saturating_sub(3))..j]
+            .iter()
+            .map(String::as_str)
+            .collect();
         prev_row_end = j + 1;
         if TOTAL.is_match(row) {
             total_row = Some((amounts, at));
@@ -659,7 +796,10 @@ fn table_rows(text: &Text, page: u32, lines: &[String], first: usize, kinds: &[C
         let whole = format!("{} {row}", context.join(" "));
         if let Some(d) = values::find_dates(&whole).first() {
             all_dates.push((d.value, at));
-            let paid_zero = kinds.iter().zip(&amounts).any(|(k, a)| *k == ColumnKind::Paid && a.value == 0.0);
+            let paid_zero = kinds
+                .iter()
+                .zip(&amounts)
+                .any(|(k, a)| *k == ColumnKind::Paid && a.value == 0.0);
             if row_denies(&whole, rules) || paid_zero {
                 denied_dates.push((d.value, at));
             }
@@ -683,7 +823,10 @@ fn table_rows(text: &Text, page: u32, lines: &[String], first: usize, kinds: &[C
     for r in &rows {
         for back in 0..=2 {
             if r.line >= back && r.line - back >= first {
-                let l = LineRef { page, line: r.line - back };
+                let l = LineRef {
+                    page,
+                    line: r.line - back,
+                };
                 if back == 0 || values::find_amounts(text.line(l)).is_empty() {
                     code_lines.push(l);
                 } else {
@@ -694,9 +837,17 @@ fn table_rows(text: &Text, page: u32, lines: &[String], first: usize, kinds: &[C
     }
     code_lines.sort_by_key(|l| l.line);
     code_lines.dedup();
-    let dates = if denied_dates.is_empty() { all_dates } else { denied_dates };
+    let dates = if denied_dates.is_empty() {
+        all_dates
+    } else {
+        denied_dates
+    };
     let service_date = dates.into_iter().min_by_key(|(d, _)| *d);
-    Some(ClaimTable { rows: code_lines, amounts, service_date })
+    Some(ClaimTable {
+        rows: code_lines,
+        amounts,
+        service_date,
+    })
 }
 
 /// Codes on lines with their label (and the line after a label that ends its line), plus

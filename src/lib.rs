@@ -69,7 +69,14 @@ pub fn parse_document(doc: &ingest::Document, rules: &Rules) -> Result<Report> {
         media_type: doc.media_type.mime().to_string(),
         pages: text.pages.len() as u32,
     };
-    Ok(analyze(&text, source, rules))
+    // The stages after text extraction are our own code; should one of them meet a case it
+    // does not handle, the caller gets an error for this document, never a panic.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        analyze(&text, source, rules)
+    }))
+    .map_err(|_| Error::Internal {
+        path: doc.path.clone(),
+    })
 }
 
 /// Runs the stages after text extraction.

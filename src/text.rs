@@ -358,7 +358,9 @@ fn pdf_text(doc: &Document) -> Result<Text> {
         pages.push(lines);
     }
     if textless.len() == pages.len() && unreadable > 0 {
-        return Err(damaged(format!("the text of {unreadable} page(s) could not be read")));
+        return Err(damaged(format!(
+            "the text of {unreadable} page(s) could not be read"
+        )));
     }
     if textless.len() == pages.len() {
         return Err(Error::NeedsOcr {

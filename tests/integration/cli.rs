@@ -14,29 +14,65 @@ fn data(name: &str) -> std::path::PathBuf {
 
 /// Runs `overturn parse` on a bad input and checks the one-line error.
 fn rejects(path: &std::path::Path, reason: &str) {
-    let out = overturn().arg("parse").arg(path).assert().code(1).stdout("");
+    let out = overturn()
+        .arg("parse")
+        .arg(path)
+        .assert()
+        .code(1)
+        .stdout("");
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
-    assert_eq!(stderr.lines().count(), 1, "one line on stderr, got {stderr:?}");
-    assert!(stderr.contains(&path.display().to_string()), "names the file: {stderr}");
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "one line on stderr, got {stderr:?}"
+    );
+    assert!(
+        stderr.contains(&path.display().to_string()),
+        "names the file: {stderr}"
+    );
     assert!(stderr.contains(reason), "says {reason:?}: {stderr}");
 }
 
 #[test]
 fn parse_prints_pretty_json_by_default_and_compact_on_request() {
     let input = root().join("fixtures/pa-hmo-letter/input.pdf");
-    let out = overturn().arg("parse").arg(&input).assert().success().get_output().stdout.clone();
+    let out = overturn()
+        .arg("parse")
+        .arg(&input)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(out).unwrap();
     assert!(text.lines().count() > 20, "pretty by default");
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["source"]["path"], input.display().to_string());
-    let out = overturn().args(["parse", "--compact"]).arg(&input).assert().success().get_output().stdout.clone();
-    assert_eq!(String::from_utf8(out).unwrap().trim_end().lines().count(), 1);
+    let out = overturn()
+        .args(["parse", "--compact"])
+        .arg(&input)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(out).unwrap().trim_end().lines().count(),
+        1
+    );
 }
 
 #[test]
 fn parse_reads_stdin_and_detects_content_not_extension() {
     let pdf = std::fs::read(root().join("fixtures/pa-hmo-letter/input.pdf")).unwrap();
-    let out = overturn().args(["parse", "-"]).write_stdin(pdf.clone()).assert().success().get_output().stdout.clone();
+    let out = overturn()
+        .args(["parse", "-"])
+        .write_stdin(pdf.clone())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["source"]["path"], "-");
     assert_eq!(v["source"]["media_type"], "application/pdf");
@@ -44,7 +80,14 @@ fn parse_reads_stdin_and_detects_content_not_extension() {
     let dir = tempfile::tempdir().unwrap();
     let misnamed = dir.path().join("letter.txt");
     std::fs::write(&misnamed, &pdf).unwrap();
-    let out = overturn().arg("parse").arg(&misnamed).assert().success().get_output().stdout.clone();
+    let out = overturn()
+        .arg("parse")
+        .arg(&misnamed)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["source"]["media_type"], "application/pdf");
     assert_eq!(v["text"]["method"], "pdf_text");
@@ -52,7 +95,10 @@ fn parse_reads_stdin_and_detects_content_not_extension() {
 
 #[test]
 fn missing_file() {
-    rejects(&root().join("tests/data/does-not-exist.pdf"), "no such file");
+    rejects(
+        &root().join("tests/data/does-not-exist.pdf"),
+        "no such file",
+    );
 }
 
 #[test]
@@ -86,7 +132,12 @@ fn encrypted_pdf() {
 #[test]
 fn pdf_that_makes_the_parser_panic() {
     // pdf-extract panics on a Tj with a number operand; no panic may reach the user.
-    let out = overturn().arg("parse").arg(data("panics.pdf")).assert().code(1).stdout("");
+    let out = overturn()
+        .arg("parse")
+        .arg(data("panics.pdf"))
+        .assert()
+        .code(1)
+        .stdout("");
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert!(stderr.contains("damaged PDF"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -102,7 +153,11 @@ fn image_needs_ocr() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("photo.jpg");
     // A PNG signature and header: detected by content, whatever the name says.
-    std::fs::write(&p, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0").unwrap();
+    std::fs::write(
+        &p,
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0",
+    )
+    .unwrap();
     rejects(&p, "needs OCR");
 }
 
@@ -113,7 +168,13 @@ fn non_document() {
     std::fs::write(&p, b"PK\x03\x04\x14\0\0\0\x08\0\0\0\0\0\0\0\0\0\0\0\0\0").unwrap();
     rejects(&p, "not a document");
     let bin = dir.path().join("program");
-    std::fs::write(&bin, (0..3000u32).map(|i| (i * 7 % 251) as u8).collect::<Vec<_>>()).unwrap();
+    std::fs::write(
+        &bin,
+        (0..3000u32)
+            .map(|i| (i * 7 % 251) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
     rejects(&bin, "not a document");
 }
 
@@ -136,7 +197,16 @@ fn decompression_bomb_is_refused() {
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>".to_vec(),
-        [format!("<< /Length {} /Filter /FlateDecode >>\nstream\n", stream.len()).into_bytes(), stream, b"\nendstream".to_vec()].concat(),
+        [
+            format!(
+                "<< /Length {} /Filter /FlateDecode >>\nstream\n",
+                stream.len()
+            )
+            .into_bytes(),
+            stream,
+            b"\nendstream".to_vec(),
+        ]
+        .concat(),
     ];
     let mut pdf = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
@@ -151,7 +221,13 @@ fn decompression_bomb_is_refused() {
     for o in offsets {
         pdf.extend(format!("{o:010} 00000 n \n").as_bytes());
     }
-    pdf.extend(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes());
+    pdf.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("bomb.pdf");
     std::fs::write(&p, pdf).unwrap();

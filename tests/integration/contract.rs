@@ -13,7 +13,10 @@ fn committed_schema_matches_the_types() {
         std::fs::write(&path, &generated).unwrap();
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(committed == generated, "docs/schema.json is stale: run `OVERTURN_BLESS=1 cargo test schema` and commit it");
+    assert!(
+        committed == generated,
+        "docs/schema.json is stale: run `OVERTURN_BLESS=1 cargo test schema` and commit it"
+    );
 }
 
 // A mirror of contract version 1, written from docs/schema.md, not from the Rust types: a
@@ -37,16 +40,32 @@ struct Report {
 }
 #[allow(dead_code)]
 #[derive(Deserialize)]
-struct Source { path: String, sha256: String, media_type: String, pages: u32 }
+struct Source {
+    path: String,
+    sha256: String,
+    media_type: String,
+    pages: u32,
+}
 #[allow(dead_code)]
 #[derive(Deserialize)]
-struct Text { method: String, chars: usize }
+struct Text {
+    method: String,
+    chars: usize,
+}
 #[allow(dead_code)]
 #[derive(Deserialize)]
-struct Payer { name: Option<String>, plan_type: String, phone: Option<String> }
+struct Payer {
+    name: Option<String>,
+    plan_type: String,
+    phone: Option<String>,
+}
 #[allow(dead_code)]
 #[derive(Deserialize)]
-struct Member { name: Option<String>, member_id: Option<String>, group_number: Option<String> }
+struct Member {
+    name: Option<String>,
+    member_id: Option<String>,
+    group_number: Option<String>,
+}
 #[allow(dead_code)]
 #[derive(Deserialize)]
 struct Claim {
@@ -60,10 +79,20 @@ struct Claim {
 }
 #[allow(dead_code)]
 #[derive(Deserialize)]
-struct Denial { category: String, confidence: f64, reason_text: Option<String>, codes: Vec<Code> }
+struct Denial {
+    category: String,
+    confidence: f64,
+    reason_text: Option<String>,
+    codes: Vec<Code>,
+}
 #[allow(dead_code)]
 #[derive(Deserialize)]
-struct Code { system: String, group: Option<String>, code: String, description: Option<String> }
+struct Code {
+    system: String,
+    group: Option<String>,
+    code: String,
+    description: Option<String>,
+}
 #[allow(dead_code)]
 #[derive(Deserialize)]
 struct Dates {
@@ -74,22 +103,45 @@ struct Dates {
 }
 #[allow(dead_code)]
 #[derive(Deserialize)]
-struct Step { action: String, due: Option<String>, why: String, checklist: Vec<String> }
+struct Step {
+    action: String,
+    due: Option<String>,
+    why: String,
+    checklist: Vec<String>,
+}
 #[allow(dead_code)]
 #[derive(Deserialize)]
-struct Evidence { page: u32, line: String }
+struct Evidence {
+    page: u32,
+    line: String,
+}
 
 #[test]
 fn reports_read_back_into_the_contract() {
     for dir in crate::util::fixture_dirs() {
-        let report = overturn::parse(&overturn::Input::Path(crate::util::fixture_input(&dir))).unwrap();
+        let report =
+            overturn::parse(&overturn::Input::Path(crate::util::fixture_input(&dir))).unwrap();
         let json = serde_json::to_string(&report).unwrap();
-        let back: Report = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let back: Report =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         assert_eq!(back.schema_version, "1");
         assert_eq!(back.source.sha256.len(), 64);
-        assert!(["denial_letter", "eob", "appeal_decision", "other"].contains(&back.document_type.as_str()));
-        for d in [&back.dates.letter_date, &back.dates.appeal_deadline, &back.claim.service_date].into_iter().flatten() {
-            assert!(jiff::civil::Date::strptime("%Y-%m-%d", d).is_ok(), "ISO date: {d}");
+        assert!(
+            ["denial_letter", "eob", "appeal_decision", "other"]
+                .contains(&back.document_type.as_str())
+        );
+        for d in [
+            &back.dates.letter_date,
+            &back.dates.appeal_deadline,
+            &back.claim.service_date,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            assert!(
+                jiff::civil::Date::strptime("%Y-%m-%d", d).is_ok(),
+                "ISO date: {d}"
+            );
         }
         if let Some(d) = &back.denial {
             assert!((0.0..=1.0).contains(&d.confidence));

@@ -27,7 +27,9 @@ fn code_strings(actual: &Value) -> Vec<String> {
 
 fn same(expected: &Value, actual: &Value) -> bool {
     match (expected, actual) {
-        (Value::Number(a), Value::Number(b)) => (a.as_f64().unwrap_or(f64::NAN) - b.as_f64().unwrap_or(f64::NAN)).abs() < 0.005,
+        (Value::Number(a), Value::Number(b)) => {
+            (a.as_f64().unwrap_or(f64::NAN) - b.as_f64().unwrap_or(f64::NAN)).abs() < 0.005
+        }
         _ => expected == actual,
     }
 }
@@ -35,15 +37,21 @@ fn same(expected: &Value, actual: &Value) -> bool {
 /// Compares `expected` into `actual`; returns (fields checked, mismatches).
 fn compare(path: &str, expected: &Value, actual: &Value, out: &mut Vec<String>) -> usize {
     match expected {
-        Value::Object(map) if !actual.is_null() => {
-            map.iter().map(|(k, v)| compare(&format!("{path}.{k}"), v, &actual[k.as_str()], out)).sum()
-        }
+        Value::Object(map) if !actual.is_null() => map
+            .iter()
+            .map(|(k, v)| compare(&format!("{path}.{k}"), v, &actual[k.as_str()], out))
+            .sum(),
         Value::Object(_) => {
             out.push(format!("{path}: expected an object, got null"));
             1
         }
         _ if path.ends_with("denial.codes") => {
-            let mut want: Vec<String> = expected.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(String::from)).collect();
+            let mut want: Vec<String> = expected
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect();
             want.sort();
             let got = code_strings(actual);
             if want != got {
@@ -64,9 +72,17 @@ fn compare(path: &str, expected: &Value, actual: &Value, out: &mut Vec<String>) 
 fn evidence_problems(report: &Value) -> Vec<String> {
     let mut out = Vec::new();
     let fields = [
-        "payer.name", "payer.phone", "member.name", "member.member_id", "member.group_number",
-        "claim.claim_number", "claim.service_date", "claim.provider", "claim.billed_amount",
-        "claim.patient_responsibility", "dates.letter_date",
+        "payer.name",
+        "payer.phone",
+        "member.name",
+        "member.member_id",
+        "member.group_number",
+        "claim.claim_number",
+        "claim.service_date",
+        "claim.provider",
+        "claim.billed_amount",
+        "claim.patient_responsibility",
+        "dates.letter_date",
     ];
     let pages = report["source"]["pages"].as_u64().unwrap_or(0);
     for f in fields {
@@ -77,7 +93,9 @@ fn evidence_problems(report: &Value) -> Vec<String> {
         let ev = &report["evidence"][f];
         if ev.is_null() {
             out.push(format!("{f}: value without evidence"));
-        } else if ev["page"].as_u64().is_none_or(|p| p == 0 || p > pages) || ev["line"].as_str().is_none_or(str::is_empty) {
+        } else if ev["page"].as_u64().is_none_or(|p| p == 0 || p > pages)
+            || ev["line"].as_str().is_none_or(str::is_empty)
+        {
             out.push(format!("{f}: evidence {ev} is not a line of the document"));
         }
     }
@@ -92,8 +110,9 @@ fn every_fixture_matches_its_expected_json() {
     let (mut checked, mut wrong) = (0, 0);
     for dir in &dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let expected: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
-            .unwrap_or_else(|e| panic!("{name}/expected.json: {e}"));
+        let expected: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
+                .unwrap_or_else(|e| panic!("{name}/expected.json: {e}"));
         let report = match overturn::parse(&overturn::Input::Path(fixture_input(dir))) {
             Ok(r) => serde_json::to_value(r).unwrap(),
             Err(e) => {
@@ -112,8 +131,16 @@ fn every_fixture_matches_its_expected_json() {
         failures.extend(problems.into_iter().map(|p| format!("{name}: {p}")));
     }
     let accuracy = 100.0 * (checked - wrong) as f64 / checked.max(1) as f64;
-    eprintln!("fixtures: {} documents, {checked} fields checked, {wrong} wrong ({accuracy:.1}% right)", dirs.len());
-    assert!(failures.is_empty(), "{} problem(s):\n{}", failures.len(), failures.join("\n"));
+    eprintln!(
+        "fixtures: {} documents, {checked} fields checked, {wrong} wrong ({accuracy:.1}% right)",
+        dirs.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} problem(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// The fixture set itself covers what the contract promises.
@@ -124,22 +151,54 @@ fn fixture_set_covers_every_category_type_and_plan() {
     }
     let expected: Vec<Value> = fixture_dirs()
         .iter()
-        .map(|d| serde_json::from_str(&std::fs::read_to_string(d.join("expected.json")).unwrap()).unwrap())
+        .map(|d| {
+            serde_json::from_str(&std::fs::read_to_string(d.join("expected.json")).unwrap())
+                .unwrap()
+        })
         .collect();
     assert!(expected.len() >= 40, "at least 40 fixtures");
     let count = |f: &dyn Fn(&Value) -> bool| expected.iter().filter(|e| f(e)).count();
     for c in [
-        "prior_authorization", "referral", "medical_necessity", "missing_documentation", "coding_billing_error",
-        "out_of_network", "not_covered", "experimental_investigational", "eligibility", "timely_filing",
-        "duplicate_claim", "coordination_of_benefits", "benefit_limit", "other",
+        "prior_authorization",
+        "referral",
+        "medical_necessity",
+        "missing_documentation",
+        "coding_billing_error",
+        "out_of_network",
+        "not_covered",
+        "experimental_investigational",
+        "eligibility",
+        "timely_filing",
+        "duplicate_claim",
+        "coordination_of_benefits",
+        "benefit_limit",
+        "other",
     ] {
-        assert!(count(&|e| e["denial"]["category"] == c) >= 2, "category {c} needs two fixtures");
+        assert!(
+            count(&|e| e["denial"]["category"] == c) >= 2,
+            "category {c} needs two fixtures"
+        );
     }
     for t in ["denial_letter", "eob", "appeal_decision", "other"] {
-        assert!(count(&|e| e["document_type"] == t) >= 1, "document type {t}");
+        assert!(
+            count(&|e| e["document_type"] == t) >= 1,
+            "document type {t}"
+        );
     }
-    for p in ["hmo", "ppo", "epo", "pos", "medicare_advantage", "medicaid_managed_care", "original_medicare", "unknown"] {
-        assert!(count(&|e| e["payer"]["plan_type"] == p) >= 1, "plan type {p}");
+    for p in [
+        "hmo",
+        "ppo",
+        "epo",
+        "pos",
+        "medicare_advantage",
+        "medicaid_managed_care",
+        "original_medicare",
+        "unknown",
+    ] {
+        assert!(
+            count(&|e| e["payer"]["plan_type"] == p) >= 1,
+            "plan type {p}"
+        );
     }
     // Two PDF producers at least (plus plain text inputs).
     let producers: std::collections::BTreeSet<String> = fixture_dirs()
@@ -147,7 +206,11 @@ fn fixture_set_covers_every_category_type_and_plan() {
         .filter_map(|d| std::fs::read(d.join("input.pdf")).ok())
         .map(|b| {
             let s = String::from_utf8_lossy(&b);
-            ["Skia/PDF", "Ghostscript", "pdf-writer"].iter().find(|p| s.contains(*p)).map(|p| p.to_string()).unwrap_or_else(|| "pdf-writer".into())
+            ["Skia/PDF", "Ghostscript", "pdf-writer"]
+                .iter()
+                .find(|p| s.contains(*p))
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "pdf-writer".into())
         })
         .collect();
     assert!(producers.len() >= 2, "fixtures come from {producers:?}");

@@ -14,7 +14,11 @@ pub fn fixture_dirs() -> Vec<PathBuf> {
         .expect("fixtures/ exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("expected.json").is_file())
-        .filter(|p| filter.as_deref().is_none_or(|f| p.to_string_lossy().contains(f)))
+        .filter(|p| {
+            filter
+                .as_deref()
+                .is_none_or(|f| p.to_string_lossy().contains(f))
+        })
         .collect();
     dirs.sort();
     dirs
@@ -22,7 +26,11 @@ pub fn fixture_dirs() -> Vec<PathBuf> {
 
 /// The input document of a fixture directory.
 pub fn fixture_input(dir: &std::path::Path) -> PathBuf {
-    ["input.pdf", "input.txt"].iter().map(|n| dir.join(n)).find(|p| p.is_file()).expect("fixture has an input")
+    ["input.pdf", "input.txt"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+        .expect("fixture has an input")
 }
 
 /// The built `overturn` binary.
