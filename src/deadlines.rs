@@ -132,8 +132,8 @@ pub fn find(
             NEXT_LEVEL.is_match(&s) || (!decision && AFTER_FINAL.is_match(&s))
         })
         .collect();
-    let wanted = if decision { true } else { false };
-    if next_level.iter().any(|n| *n == wanted) {
+    let wanted = decision;
+    if next_level.contains(&wanted) {
         let mut i = 0;
         cands.retain(|_| {
             let keep = next_level[i] == wanted;
@@ -382,7 +382,7 @@ fn parse_number(s: &str) -> Option<i64> {
     let mut current = 0i64;
     for w in s
         .to_ascii_lowercase()
-        .split(|c: char| c == ' ' || c == '-')
+        .split([' ', '-'])
         .filter(|w| !w.is_empty())
     {
         let v = match w {

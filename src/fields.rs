@@ -144,18 +144,18 @@ pub fn extract(text: &Text, rules: &Rules) -> Fields {
         f.member_id = None;
         ev.retain(|(p, _)| p != "member.member_id");
     }
-    if f.payer_name.is_none() {
-        if let Some((name, at)) = letterhead(text) {
-            ev.push((
-                "payer.name".into(),
-                Evidence {
-                    page: at.page,
-                    line: text.line(at).to_string(),
-                    confidence: 0.6,
-                },
-            ));
-            f.payer_name = Some(name);
-        }
+    if f.payer_name.is_none()
+        && let Some((name, at)) = letterhead(text)
+    {
+        ev.push((
+            "payer.name".into(),
+            Evidence {
+                page: at.page,
+                line: text.line(at).to_string(),
+                confidence: 0.6,
+            },
+        ));
+        f.payer_name = Some(name);
     }
 
     // Dates.
@@ -443,7 +443,7 @@ fn text_value(s: &str, rules: &Rules) -> Option<String> {
         if words.is_empty() && (rules.stop_words.contains(&bare) || bare.is_empty()) {
             return None;
         }
-        if values::find_dates(w).first().is_some()
+        if !values::find_dates(w).is_empty()
             || w.starts_with('$')
             || (w.chars().all(|c| c.is_ascii_digit() || c == '-') && w.len() > 3)
         {
@@ -891,17 +891,17 @@ fn codes_near(
             };
             let after = &line[m.end()..];
             add(after, at, &mut out);
-            if after.trim_matches([' ', ':', '(', ')', 's']).is_empty() {
-                if let Some(next) = page.lines.get(i + 1) {
-                    add(
-                        next,
-                        LineRef {
-                            page: page.number,
-                            line: i + 1,
-                        },
-                        &mut out,
-                    );
-                }
+            if after.trim_matches([' ', ':', '(', ')', 's']).is_empty()
+                && let Some(next) = page.lines.get(i + 1)
+            {
+                add(
+                    next,
+                    LineRef {
+                        page: page.number,
+                        line: i + 1,
+                    },
+                    &mut out,
+                );
             }
         }
     }
@@ -911,11 +911,11 @@ fn codes_near(
     if let Some(paren) = paren {
         for (r, line) in text.lines() {
             for c in paren.captures_iter(line) {
-                if let Some(m) = c.get(1) {
-                    if !out.iter().any(|o| o == m.as_str()) {
-                        out.push(m.as_str().to_string());
-                        first.get_or_insert(r);
-                    }
+                if let Some(m) = c.get(1)
+                    && !out.iter().any(|o| o == m.as_str())
+                {
+                    out.push(m.as_str().to_string());
+                    first.get_or_insert(r);
                 }
             }
         }
