@@ -105,6 +105,16 @@ fn is_heading(line: &str) -> bool {
     let letters: Vec<char> = line.chars().filter(|c| c.is_alphabetic()).collect();
     letters.len() >= 6 && letters.iter().all(|c| c.is_uppercase()) && !line.contains(':')
 }
+static STREET: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^(\d+[A-Z]? [A-Za-z0-9 .'-]+|p\.?\s?o\.? box \d+)"));
+static CITY_STATE_ZIP: LazyLock<Regex> =
+    LazyLock::new(|| re(r"[A-Za-z .'-]+,? [A-Z]{2},? \d{5}(-\d{4})?\b"));
+// Words of document titles, never a provider's or payer's name.
+static TITLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(remittance|advice|explanation|statement|summary|notice|portal|directory|message center|this is not a bill)\b",
+    )
+});
 static TOTAL: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\btotals?\b|\bclaim total\b|\bsubtotal\b"));
 static LETTER_DATE_NOT: LazyLock<Regex> = LazyLock::new(|| {
@@ -143,6 +153,18 @@ pub fn extract(text: &Text, rules: &Rules) -> Fields {
     if f.member_id.is_some() && f.member_id == f.claim_number {
         f.member_id = None;
         ev.retain(|(p, _)| p != "member.member_id");
+    }
+    if f.payer_phone.is_none()
+        && let Some((phone, at)) = letterhead_phone(text)
+    {
+        ev.push(("payer.phone".into(), line_evidence(text, at, 0.6)));
+        f.payer_phone = Some(phone);
+    }
+    if f.member_name.is_none()
+        && let Some((name, at)) = addressee(text, rules)
+    {
+        ev.push(("member.name".into(), line_evidence(text, at, 0.6)));
+        f.member_name = Some(name);
     }
     if f.payer_name.is_none()
         && let Some((name, at)) = letterhead(text)
@@ -479,6 +501,7 @@ fn text_value(s: &str, rules: &Rules) -> Option<String> {
         .to_string();
     let letters = v.chars().filter(|c| c.is_alphabetic()).count();
     (v.len() >= 2
+        && !TITLE_WORDS.is_match(&v)
         && letters * 2 >= v.len()
         && v.chars()
             .next()
@@ -631,6 +654,51 @@ fn letterhead(text: &Text) -> Option<(String, LineRef)> {
                     },
                 ));
             }
+        }
+    }
+    None
+}
+
+/// The first phone number in the letterhead (the first lines of page 1) that is not a fax
+/// or TTY line: the payer's number when no line labels one.
+fn letterhead_phone(text: &Text) -> Option<(String, LineRef)> {
+    let page = text.pages.first()?;
+    page.lines.iter().take(8).enumerate().find_map(|(i, line)| {
+        let p = values::find_phones(line)
+            .into_iter()
+            .find(|p| !is_fax_or_tty(&line[..p.start]))?;
+        Some((
+            p.value,
+            LineRef {
+                page: page.number,
+                line: i,
+            },
+        ))
+    })
+}
+
+/// The addressee of a letter: a line that is only a person's name, followed by a street
+/// (or PO box) line and a "City, ST 12345" line, near the top of page 1.
+fn addressee(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
+    let page = text.pages.first()?;
+    let lines = &page.lines;
+    for i in 0..lines.len().min(35) {
+        let Some(name) = values::name_at_start(&lines[i], &rules.stop_words) else {
+            continue;
+        };
+        if name.end < lines[i].trim_end().len() {
+            continue;
+        }
+        let street = lines.get(i + 1).is_some_and(|l| STREET.is_match(l));
+        let city = (i + 2..(i + 4).min(lines.len())).any(|j| CITY_STATE_ZIP.is_match(&lines[j]));
+        if street && city {
+            return Some((
+                name.value,
+                LineRef {
+                    page: page.number,
+                    line: i,
+                },
+            ));
         }
     }
     None

@@ -259,7 +259,9 @@ pub fn id_at_start(s: &str) -> Option<Found<String>> {
 }
 
 /// Words that look like names but are not a person's.
+#[rustfmt::skip]
 const NOT_NAMES: &[&str] = &[
+    "department", "unit", "appeals", "claims", "center", "office", "division", "team", "review",
     "member",
     "members",
     "patient",
