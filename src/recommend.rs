@@ -34,12 +34,12 @@ pub fn next_steps(report: &Report, rules: &Rules) -> Vec<Step> {
         };
         let why = if decision {
             format!(
-                "The plan upheld its denial. The next step is a {}{when}.",
+                "The plan upheld its denial. Next step: {}{when}.",
                 level.label
             )
         } else {
             format!(
-                "You can ask for a {}{when}. Most denials that are appealed with the right documents are reconsidered.",
+                "Appeal the denial ({}){when}. Many denials are overturned when appealed with the right documents.",
                 level.label
             )
         };

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what overturn needs on a fresh Debian machine that has Rust (cargo) installed.
+# Safe to run again. Used by the README's commands and by .ci/run.
+#
+#   scripts/setup.sh             what building, running and testing need
+#   scripts/setup.sh --fixtures  also the PDF producers that regenerate fixtures
+#                                (chromium, ghostscript, qpdf; see scripts/make-fixtures.sh)
+set -euo pipefail
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: cargo not found; install Rust first (https://rustup.rs)" >&2
+  exit 1
+fi
+
+# Reading text PDFs and plain text is pure Rust: no system library is needed today.
+# (OCR of scans will add libtesseract, leptonica, clang and language data here.)
+packages=()
+if [ "${1:-}" = "--fixtures" ]; then
+  packages+=(chromium ghostscript qpdf fonts-dejavu-core)
+fi
+
+if [ ${#packages[@]} -gt 0 ]; then
+  missing=()
+  for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+fi
+echo "setup: ready"
