@@ -7,13 +7,22 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use overturn::rules::Rules;
 
 fn fixture(name: &str) -> Vec<u8> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name);
-    std::fs::read(dir.join("input.pdf")).or_else(|_| std::fs::read(dir.join("input.txt"))).expect("fixture exists")
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
+    std::fs::read(dir.join("input.pdf"))
+        .or_else(|_| std::fs::read(dir.join("input.txt")))
+        .expect("fixture exists")
 }
 
 fn benches(c: &mut Criterion) {
     let rules = Rules::bundled().expect("bundled rules load");
-    for case in ["mn-ppo-letter", "pa-eob-table", "notcovered-msn", "duplicate-portal"] {
+    for case in [
+        "mn-ppo-letter",
+        "pa-eob-table",
+        "notcovered-msn",
+        "duplicate-portal",
+    ] {
         let doc = overturn::ingest::from_bytes(case.into(), fixture(case)).expect("fixture loads");
         c.bench_function(&format!("text/{case}"), |b| {
             b.iter(|| {

@@ -481,3 +481,109 @@ mod tests {
         assert!(got.contains(&(d(2025, 5, 2), DeadlineBasis::Stated)));
     }
 }
+
+#[cfg(test)]
+mod program_tests {
+    use super::*;
+    use crate::report::PlanType;
+    use crate::text::Method;
+
+    fn deadline(s: &str) -> Option<Deadline> {
+        let t = Text::new(
+            Method::PlainText,
+            vec![s.lines().map(String::from).collect()],
+            vec![],
+        );
+        let rules = Rules::bundled().unwrap();
+        let class = crate::classify::classify(&t, rules);
+        let fields = crate::fields::extract(&t, rules);
+        find(&t, &class, fields.letter_date, rules)
+    }
+
+    #[test]
+    fn program_defaults_when_nothing_is_stated() {
+        let cases = [
+            (
+                "Medicare Summary Notice\nDate of this notice: March 2, 2026\nMedicare denied this service (CO-50).",
+                "2026-06-30",
+                PlanType::OriginalMedicare,
+            ),
+            (
+                "Acme Medicare Advantage HMO\nDate: 01/10/2026\nNOTICE OF DENIAL OF PAYMENT\nWe denied payment.",
+                "2026-03-16",
+                PlanType::MedicareAdvantage,
+            ),
+            (
+                "Acme Medicaid Plan\nDate: 01/10/2026\nWe denied your request for services.",
+                "2026-03-11",
+                PlanType::MedicaidManagedCare,
+            ),
+            (
+                "Acme PPO\nDate: 01/10/2026\nWe denied your claim.",
+                "2026-07-09",
+                PlanType::Ppo,
+            ),
+        ];
+        for (text, want, plan) in cases {
+            let d = deadline(text).unwrap_or_else(|| panic!("{plan:?}: no deadline"));
+            assert_eq!(
+                d.date.map(|x| x.to_string()).as_deref(),
+                Some(want),
+                "{plan:?}"
+            );
+            assert_eq!(d.basis, Some(DeadlineBasis::Default), "{plan:?}");
+            assert!(!d.warnings.is_empty(), "a default deadline warns");
+        }
+    }
+
+    #[test]
+    fn appeal_decision_uses_the_next_level() {
+        let d = deadline(
+            "Acme Health Plan\nDate: October 31, 2025\nWe have reviewed your appeal. We are upholding our decision to deny the claim.\nYou may request an external review within four months of receiving this letter. You may also file a second complaint with us within 30 days.",
+        )
+        .unwrap();
+        // Oct 31 + 4 months clamps to the end of February (earlier than the 1st-of-5th-month rule).
+        assert_eq!(d.date.map(|x| x.to_string()).as_deref(), Some("2026-02-28"));
+        assert_eq!(d.action, crate::report::Action::ExternalReview);
+        let medicaid = deadline("Acme Medicaid Plan\nDate: 02/26/2026\nNOTICE OF APPEAL RESOLUTION\nWe are upholding our decision.\nNo deadline is given here.").unwrap();
+        assert_eq!(medicaid.action, crate::report::Action::StateFairHearing);
+        assert_eq!(
+            medicaid.date.map(|x| x.to_string()).as_deref(),
+            Some("2026-06-26")
+        );
+    }
+
+    #[test]
+    fn initial_denial_ignores_the_later_external_review_window() {
+        let d = deadline(
+            "Acme PPO\nDate: 03/01/2025\nWe denied your claim.\nYou may file an appeal within 60 days of this letter. After you receive our final decision, you may request external review within 4 months.",
+        )
+        .unwrap();
+        assert_eq!(d.date.map(|x| x.to_string()).as_deref(), Some("2025-04-30"));
+    }
+
+    #[test]
+    fn stated_date_wins_but_an_earlier_window_warns() {
+        let d = deadline("Acme PPO\nDate: 03/01/2025\nWe denied your claim.\nYou must appeal within 30 days of this letter. Your appeal must be received by April 15, 2025.").unwrap();
+        assert_eq!(d.date.map(|x| x.to_string()).as_deref(), Some("2025-04-15"));
+        assert_eq!(d.basis, Some(DeadlineBasis::Stated));
+        assert!(
+            d.warnings.iter().any(|w| w.contains("2025-03-31")),
+            "{:?}",
+            d.warnings
+        );
+    }
+
+    #[test]
+    fn no_letter_date_means_no_guess() {
+        let d = deadline("Acme PPO\nWe denied your claim. You may appeal within 180 days of the date of this letter.").unwrap();
+        assert_eq!(d.date, None);
+        assert!(d.warnings.iter().any(|w| w.contains("no letter date")));
+    }
+
+    #[test]
+    fn continuing_services_is_not_the_appeal_deadline() {
+        let d = deadline("Acme Medicaid Plan\nDate: 05/02/2025\nWe denied the request.\nYou have 60 days from the date on this notice to ask for an appeal. If you want your services to continue during the appeal, you must ask within 10 days.").unwrap();
+        assert_eq!(d.date.map(|x| x.to_string()).as_deref(), Some("2025-07-01"));
+    }
+}

@@ -98,3 +98,66 @@ pub fn next_steps(report: &Report, rules: &Rules) -> Vec<Step> {
     }
     steps
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report_of(s: &str) -> Report {
+        crate::parse_bytes("t.txt", s.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn coding_error_the_member_does_not_owe_is_the_providers_to_fix() {
+        let r = report_of(
+            "Acme PPO\nDate: 03/01/2025\nClaim number: A123456\nWe denied the claim because the procedure code is inconsistent with the modifier used.\nYour responsibility: $0.00",
+        );
+        assert_eq!(
+            r.denial.as_ref().unwrap().category,
+            Category::CodingBillingError
+        );
+        let step = r
+            .next_steps
+            .iter()
+            .find(|s| s.action == Action::CorrectedClaim)
+            .unwrap();
+        assert!(step.why.contains("provider's to fix"), "{}", step.why);
+        assert_eq!(r.next_steps[0].action, Action::InternalAppeal);
+        assert_eq!(r.next_steps[0].due.as_deref(), Some("2025-08-28"));
+    }
+
+    #[test]
+    fn upheld_appeal_points_to_external_review_not_another_appeal() {
+        let r = report_of(
+            "Acme Health Plan\nDate: 07/30/2025\nWe have reviewed your appeal and are upholding our decision. The service was not medically necessary.",
+        );
+        assert_eq!(r.next_steps[0].action, Action::ExternalReview);
+        assert_eq!(r.next_steps[0].rule.as_deref(), Some("45 CFR 147.136(d)"));
+        assert!(
+            !r.next_steps
+                .iter()
+                .any(|s| s.action == Action::InternalAppeal)
+        );
+    }
+
+    #[test]
+    fn nothing_denied_nothing_to_do() {
+        let r = report_of(
+            "Acme Health Plan\nDate: 07/30/2025\nDear Ana Ruiz,\nYour request for physical therapy has been approved.",
+        );
+        assert!(r.denial.is_none());
+        assert!(r.next_steps.is_empty());
+    }
+
+    #[test]
+    fn every_category_gets_its_step() {
+        let rules = Rules::bundled().unwrap();
+        for c in crate::rules::ALL_CATEGORIES {
+            let mut r = report_of("Acme PPO\nDate: 03/01/2025\nWe denied your claim.");
+            r.denial.as_mut().unwrap().category = c;
+            let steps = next_steps(&r, rules);
+            let want = rules.steps.iter().find(|s| s.category == c).unwrap().action;
+            assert!(steps.iter().any(|s| s.action == want), "{c:?}");
+        }
+    }
+}
