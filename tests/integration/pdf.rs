@@ -9,11 +9,7 @@ fn text_of(fixture: &str) -> String {
     ))
     .unwrap();
     let t = overturn::text::extract(&doc).unwrap();
-    t.pages
-        .iter()
-        .flat_map(|p| p.lines.iter().cloned())
-        .collect::<Vec<_>>()
-        .join("\n")
+    t.flat().to_string()
 }
 
 #[test]
