@@ -44,6 +44,10 @@ pub struct DenialClass {
     pub reason_text: Option<String>,
     /// Denial codes (cost-sharing and informational codes left out).
     pub codes: Vec<Code>,
+    /// The decision is about care not yet received.
+    pub pre_service: bool,
+    /// Documents the letter asks for or says are missing.
+    pub documents_requested: Vec<String>,
 }
 
 #[allow(clippy::expect_used)] // constant patterns, covered by tests
@@ -285,6 +289,9 @@ pub fn classify(text: &Text, rules: &Rules) -> Classification {
             confidence: round2(confidence),
             reason_text,
             codes: out_codes,
+            pre_service: score(SignalKind::PreService) >= 4.0
+                && score(SignalKind::PreService) > score(SignalKind::PostService),
+            documents_requested: documents_requested(text, rules),
         }
     });
     let _ = flat;
@@ -294,6 +301,29 @@ pub fn classify(text: &Text, rules: &Rules) -> Classification {
         denial,
         evidence,
     }
+}
+
+// A sentence that asks for a document or says it is missing.
+static ASKS_FOR: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(request(ed)?|need(ed)?|send|submit|provide|missing|did not receive|not received|was not received|were not received|return|complete|asked)\b",
+    )
+});
+
+/// Documents the letter asks for, by the names in `rules/next_steps.toml`, in order.
+fn documents_requested(text: &Text, rules: &Rules) -> Vec<String> {
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for d in &rules.documents {
+        for m in d.re.find_iter(text.flat()) {
+            if !text.is_conditional(m.start()) && ASKS_FOR.is_match(&text.sentence_text(m.start()))
+            {
+                found.push((m.start(), d.name.clone()));
+                break;
+            }
+        }
+    }
+    found.sort();
+    found.into_iter().map(|(_, n)| n).collect()
 }
 
 fn round2(x: f64) -> f64 {

@@ -226,6 +226,68 @@ pub fn find(
     })
 }
 
+/// Recounts the deadline of a report that may have been corrected by hand: a `computed` or
+/// `default` deadline is counted again from `dates.letter_date` and `dates.appeal_window`; a
+/// `stated` one is kept; a denial without a deadline gets the program's default.
+pub fn recompute(report: &mut crate::report::Report, rules: &Rules) {
+    if report.denial.is_none() {
+        return;
+    }
+    let Some(letter) = report
+        .dates
+        .letter_date
+        .as_deref()
+        .and_then(|d| d.parse::<Date>().ok())
+    else {
+        return;
+    };
+    let decision = report.document_type == DocumentType::AppealDecision;
+    let window = report.dates.appeal_window.as_deref().and_then(parse_window);
+    match (report.dates.appeal_deadline_basis, window) {
+        (Some(DeadlineBasis::Stated), _) if report.dates.appeal_deadline.is_some() => {}
+        (Some(DeadlineBasis::Computed | DeadlineBasis::Default), Some((days, months))) => {
+            report.dates.appeal_deadline = add_window(letter, days, months).map(|d| d.to_string());
+        }
+        _ => {
+            let Some(p) = rules
+                .program(report.payer.plan_type)
+                .or_else(|| rules.programs.last())
+            else {
+                return;
+            };
+            let level = if decision {
+                &p.after_decision
+            } else {
+                &p.first
+            };
+            report.dates.appeal_deadline =
+                add_window(letter, level.days, level.months).map(|d| d.to_string());
+            report.dates.appeal_deadline_basis = Some(DeadlineBasis::Default);
+            report.dates.appeal_window = Some(
+                level
+                    .days
+                    .map(|d| format!("{d} days"))
+                    .or(level.months.map(|m| format!("{m} months")))
+                    .unwrap_or_default(),
+            );
+        }
+    }
+}
+
+/// "180 days", "sixty (60) calendar days", "four months", "2 weeks" as (days, months).
+fn parse_window(s: &str) -> Option<(Option<i64>, Option<i64>)> {
+    let c = WINDOW.captures(s)?;
+    let n = parse_number(c.get(1)?.as_str())?;
+    let unit = c.name("unit")?.as_str().to_ascii_lowercase();
+    Some(if unit.starts_with("month") {
+        (None, Some(n))
+    } else if unit.starts_with("week") {
+        (Some(n * 7), None)
+    } else {
+        (Some(n), None)
+    })
+}
+
 /// `d` plus a window in days or calendar months (clamped to the end of a shorter month).
 pub fn add_window(d: Date, days: Option<i64>, months: Option<i64>) -> Option<Date> {
     match (days, months) {

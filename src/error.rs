@@ -68,6 +68,14 @@ pub enum Error {
         /// The input as given.
         path: PathBuf,
     },
+    /// A JSON input is not an overturn report.
+    #[error("{path}: not an overturn report: {reason}")]
+    InvalidReport {
+        /// The input as given.
+        path: PathBuf,
+        /// What is wrong (a JSON error position, never content).
+        reason: String,
+    },
     /// A bug in overturn met this document (caught, so a batch can go on).
     #[error(
         "{path}: internal error while reading the document (a bug; please report it without the document)"
@@ -101,6 +109,7 @@ impl Error {
             Error::DamagedPdf { .. } => "damaged_pdf",
             Error::EncryptedPdf { .. } => "encrypted_pdf",
             Error::Internal { .. } => "internal",
+            Error::InvalidReport { .. } => "invalid_report",
             Error::Rules { .. } => "rules",
         }
     }
@@ -108,3 +117,19 @@ impl Error {
 
 /// The library's result type.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Names serde_json error kinds without quoting the input.
+pub(crate) trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "read error",
+            serde_json::error::Category::Syntax => "invalid JSON",
+            serde_json::error::Category::Data => "JSON does not match the report contract",
+            serde_json::error::Category::Eof => "JSON ends early",
+        }
+    }
+}

@@ -45,6 +45,8 @@ pub struct Fields {
     pub diagnosis_codes: Vec<String>,
     /// `dates.letter_date`.
     pub letter_date: Option<Date>,
+    /// `member.state`.
+    pub state: Option<String>,
     /// Evidence per JSON path.
     pub evidence: Vec<(String, Evidence)>,
 }
@@ -108,7 +110,7 @@ fn is_heading(line: &str) -> bool {
 static STREET: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)^(\d+[A-Z]? [A-Za-z0-9 .'-]+|p\.?\s?o\.? box \d+)"));
 static CITY_STATE_ZIP: LazyLock<Regex> =
-    LazyLock::new(|| re(r"[A-Za-z .'-]+,? [A-Z]{2},? \d{5}(-\d{4})?\b"));
+    LazyLock::new(|| re(r"[A-Za-z .'-]+,? (?P<st>[A-Z]{2}),? \d{5}(-\d{4})?\b"));
 // Words of document titles, never a provider's or payer's name.
 static TITLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -165,6 +167,10 @@ pub fn extract(text: &Text, rules: &Rules) -> Fields {
     {
         ev.push(("member.name".into(), line_evidence(text, at, 0.6)));
         f.member_name = Some(name);
+    }
+    if let Some((st, at)) = state_of(text, rules) {
+        ev.push(("member.state".into(), line_evidence(text, at, 0.7)));
+        f.state = Some(st);
     }
     if f.payer_name.is_none()
         && let Some((name, at)) = letterhead(text)
@@ -674,6 +680,41 @@ fn letterhead_phone(text: &Text) -> Option<(String, LineRef)> {
                 line: i,
             },
         ))
+    })
+}
+
+/// The state for state help: from the addressee's "City, ST 12345" line, else the first
+/// such line on page 1 (the payer's address). Only the 50 states and DC count.
+fn state_of(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
+    let page = text.pages.first()?;
+    let state_on = |j: usize| -> Option<String> {
+        let c = CITY_STATE_ZIP.captures(page.lines.get(j)?)?;
+        let st = c.name("st")?.as_str();
+        rules.states.contains_key(st).then(|| st.to_string())
+    };
+    if let Some((_, at)) = addressee(text, rules) {
+        for j in at.line + 2..at.line + 4 {
+            if let Some(st) = state_on(j) {
+                return Some((
+                    st,
+                    LineRef {
+                        page: page.number,
+                        line: j,
+                    },
+                ));
+            }
+        }
+    }
+    (0..page.lines.len()).find_map(|j| {
+        state_on(j).map(|st| {
+            (
+                st,
+                LineRef {
+                    page: page.number,
+                    line: j,
+                },
+            )
+        })
     })
 }
 

@@ -27,6 +27,8 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod appeal;
+pub mod calendar;
 pub mod classify;
 pub mod deadlines;
 pub mod error;
@@ -45,6 +47,7 @@ pub use error::{Error, Result};
 pub use ingest::Input;
 pub use report::Report;
 
+use error::ClassifyName;
 use report::{Claim, Dates, Denial, Member, Payer, SCHEMA_VERSION, Source, TextInfo};
 use rules::Rules;
 
@@ -52,6 +55,55 @@ use rules::Rules;
 pub fn parse(input: &Input) -> Result<Report> {
     let doc = ingest::load(input)?;
     parse_document(&doc, Rules::bundled()?)
+}
+
+/// Reads reports: a JSON report (as `parse` writes it, possibly corrected by hand), JSON Lines
+/// of reports (as `batch` writes them; error records are skipped), or a document, which is
+/// parsed.
+pub fn reports_from(input: &Input) -> Result<Vec<Report>> {
+    let doc = ingest::load(input)?;
+    let looks_json = doc.media_type == ingest::MediaType::PlainText
+        && doc.bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    if !looks_json {
+        return Ok(vec![parse_document(&doc, Rules::bundled()?)?]);
+    }
+    let text = String::from_utf8_lossy(&doc.bytes);
+    let invalid = |e: serde_json::Error| Error::InvalidReport {
+        path: doc.path.clone(),
+        reason: format!(
+            "line {}, column {}: {}",
+            e.line(),
+            e.column(),
+            e.classify_name()
+        ),
+    };
+    // One pretty-printed report, or one report per line.
+    if let Ok(r) = serde_json::from_str::<Report>(&text) {
+        return Ok(vec![r]);
+    }
+    let mut out = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let v: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| Error::InvalidReport {
+                path: doc.path.clone(),
+                reason: format!("line {}: {}", i + 1, serde_json::Error::classify_name(&e)),
+            })?;
+        if v.get("error").is_some() {
+            continue; // a batch error record
+        }
+        out.push(serde_json::from_value(v).map_err(invalid)?);
+    }
+    if out.is_empty() {
+        return Err(Error::InvalidReport {
+            path: doc.path.clone(),
+            reason: "no report in it".into(),
+        });
+    }
+    Ok(out)
 }
 
 /// Builds the report of in-memory bytes; `name` is used as the source path.
@@ -77,6 +129,16 @@ pub fn parse_document(doc: &ingest::Document, rules: &Rules) -> Result<Report> {
     .map_err(|_| Error::Internal {
         path: doc.path.clone(),
     })
+}
+
+/// Recomputes what depends on facts a person may have corrected by hand: the deadline
+/// (from the letter date and the window) and the next steps.
+pub fn refresh(report: &mut Report, rules: &Rules, ctx: &recommend::Context) {
+    deadlines::recompute(report, rules);
+    if let Some(state) = &ctx.state {
+        report.member.state = Some(state.to_uppercase());
+    }
+    report.next_steps = recommend::next_steps(report, rules, ctx);
 }
 
 /// Runs the stages after text extraction.
@@ -136,6 +198,7 @@ pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
             name: fields.member_name,
             member_id: fields.member_id,
             group_number: fields.group_number,
+            state: fields.state,
         },
         claim: Claim {
             claim_number: fields.claim_number,
@@ -151,12 +214,15 @@ pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
             confidence: d.confidence,
             reason_text: d.reason_text,
             codes: d.codes,
+            // A decision with a billed claim is about care already given.
+            pre_service: d.pre_service && fields.billed_amount.is_none(),
+            documents_requested: d.documents_requested,
         }),
         dates,
         next_steps: Vec::new(),
         evidence,
         warnings,
     };
-    report.next_steps = recommend::next_steps(&report, rules);
+    report.next_steps = recommend::next_steps(&report, rules, &recommend::Context::default());
     report
 }

@@ -1,17 +1,54 @@
-//! Stage 6, recommend: a [`Report`] (as parsed, or corrected by hand) in, its ordered
-//! `next_steps` out: the appeal the document offers with its due date, the denial
-//! category's obvious step (`rules/next_steps.toml`), and the claim-file request.
+//! Stage 6, recommend: a [`Report`] (as parsed, or corrected by hand) and a [`Context`] in,
+//! its ordered `next_steps` out. The program's appeal with its due date and rule comes first
+//! (a fast appeal first of all when the care is not yet received), then what the denial's
+//! category calls for (`rules/next_steps.toml`), then the steps every denial gets: the claim
+//! file, a call to the plan, the state's consumer assistance. When the member owes nothing
+//! and the fix is the provider's, that comes first and says so.
 
-use crate::report::{Action, Category, DocumentType, Report, Step};
-use crate::rules::Rules;
+use crate::report::{Action, DeadlineBasis, DocumentType, Report, Step};
+use crate::rules::{Rules, Who};
+
+/// What the document may not say but the user can: the state for state help.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Two-letter state code; overrides the state read from the document.
+    pub state: Option<String>,
+}
 
 /// The next steps for a report, most urgent first. A document that denies nothing has none.
-pub fn next_steps(report: &Report, rules: &Rules) -> Vec<Step> {
+pub fn next_steps(report: &Report, rules: &Rules, ctx: &Context) -> Vec<Step> {
     let Some(denial) = &report.denial else {
         return Vec::new();
     };
-    let mut steps = Vec::new();
+    let mut steps: Vec<Step> = Vec::new();
     let decision = report.document_type == DocumentType::AppealDecision;
+    let category_steps: Vec<&crate::rules::CategoryStep> = rules
+        .steps
+        .iter()
+        .filter(|s| s.category == denial.category)
+        .collect();
+    // The member owes nothing and the fix is the provider's: say so first.
+    let owes_nothing = report
+        .claim
+        .patient_responsibility
+        .is_some_and(|p| p == 0.0);
+    let provider_fix = owes_nothing && category_steps.iter().any(|s| s.who == Who::Provider);
+    if provider_fix {
+        for s in category_steps.iter().filter(|s| s.who == Who::Provider) {
+            steps.push(Step {
+                action: s.action,
+                due: None,
+                why: format!(
+                    "This is for the provider to fix, and you owe nothing on this claim. {}",
+                    s.why
+                ),
+                checklist: s.checklist.clone(),
+                rule: None,
+            });
+        }
+    }
+
+    let due = report.dates.appeal_deadline.clone();
     if let Some(program) = rules
         .program(report.payer.plan_type)
         .or_else(|| rules.programs.last())
@@ -21,18 +58,32 @@ pub fn next_steps(report: &Report, rules: &Rules) -> Vec<Step> {
         } else {
             &program.first
         };
-        let due = report.dates.appeal_deadline.clone();
         let when = match (&due, report.dates.appeal_deadline_basis) {
-            (Some(d), Some(crate::report::DeadlineBasis::Default)) => {
-                format!(
-                    " by {d} (the document states no deadline; this is the {} default, counted from the letter date)",
-                    program.name
-                )
-            }
+            (Some(d), Some(DeadlineBasis::Default)) => format!(
+                " by {d} (the document states no deadline; this is the {} default, counted from the letter date)",
+                program.name
+            ),
             (Some(d), _) => format!(" by {d}"),
             (None, _) => " as soon as possible (the deadline could not be determined)".to_string(),
         };
-        let why = if decision {
+        if denial.pre_service && !decision {
+            if let Some(fast) = &program.expedited {
+                steps.push(Step {
+                    action: Action::ExpeditedAppeal,
+                    due: due.clone(),
+                    why: format!(
+                        "This decision is about care you have not received yet. If waiting for a standard decision could seriously harm your health, ask for a {}; a doctor's statement that it is urgent is usually enough.",
+                        fast.label
+                    ),
+                    checklist: vec![
+                        "A statement from your doctor that waiting could seriously harm your health".into(),
+                        "Call the plan to start the fast appeal, then send the documents".into(),
+                    ],
+                    rule: Some(fast.rule.clone()),
+                });
+            }
+        }
+        let mut why = if decision {
             format!(
                 "The plan upheld its denial. Next step: {}{when}.",
                 level.label
@@ -43,18 +94,22 @@ pub fn next_steps(report: &Report, rules: &Rules) -> Vec<Step> {
                 level.label
             )
         };
-        let mut checklist = vec![
-            "A copy of this notice".to_string(),
-            "The claim number and member ID".to_string(),
-            "A letter explaining why the decision is wrong".to_string(),
-            "Medical records and a letter from the treating provider".to_string(),
-        ];
-        if level.action == Action::InternalAppeal {
-            checklist.push(
-                "If waiting could seriously harm your health, ask for an expedited (fast) appeal"
-                    .to_string(),
+        if let Some(note) = &level.note {
+            why = format!("{why} {note}");
+        }
+        if provider_fix {
+            why = format!(
+                "{why} You owe nothing on this claim, so appeal only if the provider bills you."
             );
         }
+        let mut checklist = vec![
+            "A copy of this notice".to_string(),
+            "The claim or reference number and member ID".to_string(),
+            "A letter explaining why the decision is wrong (overturn appeal drafts one)"
+                .to_string(),
+            "Medical records and a letter from the treating provider".to_string(),
+        ];
+        checklist.extend(denial.documents_requested.iter().cloned());
         steps.push(Step {
             action: level.action,
             due,
@@ -63,37 +118,71 @@ pub fn next_steps(report: &Report, rules: &Rules) -> Vec<Step> {
             rule: Some(level.rule.clone()),
         });
     }
-    if let Some(cs) = rules.steps.iter().find(|s| s.category == denial.category) {
-        let provider_fix = denial.category == Category::CodingBillingError
-            && report
-                .claim
-                .patient_responsibility
-                .is_some_and(|p| p == 0.0);
-        let why = if provider_fix {
-            format!(
-                "{} You owe nothing on this claim, so this is the provider's to fix; you should not be billed.",
-                cs.why
-            )
-        } else {
-            cs.why.clone()
-        };
-        if !steps.iter().any(|s| s.action == cs.action) {
-            steps.push(Step {
-                action: cs.action,
-                due: None,
-                why,
-                checklist: cs.checklist.clone(),
-                rule: None,
-            });
+
+    for s in category_steps
+        .iter()
+        .filter(|s| !(provider_fix && s.who == Who::Provider))
+    {
+        if steps.iter().any(|x| x.action == s.action) {
+            continue;
         }
-    }
-    if !steps.iter().any(|s| s.action == Action::RequestClaimFile) {
+        let mut checklist = s.checklist.clone();
+        if s.action == Action::SubmitDocumentation {
+            // What this letter asked for, by name, before the general advice.
+            let mut named = denial.documents_requested.clone();
+            named.extend(checklist);
+            checklist = named;
+        }
+        let why = match s.who {
+            Who::Provider => format!("{} Ask the provider's billing office to do this.", s.why),
+            Who::Member => s.why.clone(),
+        };
         steps.push(Step {
-            action: Action::RequestClaimFile,
+            action: s.action,
             due: None,
-            why: "You have the right to a free copy of your claim file and of the rules and criteria used to deny the claim. Ask for it early; it shows what to answer in the appeal.".into(),
-            checklist: vec!["Ask in writing and keep a copy of the request".into()],
-            rule: Some("29 CFR 2560.503-1(h)(2)(iii)".into()),
+            why,
+            checklist,
+            rule: None,
+        });
+    }
+
+    let state = ctx.state.clone().or_else(|| report.member.state.clone());
+    for a in &rules.always {
+        if steps.iter().any(|x| x.action == a.action) {
+            continue;
+        }
+        let mut why = a.why.clone();
+        let mut checklist = a.checklist.clone();
+        if a.action == Action::CallInsurer {
+            if let Some(phone) = &report.payer.phone {
+                why = format!("{why} The number on the notice is {phone}.");
+            }
+        }
+        if a.action == Action::ContactConsumerAssistance {
+            match state.as_deref().and_then(|s| rules.states.get(&s.to_uppercase()).map(|i| (s, i))) {
+                Some((code, info)) => {
+                    why = format!(
+                        "{why} In {}: {} ({}, {}); insurance department: {} ({}).",
+                        info.name, info.cap, info.cap_phone, info.cap_url, info.doi, info.doi_phone
+                    );
+                    checklist.push(format!("State contacts for {code} come from {}", rules.states_source));
+                }
+                None => checklist.push("Find your state's consumer assistance program (run `overturn next --state XX` with your state)".into()),
+            }
+            if matches!(
+                report.payer.plan_type,
+                crate::report::PlanType::OriginalMedicare
+                    | crate::report::PlanType::MedicareAdvantage
+            ) {
+                checklist.push("For Medicare, your State Health Insurance Assistance Program (SHIP) counsels for free; 1-800-MEDICARE (1-800-633-4227) can connect you".into());
+            }
+        }
+        steps.push(Step {
+            action: a.action,
+            due: None,
+            why,
+            checklist,
+            rule: a.rule.clone(),
         });
     }
     steps
@@ -102,6 +191,7 @@ pub fn next_steps(report: &Report, rules: &Rules) -> Vec<Step> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Category;
 
     fn report_of(s: &str) -> Report {
         crate::parse_bytes("t.txt", s.as_bytes().to_vec()).unwrap()
@@ -116,14 +206,19 @@ mod tests {
             r.denial.as_ref().unwrap().category,
             Category::CodingBillingError
         );
-        let step = r
+        assert_eq!(r.next_steps[0].action, Action::CorrectedClaim);
+        assert!(
+            r.next_steps[0].why.contains("provider to fix"),
+            "{}",
+            r.next_steps[0].why
+        );
+        let appeal = r
             .next_steps
             .iter()
-            .find(|s| s.action == Action::CorrectedClaim)
+            .find(|s| s.action == Action::InternalAppeal)
             .unwrap();
-        assert!(step.why.contains("provider's to fix"), "{}", step.why);
-        assert_eq!(r.next_steps[0].action, Action::InternalAppeal);
-        assert_eq!(r.next_steps[0].due.as_deref(), Some("2025-08-28"));
+        assert_eq!(appeal.due.as_deref(), Some("2025-08-28"));
+        assert!(appeal.why.contains("appeal only if the provider bills you"));
     }
 
     #[test]
@@ -150,14 +245,48 @@ mod tests {
     }
 
     #[test]
-    fn every_category_gets_its_step() {
+    fn every_category_gets_its_steps_and_the_always_steps() {
         let rules = Rules::bundled().unwrap();
         for c in crate::rules::ALL_CATEGORIES {
             let mut r = report_of("Acme PPO\nDate: 03/01/2025\nWe denied your claim.");
             r.denial.as_mut().unwrap().category = c;
-            let steps = next_steps(&r, rules);
-            let want = rules.steps.iter().find(|s| s.category == c).unwrap().action;
-            assert!(steps.iter().any(|s| s.action == want), "{c:?}");
+            let steps = next_steps(&r, rules, &Context::default());
+            for want in rules.steps.iter().filter(|s| s.category == c) {
+                assert!(
+                    steps.iter().any(|s| s.action == want.action),
+                    "{c:?}: {:?}",
+                    want.action
+                );
+            }
+            for a in [
+                Action::RequestClaimFile,
+                Action::CallInsurer,
+                Action::ContactConsumerAssistance,
+            ] {
+                assert!(steps.iter().any(|s| s.action == a), "{c:?}: {a:?}");
+            }
         }
+    }
+
+    #[test]
+    fn state_override_names_the_states_program() {
+        let rules = Rules::bundled().unwrap();
+        let r = report_of("Acme PPO\nDate: 03/01/2025\nWe denied your claim.");
+        let steps = next_steps(
+            &r,
+            rules,
+            &Context {
+                state: Some("ct".into()),
+            },
+        );
+        let cap = steps
+            .iter()
+            .find(|s| s.action == Action::ContactConsumerAssistance)
+            .unwrap();
+        assert!(
+            cap.why.contains("Office of the Healthcare Advocate"),
+            "{}",
+            cap.why
+        );
     }
 }

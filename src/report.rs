@@ -179,6 +179,9 @@ pub struct Member {
     pub member_id: Option<String>,
     /// Employer group number.
     pub group_number: Option<String>,
+    /// Two-letter state of the member's address (else the payer's), for state help.
+    #[serde(default)]
+    pub state: Option<String>,
 }
 
 /// The claim or request.
@@ -211,6 +214,13 @@ pub struct Denial {
     pub reason_text: Option<String>,
     /// Denial codes found in the document.
     pub codes: Vec<Code>,
+    /// The decision is about care not yet received (a request or prior authorization), which
+    /// can be appealed on the fast track when waiting could harm health.
+    #[serde(default)]
+    pub pre_service: bool,
+    /// Documents the letter asks for or says are missing.
+    #[serde(default)]
+    pub documents_requested: Vec<String>,
 }
 
 /// Which code list a code belongs to.

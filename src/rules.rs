@@ -19,6 +19,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("fields.toml", include_str!("../rules/fields.toml")),
     ("programs.toml", include_str!("../rules/programs.toml")),
     ("next_steps.toml", include_str!("../rules/next_steps.toml")),
+    ("states.toml", include_str!("../data/states.toml")),
 ];
 
 /// A code table entry. `category: None` marks codes that are not denials.
@@ -67,6 +68,10 @@ pub enum SignalKind {
     Upheld,
     /// An appeal overturned the denial.
     Overturned,
+    /// The document decides a request for care not yet received.
+    PreService,
+    /// The document is about care already given (a claim, a payment).
+    PostService,
 }
 
 /// A weighted document signal.
@@ -200,6 +205,18 @@ pub struct Level {
     pub months: Option<i64>,
     /// The regulation.
     pub rule: String,
+    /// What a person should know about this level.
+    pub note: Option<String>,
+}
+
+/// A program's fast appeal for urgent, not-yet-received care.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expedited {
+    /// What it is called, with how fast it is decided.
+    pub label: String,
+    /// The regulation.
+    pub rule: String,
 }
 
 /// An appeal program (Medicare, Medicaid, employer plans, ...).
@@ -214,6 +231,8 @@ pub struct Program {
     pub first: Level,
     /// The next level after an appeal decision upholds the denial.
     pub after_decision: Level,
+    /// The fast appeal, where the program has one.
+    pub expedited: Option<Expedited>,
 }
 
 /// The obvious step for a denial category.
@@ -228,6 +247,63 @@ pub struct CategoryStep {
     pub why: String,
     /// What to gather or do.
     pub checklist: Vec<String>,
+    /// Who must act: `member` (default) or `provider`.
+    #[serde(default)]
+    pub who: Who,
+}
+
+/// Who must take a step.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Who {
+    /// The member (or their representative).
+    #[default]
+    Member,
+    /// The provider (a corrected claim, a write-off).
+    Provider,
+}
+
+/// A step every denial gets.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlwaysStep {
+    /// The action.
+    pub action: Action,
+    /// Why, in plain language.
+    pub why: String,
+    /// What to gather or do.
+    pub checklist: Vec<String>,
+    /// The regulation behind the right, if any.
+    pub rule: Option<String>,
+}
+
+/// A document a letter may ask for.
+#[derive(Debug, Clone)]
+pub struct DocumentName {
+    /// How a checklist names it.
+    pub name: String,
+    /// How letters mention it.
+    pub re: Regex,
+}
+
+/// A state's consumer assistance contacts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateInfo {
+    /// The state's name.
+    pub name: String,
+    /// The consumer assistance program (or the insurance department's consumer line).
+    pub cap: String,
+    /// Its phone number.
+    pub cap_phone: String,
+    /// Its web address.
+    pub cap_url: String,
+    /// The insurance department.
+    pub doi: String,
+    /// Its consumer phone number.
+    pub doi_phone: String,
+    /// Its web address.
+    pub doi_url: String,
 }
 
 /// All rules, compiled.
@@ -253,6 +329,14 @@ pub struct Rules {
     pub programs: Vec<Program>,
     /// Category steps.
     pub steps: Vec<CategoryStep>,
+    /// Steps every denial gets.
+    pub always: Vec<AlwaysStep>,
+    /// Documents letters ask for.
+    pub documents: Vec<DocumentName>,
+    /// Consumer assistance by two-letter state code.
+    pub states: std::collections::BTreeMap<String, StateInfo>,
+    /// Where the state data comes from, and when it was read.
+    pub states_source: String,
 }
 
 static BUNDLED_RULES: LazyLock<std::result::Result<Rules, String>> =
@@ -344,6 +428,22 @@ struct ProgramsFile {
 #[serde(deny_unknown_fields)]
 struct StepsFile {
     step: Vec<CategoryStep>,
+    always: Vec<AlwaysStep>,
+    document: Vec<RawDocument>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDocument {
+    name: String,
+    pattern: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatesFile {
+    source: String,
+    states: std::collections::BTreeMap<String, StateInfo>,
 }
 
 impl Rules {
@@ -356,7 +456,7 @@ impl Rules {
         })
     }
 
-    /// Compiles rules from `(file name, contents)` pairs: the six files of [`BUNDLED`].
+    /// Compiles rules from `(file name, contents)` pairs: the files of [`BUNDLED`].
     pub fn from_sources(sources: &[(&str, &str)]) -> Result<Rules> {
         let get = |name: &str| {
             sources
@@ -375,6 +475,29 @@ impl Rules {
         let fields: FieldsFile = parse("fields.toml", get("fields.toml")?)?;
         let programs: ProgramsFile = parse("programs.toml", get("programs.toml")?)?;
         let steps: StepsFile = parse("next_steps.toml", get("next_steps.toml")?)?;
+        let states: StatesFile = parse("states.toml", get("states.toml")?)?;
+        if states.states.len() != 51
+            || states
+                .states
+                .keys()
+                .any(|k| k.len() != 2 || k.to_uppercase() != *k)
+        {
+            return Err(Error::Rules {
+                file: "states.toml".into(),
+                id: "states".into(),
+                reason: "expected the 50 states and DC, keyed by two-letter code".into(),
+            });
+        }
+        let documents = steps
+            .document
+            .iter()
+            .map(|d| {
+                Ok(DocumentName {
+                    name: d.name.clone(),
+                    re: compile("next_steps.toml", &d.name, &d.pattern)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
 
         let carc = code_table("carc", codes.carc)?;
         let rarc = code_table("rarc", codes.rarc)?;
@@ -462,6 +585,7 @@ impl Rules {
                 }
             }
         }
+        let always = steps.always;
         let steps = steps.step;
         for c in ALL_CATEGORIES {
             if !steps.iter().any(|s| s.category == c) {
@@ -499,6 +623,10 @@ impl Rules {
                 .collect(),
             programs: programs.program,
             steps,
+            always,
+            documents,
+            states: states.states,
+            states_source: states.source,
         })
     }
 
