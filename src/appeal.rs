@@ -204,13 +204,13 @@ pub fn draft(report: &Report, rules: &Rules, format: Format) -> String {
         "Please also send me, free of charge, a copy of my complete claim file, including all documents, records and other information relevant to the claim, and the internal rules, guidelines, protocols or clinical criteria relied on in making this decision.",
     );
     line("");
-    if let Some(step) = appeal_step {
-        if let Some(due) = &step.due {
-            line(&format!(
-                "This appeal is filed within the time allowed (the deadline is {due})."
-            ));
-            line("");
-        }
+    if let Some(step) = appeal_step
+        && let Some(due) = &step.due
+    {
+        line(&format!(
+            "This appeal is filed within the time allowed (the deadline is {due})."
+        ));
+        line("");
     }
     line(&if md {
         "### Enclosed".to_string()

@@ -66,9 +66,11 @@ pub fn next_steps(report: &Report, rules: &Rules, ctx: &Context) -> Vec<Step> {
             (Some(d), _) => format!(" by {d}"),
             (None, _) => " as soon as possible (the deadline could not be determined)".to_string(),
         };
-        if denial.pre_service && !decision {
-            if let Some(fast) = &program.expedited {
-                steps.push(Step {
+        if denial.pre_service
+            && !decision
+            && let Some(fast) = &program.expedited
+        {
+            steps.push(Step {
                     action: Action::ExpeditedAppeal,
                     due: due.clone(),
                     why: format!(
@@ -81,7 +83,6 @@ pub fn next_steps(report: &Report, rules: &Rules, ctx: &Context) -> Vec<Step> {
                     ],
                     rule: Some(fast.rule.clone()),
                 });
-            }
         }
         let mut why = if decision {
             format!(
@@ -153,10 +154,10 @@ pub fn next_steps(report: &Report, rules: &Rules, ctx: &Context) -> Vec<Step> {
         }
         let mut why = a.why.clone();
         let mut checklist = a.checklist.clone();
-        if a.action == Action::CallInsurer {
-            if let Some(phone) = &report.payer.phone {
-                why = format!("{why} The number on the notice is {phone}.");
-            }
+        if a.action == Action::CallInsurer
+            && let Some(phone) = &report.payer.phone
+        {
+            why = format!("{why} The number on the notice is {phone}.");
         }
         if a.action == Action::ContactConsumerAssistance {
             match state.as_deref().and_then(|s| rules.states.get(&s.to_uppercase()).map(|i| (s, i))) {
