@@ -49,10 +49,10 @@ pub fn next_steps(report: &Report, rules: &Rules, ctx: &Context) -> Vec<Step> {
     }
 
     let due = report.dates.appeal_deadline.clone();
-    if let Some(program) = rules
+    let program = rules
         .program(report.payer.plan_type)
-        .or_else(|| rules.programs.last())
-    {
+        .or_else(|| rules.programs.last());
+    if let Some(program) = program {
         let level = if decision {
             &program.after_decision
         } else {
@@ -175,15 +175,21 @@ pub fn next_steps(report: &Report, rules: &Rules, ctx: &Context) -> Vec<Step> {
                 crate::report::PlanType::OriginalMedicare
                     | crate::report::PlanType::MedicareAdvantage
             ) {
-                checklist.push("For Medicare, your State Health Insurance Assistance Program (SHIP) counsels for free; 1-800-MEDICARE (1-800-633-4227) can connect you".into());
+                why = format!(
+                    "{why} For Medicare, your State Health Insurance Assistance Program (SHIP) counsels for free; 1-800-MEDICARE (1-800-633-4227) can connect you."
+                );
             }
         }
+        let rule = match a.action {
+            Action::RequestClaimFile => program.and_then(|p| p.claim_file_rule.clone()),
+            _ => a.rule.clone(),
+        };
         steps.push(Step {
             action: a.action,
             due: None,
             why,
             checklist,
-            rule: a.rule.clone(),
+            rule,
         });
     }
     steps

@@ -233,6 +233,8 @@ pub struct Program {
     pub after_decision: Level,
     /// The fast appeal, where the program has one.
     pub expedited: Option<Expedited>,
+    /// The regulation giving a free copy of the claim (case) file, where there is one.
+    pub claim_file_rule: Option<String>,
 }
 
 /// The obvious step for a denial category.

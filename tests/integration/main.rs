@@ -4,5 +4,6 @@
 mod cli;
 mod contract;
 mod fixtures;
+mod next;
 mod pdf;
 mod util;
