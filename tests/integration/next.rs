@@ -78,13 +78,13 @@ fn next_step_paths_by_program_and_category() {
                 fail(format!("missing the always step {a}"));
             }
         }
-        if let Some(first) = &c.first {
-            if steps.first().map(|s| &s["action"]) != Some(&Value::from(first.as_str())) {
-                fail(format!(
-                    "first step is {:?}, expected {first}",
-                    steps.first().map(|s| &s["action"])
-                ));
-            }
+        if let Some(first) = &c.first
+            && steps.first().map(|s| &s["action"]) != Some(&Value::from(first.as_str()))
+        {
+            fail(format!(
+                "first step is {:?}, expected {first}",
+                steps.first().map(|s| &s["action"])
+            ));
         }
         if let Some(a) = &c.appeal {
             match step(&steps, &a.action) {
