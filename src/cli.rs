@@ -76,6 +76,9 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Parse many documents (files, directories, or `-` for a list of paths on stdin) into
+    /// JSON Lines or CSV, in parallel; failures become error records and the batch goes on.
+    Batch(BatchArgs),
     /// Print the text overturn reads from a document, page by page (to check a result).
     Text {
         /// The document.
@@ -83,6 +86,49 @@ enum Command {
     },
     /// Print the JSON Schema of the report.
     Schema,
+}
+
+#[derive(clap::Args)]
+struct BatchArgs {
+    /// Files and directories (searched recursively), or `-` to read paths from stdin.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Write records here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Record format.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: BatchFormat,
+    /// Documents parsed at once (default: all cores).
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Write records as they finish instead of in input order.
+    #[arg(long)]
+    unordered: bool,
+    /// Skip inputs already in the output file (same path and sha256) and append the rest.
+    #[arg(long, requires = "output")]
+    resume: bool,
+    /// Longest a document may take, in seconds (0: no limit).
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    timeout: u64,
+    /// No progress bar and no summary.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Your state (two letters), for the state's consumer assistance contacts.
+    #[arg(long, value_name = "XX", value_parser = parse_state)]
+    state: Option<String>,
+    /// Also write every deadline as an iCalendar file.
+    #[arg(long, value_name = "FILE")]
+    ics: Option<PathBuf>,
+    /// The day the summary counts deadlines from (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD", hide = true)]
+    today: Option<jiff::civil::Date>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum BatchFormat {
+    Jsonl,
+    Csv,
 }
 
 fn parse_state(s: &str) -> Result<String, String> {
@@ -269,6 +315,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
             )?;
             Ok(if failed { INPUT_ERROR } else { OK })
         }
+        Command::Batch(b) => batch(b, rules),
         Command::Text { file } => {
             let doc = match overturn::ingest::load(&input_of(&file))
                 .and_then(|d| overturn::text::extract(&d))
@@ -301,4 +348,237 @@ fn run(args: Args) -> anyhow::Result<u8> {
             Ok(OK)
         }
     }
+}
+
+/// Where batch records go: a file (flushed per record) or stdout.
+enum Sink {
+    File(std::fs::File),
+    Stdout(std::io::Stdout),
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::File(f) => f.write(buf),
+            Sink::Stdout(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::File(f) => f.flush(),
+            Sink::Stdout(s) => s.flush(),
+        }
+    }
+}
+
+fn batch(b: BatchArgs, rules: &'static Rules) -> anyhow::Result<u8> {
+    use overturn::batch::{self, Format, Record};
+    use std::io::IsTerminal;
+
+    let paths: Vec<PathBuf> = if b.paths.len() == 1 && b.paths[0].as_os_str() == "-" {
+        let mut list = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut list)
+            .context("reading the list of paths from stdin")?;
+        list.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(PathBuf::from)
+            .collect()
+    } else {
+        b.paths.clone()
+    };
+    let inputs = batch::collect(&paths);
+    let format = match b.format {
+        BatchFormat::Jsonl => Format::Jsonl,
+        BatchFormat::Csv => Format::Csv,
+    };
+
+    // Output: a resumed file keeps its complete records; a line cut off by a kill is dropped.
+    let mut done = std::collections::HashSet::new();
+    let mut need_header = format == Format::Csv;
+    let sink = match &b.output {
+        Some(path) => {
+            let mut file = if b.resume && path.exists() {
+                let bytes =
+                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+                let (seen, complete) = batch::already_done(&bytes, format);
+                done = seen;
+                need_header = need_header && complete == 0;
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .with_context(|| format!("opening {}", path.display()))?;
+                f.set_len(complete as u64)
+                    .with_context(|| format!("truncating {}", path.display()))?;
+                f
+            } else {
+                std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?
+            };
+            std::io::Seek::seek(&mut file, std::io::SeekFrom::End(0))?;
+            Sink::File(file)
+        }
+        None => Sink::Stdout(std::io::stdout()),
+    };
+    let mut sink = sink;
+    if need_header {
+        sink.write_all(&csv_line(
+            batch::CSV_COLUMNS.iter().map(|c| c.to_string()).collect(),
+        )?)?;
+        sink.flush()?;
+    }
+
+    let jobs = b
+        .jobs
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .max(1);
+    let opts = batch::Options {
+        jobs,
+        ordered: !b.unordered,
+        timeout: (b.timeout > 0).then(|| std::time::Duration::from_secs(b.timeout)),
+        done,
+        context: Context {
+            state: b.state.clone(),
+        },
+    };
+    let bar = (!b.quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(inputs.files.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} documents, {per_sec}, ETA {eta} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut tally = batch::Tally::default();
+    let mut ics_reports = Vec::new();
+    let mut write = |_: usize, r: &Record| -> std::io::Result<()> {
+        tally.add(r);
+        if b.ics.is_some()
+            && let Record::Report(rep) = r
+            && rep.next_steps.iter().any(|s| s.due.is_some())
+        {
+            ics_reports.push((**rep).clone());
+        }
+        let line = match format {
+            Format::Csv => csv_line(batch::csv_row(r))?,
+            Format::Jsonl => {
+                let mut l = serde_json::to_vec(r).map_err(std::io::Error::other)?;
+                l.push(b'\n');
+                l
+            }
+        };
+        // One complete line per write, flushed, so a killed run leaves whole records.
+        sink.write_all(&line)?;
+        sink.flush()
+    };
+    let mut on_progress = |p: batch::Progress| {
+        if let Some(bar) = &bar {
+            bar.set_position(p.done as u64);
+            if p.failed > 0 {
+                bar.set_message(format!("({} failed)", p.failed));
+            }
+        }
+    };
+    let result = batch::run(&inputs.files, rules, &opts, &mut write, &mut on_progress);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let progress = match result {
+        Ok(p) => p,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(OK),
+        Err(e) => return Err(anyhow::Error::new(e).context("writing records")),
+    };
+    if let Some(path) = &b.ics {
+        emit(
+            Some(path),
+            &overturn::calendar::ics(&ics_reports, now_stamp()),
+        )?;
+    }
+    if !b.quiet {
+        let today = b.today.unwrap_or_else(|| jiff::Zoned::now().date());
+        eprint!(
+            "{}",
+            summary(&tally, &inputs.skipped, progress, today, opts.done.len())
+        );
+    }
+    Ok(if progress.failed > 0 { INPUT_ERROR } else { OK })
+}
+
+fn summary(
+    t: &overturn::batch::Tally,
+    skipped: &[(PathBuf, String)],
+    p: overturn::batch::Progress,
+    today: jiff::civil::Date,
+    resumed: usize,
+) -> String {
+    let mut s = String::new();
+    let parsed: usize = t.by_type.values().sum();
+    s.push_str(&format!(
+        "overturn: {} inputs, {parsed} parsed, {} failed",
+        p.total, p.failed
+    ));
+    if resumed > 0 {
+        s.push_str(&format!(
+            ", {} already in the output",
+            p.done - parsed - p.failed
+        ));
+    }
+    s.push('\n');
+    let list = |m: &std::collections::BTreeMap<String, usize>| {
+        m.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !t.by_type.is_empty() {
+        s.push_str(&format!("  documents: {}\n", list(&t.by_type)));
+    }
+    if !t.by_category.is_empty() {
+        s.push_str(&format!("  denials: {}\n", list(&t.by_category)));
+    }
+    if !t.failures.is_empty() {
+        s.push_str(&format!("  failures: {}\n", list(&t.failures)));
+    }
+    if !skipped.is_empty() {
+        s.push_str(&format!(
+            "  skipped {} file(s) that are not documents, e.g. {}\n",
+            skipped.len(),
+            skipped[0].0.display()
+        ));
+    }
+    let overdue = t.overdue(today);
+    if overdue > 0 {
+        s.push_str(&format!(
+            "  {overdue} deadline(s) already passed: check them first\n"
+        ));
+    }
+    for (days, label) in [(14, "14"), (30, "30")] {
+        let due = t.due_within(today, days);
+        s.push_str(&format!(
+            "  deadlines in the next {label} days: {}\n",
+            due.len()
+        ));
+        if days == 14 {
+            for (d, path, action) in due {
+                s.push_str(&format!("    {d}  {action}  {path}\n"));
+            }
+        }
+    }
+    s
+}
+
+/// One CSV record, quoted as needed, with its line end.
+fn csv_line(fields: Vec<String>) -> std::io::Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    w.write_record(&fields)?;
+    w.into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))
 }

@@ -39,6 +39,8 @@ pub enum MediaType {
     Pdf,
     /// `text/plain` (UTF-8).
     PlainText,
+    /// `text/html` (a letter saved from a web portal or an email).
+    Html,
     /// An image format (its MIME type), which needs OCR.
     Image(String),
 }
@@ -49,6 +51,7 @@ impl MediaType {
         match self {
             MediaType::Pdf => "application/pdf",
             MediaType::PlainText => "text/plain",
+            MediaType::Html => "text/html",
             MediaType::Image(m) => m,
         }
     }
@@ -156,6 +159,10 @@ fn detect(bytes: &[u8]) -> Option<MediaType> {
     if let Some(kind) = infer::get(bytes) {
         return match kind.matcher_type() {
             infer::MatcherType::Image => Some(MediaType::Image(kind.mime_type().to_string())),
+            infer::MatcherType::Text if kind.mime_type() == "text/html" => {
+                looks_like_text(bytes).then_some(MediaType::Html)
+            }
+            infer::MatcherType::Text => looks_like_text(bytes).then_some(MediaType::PlainText),
             _ => None,
         };
     }
@@ -164,8 +171,14 @@ fn detect(bytes: &[u8]) -> Option<MediaType> {
 
 /// UTF-8 with almost no control characters. A BOM is allowed.
 fn looks_like_text(bytes: &[u8]) -> bool {
-    let Ok(s) = std::str::from_utf8(bytes) else {
-        return false;
+    // A sample cut mid-character (the first KiB of a file) is still text.
+    let s = match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) if e.error_len().is_none() => match std::str::from_utf8(&bytes[..e.valid_up_to()]) {
+            Ok(s) => s,
+            Err(_) => return false,
+        },
+        Err(_) => return false,
     };
     let total = s.chars().count().max(1);
     let control = s
@@ -213,6 +226,21 @@ mod tests {
         assert_eq!(
             d.sha256,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
+
+#[cfg(test)]
+mod sample_tests {
+    use super::*;
+
+    #[test]
+    fn text_cut_mid_character_is_still_text() {
+        let mut b = "Résumé of benefits ".repeat(10).into_bytes();
+        b.push(0xC3); // first byte of a two-byte character, cut off
+        assert_eq!(
+            from_bytes("t".into(), b).unwrap().media_type,
+            MediaType::PlainText
         );
     }
 }

@@ -28,6 +28,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod appeal;
+pub mod batch;
 pub mod calendar;
 pub mod classify;
 pub mod deadlines;

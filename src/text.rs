@@ -295,6 +295,11 @@ pub fn extract(doc: &Document) -> Result<Text> {
                 .collect();
             Ok(Text::new(Method::PlainText, pages, Vec::new()))
         }
+        MediaType::Html => {
+            let s = String::from_utf8_lossy(&doc.bytes);
+            let lines = html_to_text(&s).lines().map(str::to_string).collect();
+            Ok(Text::new(Method::PlainText, vec![lines], Vec::new()))
+        }
         MediaType::Image(mime) => Err(Error::NeedsOcr {
             path: doc.path.clone(),
             reason: format!("{mime} is an image; OCR is not built in yet"),
@@ -444,6 +449,51 @@ fn page_has_text(lines: &[String]) -> bool {
     bad * 4 < useful && words >= 3
 }
 
+#[allow(clippy::expect_used)] // constant patterns, covered by tests
+static HTML_DROP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?is)<(script|style|head)\b.*?</(script|style|head)>|<!--.*?-->")
+        .expect("constant regex")
+});
+#[allow(clippy::expect_used)]
+static HTML_BREAK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)<br\s*/?>|</(p|div|tr|li|h[1-6]|table|dt|dd|section|header|footer)>|<(p|div|tr|li|h[1-6]|table|dt|dd)\b[^>]*>").expect("constant regex")
+});
+#[allow(clippy::expect_used)]
+static HTML_TAG: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"<[^>]*>").expect("constant regex"));
+#[allow(clippy::expect_used)]
+static HTML_ENTITY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"&(#x?[0-9a-fA-F]+|[a-zA-Z]+);").expect("constant regex")
+});
+
+/// The text of an HTML page: blocks become lines, cells are spaced, entities decoded.
+fn html_to_text(html: &str) -> String {
+    let s = HTML_DROP.replace_all(html, "");
+    let s = HTML_BREAK.replace_all(&s, "\n");
+    let s = HTML_TAG.replace_all(&s, " ");
+    HTML_ENTITY
+        .replace_all(&s, |c: &regex::Captures<'_>| {
+            let e = &c[1];
+            let ch = match e {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some(' '),
+                "mdash" | "ndash" => Some('-'),
+                "middot" => Some('\u{b7}'),
+                _ if e.starts_with("#x") || e.starts_with("#X") => u32::from_str_radix(&e[2..], 16)
+                    .ok()
+                    .and_then(char::from_u32),
+                _ if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
+                _ => None,
+            };
+            ch.map(String::from).unwrap_or_else(|| c[0].to_string())
+        })
+        .into_owned()
+}
+
 /// NFKC (ligatures, full-width digits), typographic quotes and dashes to ASCII, and single
 /// spaces between words.
 pub fn normalize_line(line: &str) -> String {
@@ -493,5 +543,23 @@ mod tests {
         assert!(page_has_text(&[
             "Your claim for services was denied because".to_string()
         ]));
+    }
+}
+
+#[cfg(test)]
+mod html_tests {
+    use super::*;
+
+    #[test]
+    fn html_blocks_become_lines() {
+        let t = html_to_text(
+            "<html><head><title>x</title></head><body><p>Claim&nbsp;Number: A1</p><table><tr><td>Billed</td><td>$5.00</td></tr></table><script>var a;</script>R&amp;D &#39;ok&#39;</body></html>",
+        );
+        let lines: Vec<String> = t
+            .lines()
+            .map(normalize_line)
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(lines, vec!["Claim Number: A1", "Billed $5.00", "R&D 'ok'"]);
     }
 }

@@ -1,0 +1,607 @@
+//! Batch: many inputs in, one record per input out, streamed as each finishes. Documents are
+//! parsed in parallel (rayon, `jobs` workers); in input order by default through a bounded
+//! reorder window, or as they finish. Every input is accounted for: a document that fails,
+//! panics or runs past its time limit becomes an error record and the batch goes on.
+//!
+//! The caller writes records (JSON Lines, CSV) and shows progress; this module does neither,
+//! so it never prints health information.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, mpsc};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::ingest::{self, Input};
+use crate::recommend::Context;
+use crate::report::Report;
+use crate::rules::Rules;
+
+/// How to run a batch.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Worker threads (at least 1).
+    pub jobs: usize,
+    /// Write records in input order (bounded reorder buffer) rather than as they finish.
+    pub ordered: bool,
+    /// Longest a document may take; past it the document gets a `timeout` error record.
+    pub timeout: Option<Duration>,
+    /// Inputs already done, by (path, sha256): skipped (for `--resume`).
+    pub done: HashSet<(String, String)>,
+    /// Next-step context (state).
+    pub context: Context,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            jobs: 1,
+            ordered: true,
+            timeout: Some(Duration::from_secs(120)),
+            done: HashSet::new(),
+            context: Context::default(),
+        }
+    }
+}
+
+/// The record of one input.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Record {
+    /// The report (the same contract as `parse`).
+    Report(Box<Report>),
+    /// The input could not be read.
+    Error(ErrorRecord),
+}
+
+/// An input that failed: where, and why (never document content).
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorRecord {
+    /// The input.
+    pub source: ErrorSource,
+    /// What went wrong.
+    pub error: ErrorInfo,
+}
+
+/// The input of an error record.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorSource {
+    /// The path as given.
+    pub path: String,
+    /// sha256 of the bytes, when they could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+/// The error of an error record.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorInfo {
+    /// A stable name: `not_found`, `damaged_pdf`, `encrypted_pdf`, `timeout`, `panic`, ...
+    pub kind: String,
+    /// One line naming the file and the reason.
+    pub message: String,
+}
+
+impl Record {
+    fn error(path: &Path, sha256: Option<String>, kind: &str, message: String) -> Record {
+        Record::Error(ErrorRecord {
+            source: ErrorSource {
+                path: path.display().to_string(),
+                sha256,
+            },
+            error: ErrorInfo {
+                kind: kind.to_string(),
+                message,
+            },
+        })
+    }
+
+    fn from_error(e: &Error, path: &Path, sha256: Option<String>) -> Record {
+        Record::error(path, sha256, e.kind(), e.to_string())
+    }
+
+    /// Whether this is an error record.
+    pub fn is_error(&self) -> bool {
+        matches!(self, Record::Error(_))
+    }
+}
+
+/// What happened to one input.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A record to write.
+    Record(Record),
+    /// Already in the output (resume): nothing to write.
+    AlreadyDone,
+}
+
+/// Inputs found under the given paths, and what was skipped.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// Files to process, in order.
+    pub files: Vec<PathBuf>,
+    /// Files passed over, with why (not a kind of document overturn reads).
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// Expands files and directories (recursively, sorted by name, hidden entries left out) into
+/// inputs. Files named directly are always inputs (a bad one gets an error record); files
+/// found in directories are inputs only when their content looks like a PDF, an image or text.
+pub fn collect(paths: &[PathBuf]) -> Inputs {
+    let mut out = Inputs::default();
+    for p in paths {
+        if !p.is_dir() {
+            out.files.push(p.clone());
+            continue;
+        }
+        let walk = walkdir::WalkDir::new(p)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walk {
+            match entry {
+                Ok(e) if e.file_type().is_file() => match sniff(e.path()) {
+                    Ok(()) => out.files.push(e.path().to_path_buf()),
+                    Err(why) => out.skipped.push((e.path().to_path_buf(), why)),
+                },
+                Ok(_) => {}
+                Err(e) => {
+                    let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| p.clone());
+                    out.skipped.push((path, "cannot be read".into()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether a file's first bytes look like something overturn reads.
+fn sniff(path: &Path) -> Result<(), String> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(4096).read_to_end(&mut head))
+        .map_err(|_| "cannot be read".to_string())?;
+    if head.is_empty() {
+        // Named in the batch so the user hears of it: an empty file is an error record.
+        return Ok(());
+    }
+    match ingest::from_bytes(path.to_path_buf(), head) {
+        Ok(_) => Ok(()),
+        Err(Error::Unsupported { media_type, .. }) => Err(format!("not a document ({media_type})")),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Progress, reported after each input.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Progress {
+    /// Inputs finished (including skipped as already done).
+    pub done: usize,
+    /// Inputs in all.
+    pub total: usize,
+    /// Error records so far.
+    pub failed: usize,
+}
+
+/// Parses one input into a record (or notes it is already done).
+fn process_one(path: &Path, rules: &'static Rules, opts: &Options) -> Outcome {
+    let doc = match ingest::load(&Input::Path(path.to_path_buf())) {
+        Ok(d) => d,
+        Err(e) => return Outcome::Record(Record::from_error(&e, path, None)),
+    };
+    if opts
+        .done
+        .contains(&(doc.path.display().to_string(), doc.sha256.clone()))
+    {
+        return Outcome::AlreadyDone;
+    }
+    let sha = doc.sha256.clone();
+    let ctx = opts.context.clone();
+    let parse = move || -> Record {
+        test_delay();
+        match crate::parse_document(&doc, rules) {
+            Ok(mut r) => {
+                if ctx.state.is_some() {
+                    crate::refresh(&mut r, rules, &ctx);
+                }
+                Record::Report(Box::new(r))
+            }
+            Err(e) => Record::from_error(&e, &doc.path, Some(doc.sha256.clone())),
+        }
+    };
+    let Some(limit) = opts.timeout else {
+        return Outcome::Record(guarded(path, &sha, parse));
+    };
+    // A document past its time limit is left to its own thread (a thread cannot be stopped
+    // from outside); the batch goes on and the record says so.
+    let (tx, rx) = mpsc::channel();
+    let (p, s) = (path.to_path_buf(), sha.clone());
+    let spawned = std::thread::Builder::new()
+        .name("overturn-doc".into())
+        .spawn(move || {
+            let _ = tx.send(guarded(&p, &s, parse));
+        });
+    if spawned.is_err() {
+        return Outcome::Record(Record::error(
+            path,
+            Some(sha),
+            "internal",
+            format!("{}: could not start a worker thread", path.display()),
+        ));
+    }
+    match rx.recv_timeout(limit) {
+        Ok(r) => Outcome::Record(r),
+        Err(_) => Outcome::Record(Record::error(
+            path,
+            Some(sha),
+            "timeout",
+            format!(
+                "{}: took longer than the {} s limit; skipped",
+                path.display(),
+                limit.as_secs()
+            ),
+        )),
+    }
+}
+
+/// Runs `f`, turning a panic into an error record.
+fn guarded(path: &Path, sha: &str, f: impl FnOnce() -> Record) -> Record {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Record::error(
+            path,
+            Some(sha.to_string()),
+            "panic",
+            format!(
+                "{}: internal error while reading the document",
+                path.display()
+            ),
+        )
+    })
+}
+
+/// Test hook: `OVERTURN_TEST_DELAY_MS` slows every document down, so tests can interrupt a
+/// batch in the middle or exceed the time limit. Not for normal use.
+fn test_delay() {
+    if let Some(ms) = std::env::var("OVERTURN_TEST_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+}
+
+/// Runs the batch. `write` gets each record as it is ready (in input order when
+/// `opts.ordered`); an error it returns (a full disk, a closed pipe) stops the batch.
+/// `progress` is called after each input.
+pub fn run(
+    files: &[PathBuf],
+    rules: &'static Rules,
+    opts: &Options,
+    write: &mut dyn FnMut(usize, &Record) -> std::io::Result<()>,
+    progress: &mut dyn FnMut(Progress),
+) -> std::io::Result<Progress> {
+    let jobs = opts.jobs.max(1);
+    let total = files.len();
+    let window = jobs * 4;
+    let next_job = AtomicUsize::new(0);
+    // Index of the next record to write, so workers wait instead of filling memory.
+    let written = (Mutex::new(0usize), Condvar::new());
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("overturn-batch-{i}"))
+        .build()
+        .map_err(std::io::Error::other)?;
+    let mut state = Progress {
+        done: 0,
+        total,
+        failed: 0,
+    };
+    let mut result = Ok(());
+    pool.in_place_scope(|s| {
+        for _ in 0..jobs {
+            let tx = tx.clone();
+            let (next_job, written, stop) = (&next_job, &written, &stop);
+            s.spawn(move |_| {
+                loop {
+                    let i = next_job.fetch_add(1, Ordering::SeqCst);
+                    if i >= total || stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    if opts.ordered {
+                        let (lock, cv) = written;
+                        let mut w = lock.lock().unwrap_or_else(|p| p.into_inner());
+                        while i >= *w + window && !stop.load(Ordering::SeqCst) {
+                            w = cv.wait(w).unwrap_or_else(|p| p.into_inner());
+                        }
+                    }
+                    let outcome = process_one(&files[i], rules, opts);
+                    if tx.send((i, outcome)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // The writer: this thread, while the workers run in the pool.
+        let mut pending: BTreeMap<usize, Outcome> = BTreeMap::new();
+        let mut next = 0usize;
+        let mut emit = |i: usize, o: Outcome, state: &mut Progress| -> std::io::Result<()> {
+            state.done += 1;
+            if let Outcome::Record(r) = &o {
+                if r.is_error() {
+                    state.failed += 1;
+                }
+                write(i, r)?;
+            }
+            Ok(())
+        };
+        for (i, outcome) in rx.iter() {
+            if result.is_err() {
+                continue; // drain so workers finish
+            }
+            if opts.ordered {
+                pending.insert(i, outcome);
+                while let Some(o) = pending.remove(&next) {
+                    if let Err(e) = emit(next, o, &mut state) {
+                        result = Err(e);
+                        stop.store(true, Ordering::SeqCst);
+                        break;
+                    }
+                    next += 1;
+                }
+                let (lock, cv) = &written;
+                *lock.lock().unwrap_or_else(|p| p.into_inner()) = next;
+                cv.notify_all();
+            } else if let Err(e) = emit(i, outcome, &mut state) {
+                result = Err(e);
+                stop.store(true, Ordering::SeqCst);
+            }
+            progress(state);
+            if result.is_err() {
+                let (_, cv) = &written;
+                cv.notify_all();
+            }
+        }
+    });
+    result.map(|_| state)
+}
+
+/// The columns of `--format csv`, one row per input (documented in docs/batch.md).
+pub const CSV_COLUMNS: &[&str] = &[
+    "path",
+    "sha256",
+    "error_kind",
+    "error_message",
+    "document_type",
+    "payer_name",
+    "plan_type",
+    "payer_phone",
+    "member_name",
+    "member_id",
+    "group_number",
+    "state",
+    "claim_number",
+    "service_date",
+    "provider",
+    "billed_amount",
+    "patient_responsibility",
+    "procedure_codes",
+    "diagnosis_codes",
+    "denial_category",
+    "denial_confidence",
+    "denial_codes",
+    "reason_text",
+    "letter_date",
+    "appeal_deadline",
+    "appeal_deadline_basis",
+    "appeal_window",
+    "next_action",
+    "next_due",
+    "warnings",
+];
+
+/// One CSV row for a record, in [`CSV_COLUMNS`] order. Lists are joined with `; `.
+pub fn csv_row(record: &Record) -> Vec<String> {
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let n = |v: Option<f64>| v.map(|x| format!("{x:.2}")).unwrap_or_default();
+    match record {
+        Record::Error(e) => {
+            let mut row = vec![
+                e.source.path.clone(),
+                o(&e.source.sha256),
+                e.error.kind.clone(),
+                e.error.message.clone(),
+            ];
+            row.resize(CSV_COLUMNS.len(), String::new());
+            row
+        }
+        Record::Report(r) => {
+            let name = |v: &dyn erased::Name| v.name();
+            let d = r.denial.as_ref();
+            let first = r.next_steps.first();
+            vec![
+                r.source.path.clone(),
+                r.source.sha256.clone(),
+                String::new(),
+                String::new(),
+                name(&r.document_type),
+                o(&r.payer.name),
+                name(&r.payer.plan_type),
+                o(&r.payer.phone),
+                o(&r.member.name),
+                o(&r.member.member_id),
+                o(&r.member.group_number),
+                o(&r.member.state),
+                o(&r.claim.claim_number),
+                o(&r.claim.service_date),
+                o(&r.claim.provider),
+                n(r.claim.billed_amount),
+                n(r.claim.patient_responsibility),
+                r.claim.procedure_codes.join("; "),
+                r.claim.diagnosis_codes.join("; "),
+                d.map(|d| name(&d.category)).unwrap_or_default(),
+                d.map(|d| format!("{:.2}", d.confidence))
+                    .unwrap_or_default(),
+                d.map(|d| {
+                    d.codes
+                        .iter()
+                        .map(|c| {
+                            c.group
+                                .as_ref()
+                                .map(|g| format!("{g}-{}", c.code))
+                                .unwrap_or_else(|| c.code.clone())
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default(),
+                d.and_then(|d| d.reason_text.clone()).unwrap_or_default(),
+                o(&r.dates.letter_date),
+                o(&r.dates.appeal_deadline),
+                r.dates
+                    .appeal_deadline_basis
+                    .map(|b| name(&b))
+                    .unwrap_or_default(),
+                o(&r.dates.appeal_window),
+                first.map(|s| name(&s.action)).unwrap_or_default(),
+                first.and_then(|s| s.due.clone()).unwrap_or_default(),
+                r.warnings.join("; "),
+            ]
+        }
+    }
+}
+
+mod erased {
+    /// The snake_case JSON name of a unit enum value.
+    pub trait Name {
+        fn name(&self) -> String;
+    }
+    impl<T: serde::Serialize> Name for T {
+        fn name(&self) -> String {
+            serde_json::to_value(self)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        }
+    }
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSON Lines: one record per line.
+    Jsonl,
+    /// CSV with [`CSV_COLUMNS`].
+    Csv,
+}
+
+/// What an earlier, possibly killed, run left in an output file: the (path, sha256) pairs of
+/// its records, and the length of its complete lines (a line cut off by a kill is dropped).
+pub fn already_done(bytes: &[u8], format: Format) -> (HashSet<(String, String)>, usize) {
+    let complete = bytes
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let text = String::from_utf8_lossy(&bytes[..complete]);
+    let mut done = HashSet::new();
+    match format {
+        Format::Jsonl => {
+            for line in text.lines() {
+                let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                    continue;
+                };
+                let (Some(p), Some(s)) =
+                    (v["source"]["path"].as_str(), v["source"]["sha256"].as_str())
+                else {
+                    continue;
+                };
+                done.insert((p.to_string(), s.to_string()));
+            }
+        }
+        Format::Csv => {
+            let mut rd = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            for row in rd.records().flatten() {
+                if let (Some(p), Some(s)) = (row.get(0), row.get(1))
+                    && !s.is_empty()
+                {
+                    done.insert((p.to_string(), s.to_string()));
+                }
+            }
+        }
+    }
+    (done, complete)
+}
+
+/// Counts for the end-of-batch summary, gathered as records stream by (a few bytes per
+/// document, so memory stays flat).
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Documents by type.
+    pub by_type: BTreeMap<String, usize>,
+    /// Denials by category.
+    pub by_category: BTreeMap<String, usize>,
+    /// Error records by kind.
+    pub failures: BTreeMap<String, usize>,
+    /// (deadline, path, action) of every dated first step.
+    pub deadlines: Vec<(String, String, String)>,
+}
+
+impl Tally {
+    /// Counts one record.
+    pub fn add(&mut self, record: &Record) {
+        use erased::Name;
+        match record {
+            Record::Error(e) => *self.failures.entry(e.error.kind.clone()).or_default() += 1,
+            Record::Report(r) => {
+                *self.by_type.entry(r.document_type.name()).or_default() += 1;
+                if let Some(d) = &r.denial {
+                    *self.by_category.entry(d.category.name()).or_default() += 1;
+                }
+                if let Some(s) = r.next_steps.iter().find(|s| s.due.is_some()) {
+                    self.deadlines.push((
+                        s.due.clone().unwrap_or_default(),
+                        r.source.path.clone(),
+                        s.action.name(),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The deadlines from `today` through `today + days`, earliest first.
+    pub fn due_within(
+        &self,
+        today: jiff::civil::Date,
+        days: i64,
+    ) -> Vec<&(String, String, String)> {
+        let end = today.checked_add(jiff::ToSpan::days(days)).unwrap_or(today);
+        let mut v: Vec<_> = self
+            .deadlines
+            .iter()
+            .filter(|(d, _, _)| {
+                d.parse::<jiff::civil::Date>()
+                    .is_ok_and(|d| d >= today && d <= end)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Deadlines already past on `today`.
+    pub fn overdue(&self, today: jiff::civil::Date) -> usize {
+        self.deadlines
+            .iter()
+            .filter(|(d, _, _)| d.parse::<jiff::civil::Date>().is_ok_and(|d| d < today))
+            .count()
+    }
+}
