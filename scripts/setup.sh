@@ -5,6 +5,7 @@
 #   scripts/setup.sh             what building, running and testing need
 #   scripts/setup.sh --fixtures  also the PDF producers that regenerate fixtures
 #                                (chromium, ghostscript, qpdf; see scripts/make-fixtures.sh)
+#   scripts/setup.sh --bench     also the tools benches/batch.sh compares against
 set -euo pipefail
 
 if ! command -v cargo >/dev/null 2>&1; then
@@ -15,9 +16,10 @@ fi
 # Reading text PDFs and plain text is pure Rust: no system library is needed today.
 # (OCR of scans will add libtesseract, leptonica, clang and language data here.)
 packages=()
-if [ "${1:-}" = "--fixtures" ]; then
-  packages+=(chromium ghostscript qpdf fonts-dejavu-core)
-fi
+case "${1:-}" in
+  --fixtures) packages+=(chromium ghostscript qpdf fonts-dejavu-core) ;;
+  --bench) packages+=(hyperfine time poppler-utils) ;;
+esac
 
 if [ ${#packages[@]} -gt 0 ]; then
   missing=()

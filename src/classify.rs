@@ -50,10 +50,7 @@ pub struct DenialClass {
     pub documents_requested: Vec<String>,
 }
 
-#[allow(clippy::expect_used)] // constant patterns, covered by tests
-fn re(p: &str) -> Regex {
-    Regex::new(p).expect("constant regex")
-}
+use crate::rules::constant as re;
 
 // CARC with a group code: `CO-50`, `PR 204`, `OA:18`, `CO-\n197` (straddling a line break).
 pub(crate) static GROUP_CODE: LazyLock<Regex> =

@@ -39,10 +39,7 @@ pub struct Deadline {
     pub warnings: Vec<String>,
 }
 
-#[allow(clippy::expect_used)] // constant patterns, covered by tests
-fn re(p: &str) -> Regex {
-    Regex::new(p).expect("constant regex")
-}
+use crate::rules::constant as re;
 
 const NUMBER_WORDS: &str = r"(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|forty-five|fifty|sixty|sixty-five|seventy|eighty|ninety|hundred|and)[\s-]*)+";
 

@@ -68,10 +68,7 @@ enum Value {
     Amount(f64),
 }
 
-#[allow(clippy::expect_used)] // constant patterns, covered by tests
-fn re(p: &str) -> Regex {
-    Regex::new(p).expect("constant regex")
-}
+use crate::rules::constant as re;
 
 static PROCEDURE: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(\d{4}[0-9FTU]|[A-V]\d{4})(?:-[0-9A-Z]{2})?\b"));

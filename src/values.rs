@@ -9,10 +9,7 @@ use regex::Regex;
 
 const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
 
-#[allow(clippy::expect_used)] // constant patterns, covered by tests
-fn re(p: &str) -> Regex {
-    Regex::new(p).expect("constant regex")
-}
+use crate::rules::constant as re;
 
 static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(

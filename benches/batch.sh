@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Batch benchmarks, each measured side by side in the same run (see docs/performance.md):
+#   1. text PDFs: `overturn batch` vs `pdftotext` once per file, same parallelism
+#   2. peak memory (max RSS) of `overturn batch` over 50 vs 500 documents
+# Needs: hyperfine, GNU time, poppler-utils (scripts/setup.sh --bench installs them).
+# Usage: benches/batch.sh [JOBS]   (default 2)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=${1:-2}
+cargo build --release -q
+bin=$PWD/target/release/overturn
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# A corpus of N text PDFs: the fixture PDFs, copied under distinct names.
+make_corpus() {
+  local dir=$1 n=$2 i=0
+  mkdir -p "$dir"
+  while [ "$i" -lt "$n" ]; do
+    for f in fixtures/*/input.pdf; do
+      [ "$i" -lt "$n" ] || break
+      cp "$f" "$dir/doc-$(printf %04d "$i").pdf"
+      i=$((i + 1))
+    done
+  done
+}
+make_corpus "$work/c240" 240
+make_corpus "$work/c50" 50
+make_corpus "$work/c500" 500
+
+echo "## Text PDFs: 240 documents, $jobs jobs"
+hyperfine --warmup 1 --runs 5 --style basic --export-markdown "$work/t.md" \
+  -n "overturn batch (parse, classify, extract)" "$bin batch --quiet --jobs $jobs -o /dev/null $work/c240" \
+  -n "pdftotext per file (text only)" "find $work/c240 -name '*.pdf' -print0 | xargs -0 -P $jobs -n 1 sh -c 'pdftotext \"\$0\" /dev/null'" \
+  >/dev/null
+cat "$work/t.md"
+
+echo
+echo "## Peak memory (max RSS), $jobs jobs"
+echo
+echo "| documents | max RSS (KiB) |"
+echo "|---|---|"
+for n in 50 500; do
+  rss=$( { /usr/bin/time -f %M "$bin" batch --quiet --jobs "$jobs" -o /dev/null "$work/c$n" ; } 2>&1 >/dev/null | tail -1 )
+  echo "| $n | $rss |"
+done
