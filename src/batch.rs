@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, mpsc};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -187,8 +187,8 @@ pub struct Progress {
     pub failed: usize,
 }
 
-/// Parses one input into a record (or notes it is already done).
-fn process_one(path: &Path, rules: &'static Rules, opts: &Options) -> Outcome {
+/// Parses one input into a record (or notes it is already done). Panics become records.
+fn process_one(path: &Path, rules: &Rules, opts: &Options) -> Outcome {
     let doc = match ingest::load(&Input::Path(path.to_path_buf())) {
         Ok(d) => d,
         Err(e) => return Outcome::Record(Record::from_error(&e, path, None)),
@@ -200,51 +200,87 @@ fn process_one(path: &Path, rules: &'static Rules, opts: &Options) -> Outcome {
         return Outcome::AlreadyDone;
     }
     let sha = doc.sha256.clone();
-    let ctx = opts.context.clone();
-    let parse = move || -> Record {
+    Outcome::Record(guarded(path, &sha, || {
         test_delay();
         match crate::parse_document(&doc, rules) {
             Ok(mut r) => {
-                if ctx.state.is_some() {
-                    crate::refresh(&mut r, rules, &ctx);
+                if opts.context.state.is_some() {
+                    crate::refresh(&mut r, rules, &opts.context);
                 }
                 Record::Report(Box::new(r))
             }
             Err(e) => Record::from_error(&e, &doc.path, Some(doc.sha256.clone())),
         }
-    };
-    let Some(limit) = opts.timeout else {
-        return Outcome::Record(guarded(path, &sha, parse));
-    };
-    // A document past its time limit is left to its own thread (a thread cannot be stopped
-    // from outside); the batch goes on and the record says so.
-    let (tx, rx) = mpsc::channel();
-    let (p, s) = (path.to_path_buf(), sha.clone());
-    let spawned = std::thread::Builder::new()
-        .name("overturn-doc".into())
-        .spawn(move || {
-            let _ = tx.send(guarded(&p, &s, parse));
-        });
-    if spawned.is_err() {
-        return Outcome::Record(Record::error(
-            path,
-            Some(sha),
-            "internal",
-            format!("{}: could not start a worker thread", path.display()),
-        ));
+    }))
+}
+
+/// A worker's helper thread, so a document can be given up on after its time limit: the
+/// worker waits for the helper's answer, and abandons a helper that does not answer in time
+/// (a thread cannot be stopped from outside) for a fresh one. Threads start only then.
+struct Helper {
+    jobs: mpsc::Sender<PathBuf>,
+    results: mpsc::Receiver<Outcome>,
+}
+
+impl Helper {
+    fn start(rules: &'static Rules, opts: Arc<Options>) -> std::io::Result<Helper> {
+        let (jobs, job_rx) = mpsc::channel::<PathBuf>();
+        let (res_tx, results) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("overturn-doc".into())
+            .spawn(move || {
+                for path in job_rx {
+                    if res_tx.send(process_one(&path, rules, &opts)).is_err() {
+                        break;
+                    }
+                }
+            })?;
+        Ok(Helper { jobs, results })
     }
-    match rx.recv_timeout(limit) {
-        Ok(r) => Outcome::Record(r),
-        Err(_) => Outcome::Record(Record::error(
-            path,
-            Some(sha),
-            "timeout",
-            format!(
-                "{}: took longer than the {} s limit; skipped",
-                path.display(),
-                limit.as_secs()
-            ),
-        )),
+}
+
+/// One document under a time limit, on the worker's helper thread.
+fn process_with_limit(
+    path: &Path,
+    rules: &'static Rules,
+    opts: &Arc<Options>,
+    limit: Duration,
+    helper: &mut Option<Helper>,
+) -> Outcome {
+    if helper.is_none() {
+        match Helper::start(rules, Arc::clone(opts)) {
+            Ok(h) => *helper = Some(h),
+            Err(_) => {
+                return Outcome::Record(Record::error(
+                    path,
+                    None,
+                    "internal",
+                    format!("{}: could not start a worker thread", path.display()),
+                ));
+            }
+        }
+    }
+    let answer = helper.as_ref().and_then(|h| {
+        h.jobs
+            .send(path.to_path_buf())
+            .ok()
+            .and_then(|_| h.results.recv_timeout(limit).ok())
+    });
+    match answer {
+        Some(o) => o,
+        None => {
+            *helper = None; // stuck (or gone): the next document gets a fresh helper
+            Outcome::Record(Record::error(
+                path,
+                None,
+                "timeout",
+                format!(
+                    "{}: took longer than the {} s limit; skipped",
+                    path.display(),
+                    limit.as_secs()
+                ),
+            ))
+        }
     }
 }
 
@@ -303,11 +339,14 @@ pub fn run(
         failed: 0,
     };
     let mut result = Ok(());
+    let shared = Arc::new(opts.clone());
     pool.in_place_scope(|s| {
         for _ in 0..jobs {
             let tx = tx.clone();
             let (next_job, written, stop) = (&next_job, &written, &stop);
+            let shared = Arc::clone(&shared);
             s.spawn(move |_| {
+                let mut helper: Option<Helper> = None;
                 loop {
                     let i = next_job.fetch_add(1, Ordering::SeqCst);
                     if i >= total || stop.load(Ordering::SeqCst) {
@@ -320,7 +359,12 @@ pub fn run(
                             w = cv.wait(w).unwrap_or_else(|p| p.into_inner());
                         }
                     }
-                    let outcome = process_one(&files[i], rules, opts);
+                    let outcome = match opts.timeout {
+                        Some(limit) => {
+                            process_with_limit(&files[i], rules, &shared, limit, &mut helper)
+                        }
+                        None => process_one(&files[i], rules, opts),
+                    };
                     if tx.send((i, outcome)).is_err() {
                         break;
                     }

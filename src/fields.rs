@@ -304,8 +304,18 @@ struct Label {
 /// Finds every label on a line: longest wins where two overlap; equal spans are merged.
 fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
     let mut all: Vec<Label> = Vec::new();
-    for f in &rules.fields {
-        for re in &f.labels {
+    // One pass over the line finds which labels occur; only those are run for positions.
+    for hit in rules.label_set.matches(line).iter() {
+        let Some(&(fi, li)) = rules.label_index.get(hit) else {
+            continue;
+        };
+        let (Some(f), Some(re)) = (
+            rules.fields.get(fi),
+            rules.fields.get(fi).and_then(|f| f.labels.get(li)),
+        ) else {
+            continue;
+        };
+        {
             for c in re.captures_iter(line) {
                 let Some(m) = c.name("l") else { continue };
                 match all

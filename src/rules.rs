@@ -323,6 +323,10 @@ pub struct Rules {
     pub plans: Vec<PlanRule>,
     /// Field labels.
     pub fields: Vec<FieldRule>,
+    /// Every field label in one set, to find a line's labels in one pass.
+    pub label_set: regex::RegexSet,
+    /// (field index, label index) of each pattern of `label_set`.
+    pub label_index: Vec<(usize, usize)>,
     /// Words that end a text value.
     pub stop_words: HashSet<String>,
     /// Claim-line table columns.
@@ -610,7 +614,26 @@ impl Rules {
                 Ok(Column { kind: c.kind, re })
             })
             .collect::<Result<Vec<_>>>()?;
+        let mut label_patterns = Vec::new();
+        let mut label_index = Vec::new();
+        for (fi, f) in field_rules.iter().enumerate() {
+            for (li, re) in f.labels.iter().enumerate() {
+                label_patterns.push(re.as_str().to_string());
+                label_index.push((fi, li));
+            }
+        }
+        let label_set = regex::RegexSetBuilder::new(&label_patterns)
+            .case_insensitive(true)
+            .size_limit(1 << 24)
+            .build()
+            .map_err(|e| Error::Rules {
+                file: "fields.toml".into(),
+                id: "labels".into(),
+                reason: e.to_string(),
+            })?;
         Ok(Rules {
+            label_set,
+            label_index,
             columns,
             carc,
             rarc,
