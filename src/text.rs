@@ -392,8 +392,21 @@ fn pdf_error_reason(e: &pdf_extract::Error) -> String {
     }
 }
 
+/// Deflate expands at most 1032:1, so streams this small in all cannot exceed the limit.
+const DEFLATE_MAX_RATIO: u64 = 1032;
+
 /// Refuses PDFs whose compressed streams would expand beyond [`MAX_DECOMPRESSED_BYTES`].
 fn check_decompressed_size(pdf: &pdf_extract::Document, doc: &Document) -> Result<()> {
+    // Most letters are far below the bound: no need to inflate anything to know.
+    let compressed: u64 = pdf
+        .objects
+        .values()
+        .filter_map(|o| o.as_stream().ok())
+        .map(|s| s.content.len() as u64)
+        .sum();
+    if compressed.saturating_mul(DEFLATE_MAX_RATIO) <= MAX_DECOMPRESSED_BYTES {
+        return Ok(());
+    }
     let mut total: u64 = 0;
     for obj in pdf.objects.values() {
         let Ok(stream) = obj.as_stream() else {
