@@ -151,9 +151,11 @@ pub fn classify(text: &Text, rules: &Rules) -> Classification {
         .filter(|(c, _)| **c != Category::Other)
         .map(|(_, v)| *v)
         .fold(0.0, f64::max);
+    // Statements and EOBs rarely say "denied": a line's note explains why it was not paid.
+    let eob_like = score(SignalKind::Eob) >= 7.0;
     let denies = score(SignalKind::Denial) >= 3.0
         || has_denial_code
-        || (top_phrase >= 5.0 && score(SignalKind::Denial) >= 2.0);
+        || (top_phrase >= 5.0 && (score(SignalKind::Denial) >= 2.0 || eob_like));
 
     // Document type.
     let mut evidence = Vec::new();

@@ -85,12 +85,12 @@ static DIAGNOSIS_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 });
 static ORG_WORD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(health|insurance|plan|care|medical|assurance|benefits?|mutual|blue|medicare|medicaid|hmo|ppo|administrators|life|healthcare|shield|cross|casualty|indemnity|group|health ?net|wellness|family|community)\b",
+        r"(?i)(health|insur|plan\b|care|medic|assur|benefit|mutual|blue|\bhmo\b|\bppo\b|administrators|\blife\b|shield|\bcross\b|casualty|indemnity|\bgroup\b|wellness|\bfamily\b|community|dental|vision)",
     )
 });
 static NOT_LETTERHEAD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(explanation of|notice of|notice for|summary notice|this is not a bill|important|page \d|date|re:|dear|member id|number|claims?|p\.?o\.? box|suite|street|avenue|\bst\.|\bave\b|road|drive|boulevard|attn|www\.|\.com|\.org|\.gov|department|unit|services|management|review|division|office|center|a medicaid|a medicare|offered by)\b|\d{5}|\d{3}-\d{4}",
+        r"(?i)\b(explanation of|notice of|notice for|summary notice|this is not a bill|important|page \d|date|re:|dear|member id|number|claims?|p\.?o\.? box|suite|street|avenue|\bst\.|\bave\b|road|drive|boulevard|attn|www\.|\.com|\.org|\.gov|department|unit|(member|customer|provider|participant) services|management|review|division|office|center|a medicaid|a medicare|offered by)\b|\d{5}|\d{3}-\d{4}",
     )
 });
 static FAX_OR_MEMO: LazyLock<Regex> = LazyLock::new(|| {
@@ -170,7 +170,7 @@ pub fn extract(text: &Text, rules: &Rules) -> Fields {
         f.state = Some(st);
     }
     if f.payer_name.is_none()
-        && let Some((name, at)) = letterhead(text)
+        && let Some((name, at)) = letterhead(text, rules)
     {
         ev.push((
             "payer.name".into(),
@@ -639,37 +639,106 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
     }
 }
 
-/// The payer's name from the letterhead: one of the first lines of a page (page 1, or page 2
-/// after a fax cover) that names an organisation and is not an address, a date or a title.
-/// A line with several parts ("Secure Message Center - Acme Health") gives the part that
-/// names the organisation.
-fn letterhead(text: &Text) -> Option<(String, LineRef)> {
-    for page in text.pages.iter().take(2) {
-        for (i, line) in page.lines.iter().take(6).enumerate() {
-            if FAX_OR_MEMO.is_match(line) || !values::find_dates(line).is_empty() {
-                continue;
-            }
-            let part = line
-                .split(" - ")
-                .flat_map(|p| p.split(" | "))
-                .flat_map(|p| p.split(" \u{b7} "))
-                .map(|p| p.trim().trim_end_matches([',', '.', ':', '\u{b7}']).trim())
-                .find(|p| {
-                    let words = p.split_whitespace().count();
-                    ORG_WORD.is_match(p) && !NOT_LETTERHEAD.is_match(p) && (1..=8).contains(&words)
-                });
-            if let Some(name) = part {
-                return Some((
-                    name.to_string(),
+/// The payer's name from the letterhead, among the first lines of a page (page 1, or page 2
+/// after a fax cover): a line naming a known insurer, else one that names an organisation and
+/// is not an address, a date or a title, else a short title-case first line. A line with
+/// several parts ("Secure Message Center - Acme Health", "Acme (administrator for ...)",
+/// "Acme Date Issued: ...") gives the part that names the organisation.
+fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
+    let parts_of = |line: &str| -> Vec<String> {
+        // Cut where a label, a date or a phone number starts.
+        let mut cut = line.len();
+        if let Some(l) = labels_on(line, rules).first() {
+            cut = cut.min(l.start);
+        }
+        if let Some(d) = values::find_dates(line).first() {
+            cut = cut.min(d.start);
+        }
+        if let Some(p) = values::find_phones(line).first() {
+            cut = cut.min(p.start);
+        }
+        line[..cut]
+            .split(" - ")
+            .flat_map(|p| p.split(" | "))
+            .flat_map(|p| p.split(" \u{b7} "))
+            .flat_map(split_long_parenthetical)
+            .map(|p| {
+                p.trim()
+                    .trim_end_matches([',', '.', ':', '\u{b7}'])
+                    .trim()
+                    .to_string()
+            })
+            .filter(|p| {
+                p.chars()
+                    .next()
+                    .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+            })
+            .collect()
+    };
+    let plausible = |p: &str| {
+        let words = p.split_whitespace().count();
+        !NOT_LETTERHEAD.is_match(p) && !TITLE_WORDS.is_match(p) && (1..=8).contains(&words)
+    };
+    // Page 2 only after a fax or memo cover page.
+    let cover = text
+        .pages
+        .first()
+        .is_some_and(|p| p.lines.iter().take(3).any(|l| FAX_OR_MEMO.is_match(l)));
+    let tops: Vec<(LineRef, &String)> = text
+        .pages
+        .iter()
+        .take(if cover { 2 } else { 1 })
+        .flat_map(|page| {
+            page.lines.iter().take(8).enumerate().map(move |(i, l)| {
+                (
                     LineRef {
                         page: page.number,
                         line: i,
                     },
-                ));
-            }
+                    l,
+                )
+            })
+        })
+        .filter(|(_, l)| !FAX_OR_MEMO.is_match(l))
+        .collect();
+    for (at, line) in &tops {
+        if let Some(p) = parts_of(line)
+            .into_iter()
+            .find(|p| rules.payer_names.is_match(p) && plausible(p))
+        {
+            return Some((p, *at));
         }
     }
-    None
+    for (at, line) in tops.iter().filter(|(at, _)| at.line < 6) {
+        if let Some(p) = parts_of(line)
+            .into_iter()
+            .find(|p| ORG_WORD.is_match(p) && plausible(p))
+        {
+            return Some((p, *at));
+        }
+    }
+    // A short name in title case alone on the first line is a letterhead too.
+    let (at, first) = tops.first()?;
+    let p = parts_of(first).into_iter().next()?;
+    let title_case = p
+        .split_whitespace()
+        .all(|w| w.chars().next().is_some_and(char::is_uppercase));
+    (at.line == 0
+        && at.page == 1
+        && title_case
+        && p.split_whitespace().count() <= 5
+        && plausible(&p)
+        && !p.chars().any(|c| c.is_ascii_digit()))
+    .then(|| (p, *at))
+}
+
+/// "Acme Benefits (administrator for the Hillside Plan)" splits before the parenthesis; a
+/// short one stays: "Acme Medicare Advantage (HMO)".
+fn split_long_parenthetical(p: &str) -> Vec<&str> {
+    match p.find(" (") {
+        Some(i) if p[i..].split_whitespace().count() > 3 => vec![&p[..i], &p[i + 2..]],
+        _ => vec![p],
+    }
 }
 
 /// The first phone number in the letterhead (the first lines of page 1) that is not a fax
@@ -1097,6 +1166,36 @@ mod tests {
             fields_of("Acme Health Plan\nDate of birth: 01/02/1980\nJune 2, 2025\nDear Sam Lee,");
         assert_eq!(f.letter_date, Date::new(2025, 6, 2).ok());
         assert_eq!(f.payer_name.as_deref(), Some("Acme Health Plan"));
+    }
+
+    #[test]
+    fn letterhead_names() {
+        let payer = |s: &str| fields_of(s).payer_name;
+        // A known insurer without a generic word, in a line with other parts.
+        assert_eq!(
+            payer("Aetna | PO Box 981106 El Paso TX 79998\nDear Pat Lee,").as_deref(),
+            Some("Aetna")
+        );
+        // A short parenthetical stays; a long one is cut off.
+        assert_eq!(
+            payer("Acme Medicare Advantage (HMO)\nDate: 01/02/2025").as_deref(),
+            Some("Acme Medicare Advantage (HMO)")
+        );
+        assert_eq!(
+            payer("Tri-County Benefit Services (administrator for the Hillside Plan)\nHello")
+                .as_deref(),
+            Some("Tri-County Benefit Services")
+        );
+        // A brand in one word, alone on the first line, cut before its date.
+        assert_eq!(
+            payer("Cedar Valley BlueCare Date Issued: 12/15/2025\nStatement").as_deref(),
+            Some("Cedar Valley BlueCare")
+        );
+        // Titles are not payers.
+        assert_eq!(
+            payer("Explanation of Benefits\nThis is not a bill").as_deref(),
+            None
+        );
     }
 
     #[test]

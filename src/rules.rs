@@ -20,6 +20,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("programs.toml", include_str!("../rules/programs.toml")),
     ("next_steps.toml", include_str!("../rules/next_steps.toml")),
     ("states.toml", include_str!("../data/states.toml")),
+    ("payers.toml", include_str!("../rules/payers.toml")),
 ];
 
 /// A code table entry. `category: None` marks codes that are not denials.
@@ -343,6 +344,8 @@ pub struct Rules {
     pub states: std::collections::BTreeMap<String, StateInfo>,
     /// Where the state data comes from, and when it was read.
     pub states_source: String,
+    /// Known insurer names, as one whole-word pattern.
+    pub payer_names: Regex,
 }
 
 static BUNDLED_RULES: LazyLock<std::result::Result<Rules, String>> =
@@ -447,6 +450,12 @@ struct RawDocument {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct PayersFile {
+    names: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct StatesFile {
     source: String,
     states: std::collections::BTreeMap<String, StateInfo>,
@@ -482,6 +491,14 @@ impl Rules {
         let programs: ProgramsFile = parse("programs.toml", get("programs.toml")?)?;
         let steps: StepsFile = parse("next_steps.toml", get("next_steps.toml")?)?;
         let states: StatesFile = parse("states.toml", get("states.toml")?)?;
+        let payers: PayersFile = parse("payers.toml", get("payers.toml")?)?;
+        let alternation = payers
+            .names
+            .iter()
+            .map(|n| regex::escape(n))
+            .collect::<Vec<_>>()
+            .join("|");
+        let payer_names = compile("payers.toml", "names", &format!(r"\b(?:{alternation})\b"))?;
         if states.states.len() != 51
             || states
                 .states
@@ -652,6 +669,7 @@ impl Rules {
             documents,
             states: states.states,
             states_source: states.source,
+            payer_names,
         })
     }
 
