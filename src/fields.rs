@@ -729,7 +729,7 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
         && p.split_whitespace().count() <= 5
         && plausible(&p)
         && !p.chars().any(|c| c.is_ascii_digit()))
-    .then(|| (p, *at))
+    .then_some((p, *at))
 }
 
 /// "Acme Benefits (administrator for the Hillside Plan)" splits before the parenthesis; a
