@@ -339,10 +339,81 @@ fn write_ps(pages: &[Page]) -> Vec<u8> {
     s.into_bytes()
 }
 
+/// An image-only PDF (what a scanner makes): one JPEG per page, at `dpi`.
+fn write_jpeg_pdf(jpegs: &[Vec<u8>], dims: &[(u32, u32)], dpi: f32) -> Vec<u8> {
+    let mut pdf = Pdf::new();
+    let catalog = Ref::new(1);
+    let tree = Ref::new(2);
+    let mut next = 3;
+    let mut ids = Vec::new();
+    for _ in jpegs {
+        ids.push((Ref::new(next), Ref::new(next + 1), Ref::new(next + 2)));
+        next += 3;
+    }
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree)
+        .kids(ids.iter().map(|(p, _, _)| *p))
+        .count(ids.len() as i32);
+    for ((jpeg, (w, h)), (pid, cid, iid)) in jpegs.iter().zip(dims).zip(&ids) {
+        let (pw, ph) = (*w as f32 * 72.0 / dpi, *h as f32 * 72.0 / dpi);
+        let mut page = pdf.page(*pid);
+        page.media_box(Rect::new(0.0, 0.0, pw, ph))
+            .parent(tree)
+            .contents(*cid);
+        page.resources().x_objects().pair(Name(b"Im0"), *iid);
+        page.finish();
+        let mut img = pdf.image_xobject(*iid, jpeg);
+        img.filter(pdf_writer::Filter::DctDecode);
+        img.width(*w as i32).height(*h as i32).bits_per_component(8);
+        img.color_space().device_gray();
+        img.finish();
+        let mut c = Content::new();
+        c.save_state()
+            .transform([pw, 0.0, 0.0, ph, 0.0, 0.0])
+            .x_object(Name(b"Im0"))
+            .restore_state();
+        pdf.stream(*cid, &c.finish());
+    }
+    pdf.finish()
+}
+
+/// Reads a grayscale baseline JPEG's width and height from its SOF0 marker.
+fn jpeg_size(b: &[u8]) -> (u32, u32) {
+    let mut i = 2;
+    while i + 9 < b.len() {
+        if b[i] != 0xFF {
+            i += 1;
+            continue;
+        }
+        let marker = b[i + 1];
+        let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
+        if (0xC0..=0xC2).contains(&marker) {
+            let h = u16::from_be_bytes([b[i + 5], b[i + 6]]) as u32;
+            let w = u16::from_be_bytes([b[i + 7], b[i + 8]]) as u32;
+            return (w, h);
+        }
+        i += 2 + len;
+    }
+    panic!("no JPEG frame header");
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    // make_fixture jpeg-pdf DPI OUT.pdf PAGE1.jpg [PAGE2.jpg ...]
+    if args.len() >= 5 && args[1] == "jpeg-pdf" {
+        let dpi: f32 = args[2].parse().expect("dpi");
+        let jpegs: Vec<Vec<u8>> = args[4..]
+            .iter()
+            .map(|p| std::fs::read(p).expect("read jpeg"))
+            .collect();
+        let dims: Vec<(u32, u32)> = jpegs.iter().map(|j| jpeg_size(j)).collect();
+        std::fs::write(&args[3], write_jpeg_pdf(&jpegs, &dims, dpi)).expect("write output");
+        return;
+    }
     if args.len() != 4 {
-        eprintln!("usage: make_fixture pdf|ps SOURCE OUT");
+        eprintln!(
+            "usage: make_fixture pdf|ps SOURCE OUT | make_fixture jpeg-pdf DPI OUT PAGE.jpg..."
+        );
         std::process::exit(2);
     }
     let src = std::fs::read_to_string(&args[2]).expect("read source");

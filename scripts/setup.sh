@@ -13,9 +13,9 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
-# Reading text PDFs and plain text is pure Rust: no system library is needed today.
-# (OCR of scans will add libtesseract, leptonica, clang and language data here.)
-packages=()
+# OCR runs libtesseract in process: its headers and leptonica's to build (bindgen needs clang),
+# and the language data to run. English and Spanish; add tesseract-ocr-LANG for `--lang`.
+packages=(pkg-config clang libclang-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-spa)
 case "${1:-}" in
   --fixtures) packages+=(chromium ghostscript qpdf fonts-dejavu-core) ;;
   --bench) packages+=(hyperfine time poppler-utils) ;;

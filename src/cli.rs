@@ -24,6 +24,9 @@ const USAGE_ERROR: u8 = 2;
 struct Args {
     #[command(subcommand)]
     command: Command,
+    /// OCR languages for scans and photos, tesseract names joined by `+` (e.g. `eng+spa`).
+    #[arg(long, global = true, default_value = "eng", value_name = "LANGS")]
+    lang: String,
 }
 
 #[derive(Subcommand)]
@@ -146,6 +149,7 @@ pub fn main() -> ExitCode {
     // pdf-extract panics on some damaged files; the library catches those. Keep the default
     // hook from printing them (and any document text in their messages) to stderr.
     std::panic::set_hook(Box::new(|_| {}));
+    limit_ocr_threads();
     let args = match Args::try_parse() {
         Ok(a) => a,
         Err(e) => {
@@ -167,6 +171,23 @@ pub fn main() -> ExitCode {
                 "overturn: internal error (this is a bug; please report it without the document)"
             );
             ExitCode::from(USAGE_ERROR)
+        }
+    }
+}
+
+/// libtesseract's OpenMP starts more threads than there are cores and runs several times
+/// slower for it; only `OMP_THREAD_LIMIT` set before the process starts helps, so the binary
+/// starts itself again once with it set. Parallelism comes from `batch --jobs` instead.
+fn limit_ocr_threads() {
+    #[cfg(unix)]
+    if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
+        use std::os::unix::process::CommandExt;
+        if let Ok(exe) = std::env::current_exe() {
+            // `exec` returns only if it failed; then this process carries on as it is.
+            let _ = std::process::Command::new(exe)
+                .args(std::env::args_os().skip(1))
+                .env("OMP_THREAD_LIMIT", "1")
+                .exec();
         }
     }
 }
@@ -217,6 +238,7 @@ fn now_stamp() -> i64 {
 
 fn run(args: Args) -> anyhow::Result<u8> {
     let rules = Rules::bundled()?;
+    overturn::ocr::set_language(&args.lang);
     match args.command {
         Command::Parse {
             file,

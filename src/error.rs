@@ -46,12 +46,20 @@ pub enum Error {
         /// What the content looked like.
         media_type: String,
     },
-    /// The document is an image or a PDF without a usable text layer.
-    #[error("{path}: needs OCR support ({reason})")]
-    NeedsOcr {
+    /// No text could be read: no usable text layer, and OCR found nothing (or failed).
+    #[error("{path}: no text could be read ({reason})")]
+    NoText {
         /// The input as given.
         path: PathBuf,
         /// Why the text could not be read directly.
+        reason: String,
+    },
+    /// The image cannot be decoded or is beyond the limits.
+    #[error("{path}: unreadable image: {reason}")]
+    BadImage {
+        /// The input as given.
+        path: PathBuf,
+        /// Why.
         reason: String,
     },
     /// The PDF is truncated or malformed.
@@ -105,8 +113,9 @@ impl Error {
             Error::Empty { .. } => "empty",
             Error::TooLarge { .. } => "too_large",
             Error::Unsupported { .. } => "unsupported",
-            Error::NeedsOcr { .. } => "needs_ocr",
+            Error::NoText { .. } => "no_text",
             Error::DamagedPdf { .. } => "damaged_pdf",
+            Error::BadImage { .. } => "bad_image",
             Error::EncryptedPdf { .. } => "encrypted_pdf",
             Error::Internal { .. } => "internal",
             Error::InvalidReport { .. } => "invalid_report",

@@ -114,6 +114,9 @@ static TITLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(remittance|advice|explanation|statement|summary|notice|portal|directory|message center|this is not a bill)\b",
     )
 });
+static OWED_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(responsibility|you owe|owes|you pay|patient pays|may be billed)\b")
+});
 static TOTAL: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\btotals?\b|\bclaim total\b|\bsubtotal\b"));
 static LETTER_DATE_NOT: LazyLock<Regex> = LazyLock::new(|| {
@@ -141,9 +144,26 @@ pub fn extract(text: &Text, rules: &Rules) -> Fields {
                 _ => None,
             }
         };
+    // OCR confuses O/0, I/1, S/5, B/8: identifiers read by OCR get their digits back.
+    let ocr_pages: Vec<u32> = text.ocr_confidence.iter().map(|(p, _)| *p).collect();
+    let repair = |v: Option<String>, path: &str, ev: &[(String, Evidence)]| -> Option<String> {
+        let on_ocr_page = ev
+            .iter()
+            .any(|(p, e)| p == path && ocr_pages.contains(&e.page));
+        v.map(|s| {
+            if on_ocr_page {
+                values::repair_ocr_digits(&s)
+            } else {
+                s
+            }
+        })
+    };
     f.claim_number = take_str(FieldName::ClaimNumber, "claim.claim_number", &mut ev);
+    f.claim_number = repair(f.claim_number.take(), "claim.claim_number", &ev);
     f.member_id = take_str(FieldName::MemberId, "member.member_id", &mut ev);
+    f.member_id = repair(f.member_id.take(), "member.member_id", &ev);
     f.group_number = take_str(FieldName::GroupNumber, "member.group_number", &mut ev);
+    f.group_number = repair(f.group_number.take(), "member.group_number", &ev);
     f.member_name = take_str(FieldName::MemberName, "member.name", &mut ev);
     f.provider = take_str(FieldName::Provider, "claim.provider", &mut ev);
     f.payer_phone = take_str(FieldName::PayerPhone, "payer.phone", &mut ev);
@@ -541,25 +561,32 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
                 Some(next) if !header => format!("{line} {next}"),
                 _ => line.clone(),
             };
-            let labels: Vec<Label> = if header {
+            // Labels of the joined text end the values before them, even on the next line.
+            let all_labels: Vec<Label> = if header {
                 own.clone()
             } else {
                 labels_on(&scan, rules)
-                    .into_iter()
-                    .filter(|l| l.start < line.len())
-                    .collect()
             };
+            let labels: Vec<Label> = all_labels
+                .iter()
+                .filter(|l| l.start < line.len())
+                .cloned()
+                .collect();
             if labels.is_empty() {
                 continue;
             }
             let heading = is_heading(line);
             let mut pending = Vec::new();
-            for (k, l) in labels.iter().enumerate() {
+            for l in labels.iter() {
                 // A phrase label's value runs on (text values end themselves at a stop word).
                 let region_end = if PHRASE_LABEL.is_match(&scan[l.start..l.end]) {
                     scan.len()
                 } else {
-                    labels.get(k + 1).map(|n| n.start).unwrap_or(scan.len())
+                    all_labels
+                        .iter()
+                        .find(|n| n.start >= l.end)
+                        .map(|n| n.start)
+                        .unwrap_or(scan.len())
                 };
                 let region = &scan[l.end..region_end.max(l.end)];
                 let total = TOTAL.is_match(&scan[l.start..l.end])
@@ -921,6 +948,23 @@ fn claim_table(text: &Text, rules: &Rules) -> Option<ClaimTable> {
             if let Some(t) = table_rows(text, page.number, lines, end, &kinds, rules) {
                 return Some(t);
             }
+            // Headers that wrap badly (OCR) can hide a column. Statements put the billed amount
+            // first and what the patient owes last: read the total row's amounts that way.
+            if kinds.contains(&ColumnKind::Billed) && OWED_WORD.is_match(&header) {
+                let total_count = lines[end..]
+                    .iter()
+                    .take(12)
+                    .find(|l| TOTAL.is_match(l))
+                    .map(|l| values::find_amounts(l).len());
+                if let Some(n) = total_count.filter(|n| *n >= 2) {
+                    let mut guess = vec![ColumnKind::Other; n];
+                    guess[0] = ColumnKind::Billed;
+                    guess[n - 1] = ColumnKind::Owed;
+                    if let Some(t) = table_rows(text, page.number, lines, end, &guess, rules) {
+                        return Some(t);
+                    }
+                }
+            }
             i += 1;
         }
     }
@@ -1204,5 +1248,25 @@ mod tests {
             "Fax: 800-555-0100\nQuestions? Call Member Services at 1-800-555-0142 (TTY 711).",
         );
         assert_eq!(f.payer_phone.as_deref(), Some("800-555-0142"));
+    }
+}
+#[cfg(test)]
+mod ocr_split_tests {
+    use super::*;
+    use crate::text::Method;
+
+    #[test]
+    fn id_split_by_ocr_is_joined() {
+        let t = Text::new(
+            Method::Ocr,
+            vec![vec![
+                "Subscriber ID: PHW402281 196".into(),
+                "Group: 88120".into(),
+            ]],
+            vec![],
+        );
+        let f = extract(&t, Rules::bundled().unwrap());
+        assert_eq!(f.member_id.as_deref(), Some("PHW402281196"));
+        assert_eq!(f.group_number.as_deref(), Some("88120"));
     }
 }

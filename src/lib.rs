@@ -35,6 +35,7 @@ pub mod deadlines;
 pub mod error;
 pub mod fields;
 pub mod ingest;
+pub mod ocr;
 pub mod recommend;
 pub mod report;
 pub mod rules;
@@ -188,6 +189,17 @@ pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
         text: TextInfo {
             method: text.method,
             chars: text.chars(),
+            ocr_confidence: text
+                .mean_ocr_confidence()
+                .map(|c| (c * 100.0).round() / 100.0),
+            page_confidence: text
+                .ocr_confidence
+                .iter()
+                .map(|(page, c)| report::PageConfidence {
+                    page: *page,
+                    confidence: (c * 100.0).round() / 100.0,
+                })
+                .collect(),
         },
         document_type: class.document_type,
         payer: Payer {

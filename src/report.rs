@@ -63,6 +63,21 @@ pub struct TextInfo {
     pub method: Method,
     /// Characters of text read.
     pub chars: usize,
+    /// Mean OCR confidence (0..1) of the pages read by OCR; `null` when none was.
+    #[serde(default)]
+    pub ocr_confidence: Option<f64>,
+    /// OCR confidence of each page read by OCR.
+    #[serde(default)]
+    pub page_confidence: Vec<PageConfidence>,
+}
+
+/// The OCR confidence of one page.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct PageConfidence {
+    /// 1-based page number.
+    pub page: u32,
+    /// Mean word confidence, 0..1.
+    pub confidence: f64,
 }
 
 /// The kinds of document overturn tells apart.

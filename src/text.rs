@@ -4,7 +4,7 @@
 //! PDFs are read in process with pdf-extract (patched, see `vendor/pdf-extract`), isolated
 //! with `catch_unwind` because it panics on some damaged files, and bounded in how much it
 //! may decompress. Images and image-only PDFs need OCR and are refused here with
-//! [`Error::NeedsOcr`]: this is the seam where OCR plugs in.
+//! [`Error::NoText`]: this is the seam where OCR plugs in.
 
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -63,6 +63,8 @@ pub struct Text {
     pub pages: Vec<Page>,
     /// Problems worth telling the user (never content).
     pub warnings: Vec<String>,
+    /// (page, mean confidence 0..1) of every page read by OCR.
+    pub ocr_confidence: Vec<(u32, f64)>,
     full: String,
     flat: String,
     starts: Vec<(usize, LineRef)>,
@@ -104,6 +106,7 @@ impl Text {
             method,
             pages,
             warnings,
+            ocr_confidence: Vec::new(),
             full,
             flat,
             starts,
@@ -300,10 +303,7 @@ pub fn extract(doc: &Document) -> Result<Text> {
             let lines = html_to_text(&s).lines().map(str::to_string).collect();
             Ok(Text::new(Method::PlainText, vec![lines], Vec::new()))
         }
-        MediaType::Image(mime) => Err(Error::NeedsOcr {
-            path: doc.path.clone(),
-            reason: format!("{mime} is an image; OCR is not built in yet"),
-        }),
+        MediaType::Image(_) => image_text(doc),
         MediaType::Pdf => pdf_text(doc),
     }
 }
@@ -367,18 +367,109 @@ fn pdf_text(doc: &Document) -> Result<Text> {
             "the text of {unreadable} page(s) could not be read"
         )));
     }
-    if textless.len() == pages.len() {
-        return Err(Error::NeedsOcr {
+    // Pages without a usable text layer (scans, broken font encodings) are rendered and OCR'd,
+    // like OCRmyPDF's --skip-text.
+    if textless.len() > crate::ocr::MAX_OCR_PAGES {
+        return Err(Error::TooLarge {
             path: doc.path.clone(),
-            reason: "the PDF has no usable text layer (a scan?)".into(),
+            size: textless.len() as u64,
+            limit: crate::ocr::MAX_OCR_PAGES as u64,
         });
     }
-    for n in textless {
-        warnings.push(format!(
-            "page {n}: no usable text layer (scanned page?); it needs OCR"
-        ));
+    let mut confidence = Vec::new();
+    let page_numbers: Vec<u32> = page_ids.keys().copied().collect();
+    for n in &textless {
+        let index = page_numbers.iter().position(|p| p == n).unwrap_or(0);
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            crate::ocr::render_pdf_page(&doc.bytes, index)
+                .and_then(|img| crate::ocr::recognize(&img))
+        }))
+        .unwrap_or_else(|_| Err("the page could not be rendered".into()));
+        match result {
+            Ok(page) => {
+                confidence.push((*n, page.confidence));
+                pages[index] = page.lines;
+            }
+            Err(reason) => warnings.push(format!(
+                "page {n}: no usable text layer, and OCR failed: {reason}"
+            )),
+        }
     }
-    Ok(Text::new(Method::PdfText, pages, warnings))
+    if confidence.is_empty() && textless.len() == pages.len() {
+        return Err(Error::NoText {
+            path: doc.path.clone(),
+            reason: "the PDF has no usable text layer and OCR read nothing".into(),
+        });
+    }
+    let method = match (confidence.len(), pages.len()) {
+        (0, _) => Method::PdfText,
+        (o, p) if o == p => Method::Ocr,
+        _ => Method::Mixed,
+    };
+    let mut text = Text::new(method, pages, warnings);
+    text.ocr_confidence = confidence;
+    text.warn_low_confidence();
+    if text.chars() == 0 {
+        return Err(Error::NoText {
+            path: doc.path.clone(),
+            reason: "the PDF has no text layer and OCR found no text".into(),
+        });
+    }
+    Ok(text)
+}
+
+/// Reads an image (every page of a multi-page TIFF) by OCR.
+fn image_text(doc: &Document) -> Result<Text> {
+    let bad = |reason: String| Error::BadImage {
+        path: doc.path.clone(),
+        reason,
+    };
+    let images = catch_unwind(AssertUnwindSafe(|| crate::ocr::decode_image(&doc.bytes)))
+        .map_err(|_| bad("the image decoder failed".into()))?
+        .map_err(bad)?;
+    let mut pages = Vec::new();
+    let mut confidence = Vec::new();
+    for (i, img) in images.iter().enumerate() {
+        let page = catch_unwind(AssertUnwindSafe(|| crate::ocr::recognize(img)))
+            .map_err(|_| Error::NoText {
+                path: doc.path.clone(),
+                reason: "the OCR engine failed".into(),
+            })?
+            .map_err(|reason| Error::NoText {
+                path: doc.path.clone(),
+                reason,
+            })?;
+        confidence.push((i as u32 + 1, page.confidence));
+        pages.push(page.lines);
+    }
+    let mut text = Text::new(Method::Ocr, pages, Vec::new());
+    text.ocr_confidence = confidence;
+    text.warn_low_confidence();
+    if text.chars() == 0 {
+        return Err(Error::NoText {
+            path: doc.path.clone(),
+            reason: "OCR found no text in the image".into(),
+        });
+    }
+    Ok(text)
+}
+
+impl Text {
+    /// Mean OCR confidence over the OCR'd pages, 0..1.
+    pub fn mean_ocr_confidence(&self) -> Option<f64> {
+        (!self.ocr_confidence.is_empty()).then(|| {
+            self.ocr_confidence.iter().map(|(_, c)| c).sum::<f64>()
+                / self.ocr_confidence.len() as f64
+        })
+    }
+
+    fn warn_low_confidence(&mut self) {
+        for (page, c) in &self.ocr_confidence {
+            if *c < crate::ocr::LOW_CONFIDENCE {
+                self.warnings.push(format!("page {page}: OCR confidence is low ({c:.2}); check the fields against the document"));
+            }
+        }
+    }
 }
 
 /// A lopdf error described without document content.

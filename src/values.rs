@@ -238,6 +238,20 @@ pub fn id_at_start(s: &str) -> Option<Found<String>> {
             end = end + 1 + e2;
         }
     }
+    // OCR splits long numbers: "PHW402281 196" at the end of the value is one ID.
+    if tok.ends_with(|c: char| c.is_ascii_digit()) && tok.len() >= 5 && rest[end..].starts_with(' ')
+    {
+        let after = &rest[end + 1..];
+        let e2 = token_end(after);
+        let next = &after[..e2];
+        if (1..=4).contains(&next.len())
+            && next.chars().all(|c| c.is_ascii_digit())
+            && after[e2..].trim().is_empty()
+        {
+            tok = format!("{tok}{next}");
+            end = end + 1 + e2;
+        }
+    }
     let digits = tok.chars().filter(char::is_ascii_digit).count();
     // Short all-digit values (group "118") are IDs; short mixed ones are too often words.
     let all_digits = digits == tok.len();
@@ -253,6 +267,36 @@ pub fn id_at_start(s: &str) -> Option<Found<String>> {
         end: lead + end.min(rest.len()),
         value: tok,
     })
+}
+
+/// OCR reads 0 as O, 1 as I or l, 5 as S, 8 as B: a letter between two digits in an
+/// identifier is put back to the digit it resembles ("2O26-0119" is "2026-0119").
+pub fn repair_ocr_digits(tok: &str) -> String {
+    let c: Vec<char> = tok.chars().collect();
+    let digit = |i: usize| c.get(i).is_some_and(char::is_ascii_digit);
+    let repaired: String = (0..c.len())
+        .map(|i| {
+            let between = i > 0 && digit(i - 1) && digit(i + 1);
+            // An O that starts a run of three or more digits is a zero ("LMHO0918273").
+            let leads_digits = digit(i + 1) && digit(i + 2) && digit(i + 3);
+            match c[i] {
+                'O' | 'o' if between || leads_digits => '0',
+                'I' | 'l' if between => '1',
+                'S' if between => '5',
+                'B' if between => '8',
+                x => x,
+            }
+        })
+        .collect();
+    // A doubled separator is a speck: "PHC--7781204" is "PHC-7781204".
+    let mut out = String::with_capacity(repaired.len());
+    for ch in repaired.chars() {
+        if ch == '-' && out.ends_with('-') {
+            continue;
+        }
+        out.push(ch);
+    }
+    out
 }
 
 /// Words that look like names but are not a person's.
@@ -416,6 +460,23 @@ mod tests {
                 .collect();
         assert_eq!(p, vec!["800-555-0199", "877-555-0123", "800-633-4227"]);
         assert!(find_phones("claim 2025031412345").is_empty());
+    }
+
+    #[test]
+    fn ocr_repairs_inside_ids() {
+        assert_eq!(
+            id_at_start("PHW402281 196").map(|f| f.value),
+            Some("PHW402281196".into())
+        );
+        assert_eq!(repair_ocr_digits("2O26-0I19-004471"), "2026-0119-004471");
+        // Letters that belong to an ID stay; a number followed by more words is not joined.
+        assert_eq!(
+            id_at_start("BOS12345 100 Main Street").map(|f| f.value),
+            Some("BOS12345".into())
+        );
+        assert_eq!(repair_ocr_digits("LMHO0918273"), "LMH00918273");
+        assert_eq!(repair_ocr_digits("PHC--7781204-01"), "PHC-7781204-01");
+        assert_eq!(repair_ocr_digits("BOS12"), "BOS12");
     }
 
     #[test]

@@ -144,21 +144,35 @@ fn pdf_that_makes_the_parser_panic() {
 }
 
 #[test]
-fn pdf_without_text_layer_needs_ocr() {
-    rejects(&data("no-text.pdf"), "needs OCR");
+fn pdf_without_any_text_even_by_ocr() {
+    rejects(&data("no-text.pdf"), "no text could be read");
 }
 
 #[test]
-fn image_needs_ocr() {
+fn truncated_image() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("photo.jpg");
-    // A PNG signature and header: detected by content, whatever the name says.
+    // A PNG signature and header, then nothing: detected by content, whatever the name says.
     std::fs::write(
         &p,
         b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0",
     )
     .unwrap();
-    rejects(&p, "needs OCR");
+    rejects(&p, "unreadable image");
+}
+
+#[test]
+fn decompression_bomb_image_is_refused_before_decoding() {
+    // A PNG header claiming 30000 x 30000 pixels.
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend(30000u32.to_be_bytes());
+    png.extend(30000u32.to_be_bytes());
+    png.extend(b"\x08\x00\x00\x00\x00");
+    png.extend([0u8; 4]);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bomb.png");
+    std::fs::write(&p, png).unwrap();
+    rejects(&p, "unreadable image");
 }
 
 #[test]

@@ -102,13 +102,11 @@ fn evidence_problems(report: &Value) -> Vec<String> {
     out
 }
 
-#[test]
-fn every_fixture_matches_its_expected_json() {
-    let dirs = fixture_dirs();
-    assert!(!dirs.is_empty(), "no fixtures found");
+/// Checks fixtures; returns (documents, fields checked, wrong, problems).
+fn check(dirs: &[std::path::PathBuf]) -> (usize, usize, usize, Vec<String>) {
     let mut failures = Vec::new();
     let (mut checked, mut wrong) = (0, 0);
-    for dir in &dirs {
+    for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let expected: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
@@ -128,17 +126,67 @@ fn every_fixture_matches_its_expected_json() {
         if report["schema_version"] != "1" {
             problems.push("schema_version is not \"1\"".into());
         }
+        if is_scan(dir) && !matches!(report["text"]["method"].as_str(), Some("ocr" | "mixed")) {
+            problems.push(format!(
+                "text.method is {}, expected ocr or mixed",
+                report["text"]["method"]
+            ));
+        }
         failures.extend(problems.into_iter().map(|p| format!("{name}: {p}")));
     }
+    (dirs.len(), checked, wrong, failures)
+}
+
+/// Scanned variants (a `from.txt` names the text fixture they were made from).
+fn is_scan(dir: &std::path::Path) -> bool {
+    dir.join("from.txt").is_file()
+}
+
+#[test]
+fn every_fixture_matches_its_expected_json() {
+    let dirs: Vec<_> = fixture_dirs().into_iter().filter(|d| !is_scan(d)).collect();
+    if dirs.is_empty() {
+        return; // filtered to scans only
+    }
+    let (docs, checked, wrong, failures) = check(&dirs);
     let accuracy = 100.0 * (checked - wrong) as f64 / checked.max(1) as f64;
     eprintln!(
-        "fixtures: {} documents, {checked} fields checked, {wrong} wrong ({accuracy:.1}% right)",
-        dirs.len()
+        "fixtures: {docs} documents, {checked} fields checked, {wrong} wrong ({accuracy:.1}% right)"
     );
     assert!(
         failures.is_empty(),
         "{} problem(s):\n{}",
         failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Scans, faxes, image-only and mixed PDFs give the same contract fields as their text
+/// versions (OCR), at least 95 % of them; every mismatch is reported.
+#[test]
+fn scanned_fixtures_match_their_text_versions() {
+    let dirs: Vec<_> = fixture_dirs().into_iter().filter(|d| is_scan(d)).collect();
+    if dirs.is_empty() {
+        return;
+    }
+    if std::env::var("OVERTURN_FIXTURE").is_err() {
+        assert!(dirs.len() >= 7, "scanned fixtures are missing");
+    }
+    let (docs, checked, wrong, failures) = check(&dirs);
+    let accuracy = 100.0 * (checked - wrong) as f64 / checked.max(1) as f64;
+    eprintln!(
+        "scans: {docs} documents, {checked} fields checked, {wrong} wrong ({accuracy:.1}% right)"
+    );
+    for f in &failures {
+        eprintln!("  {f}");
+    }
+    assert!(
+        failures.iter().all(|f| !f.contains("failed to parse")),
+        "{failures:?}"
+    );
+    assert!(
+        accuracy >= 95.0,
+        "scans: {accuracy:.1}% of fields right, below 95%:\n{}",
         failures.join("\n")
     );
 }

@@ -26,11 +26,17 @@ pub fn fixture_dirs() -> Vec<PathBuf> {
 
 /// The input document of a fixture directory.
 pub fn fixture_input(dir: &std::path::Path) -> PathBuf {
-    ["input.pdf", "input.txt"]
-        .iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.is_file())
-        .expect("fixture has an input")
+    [
+        "input.pdf",
+        "input.txt",
+        "input.png",
+        "input.jpg",
+        "input.tif",
+    ]
+    .iter()
+    .map(|n| dir.join(n))
+    .find(|p| p.is_file())
+    .expect("fixture has an input")
 }
 
 /// The built `overturn` binary.

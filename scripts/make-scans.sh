@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Makes the scanned variants of text fixtures, reproducibly: fixtures/scan-*/ and fixtures/fax-*/
+# each hold an image (or image-only / mixed PDF) made from a text fixture's PDF, and a copy of
+# that fixture's expected.json: a scan must give the same contract fields as its text version.
+# Needs: poppler-utils (pdftoppm), imagemagick, qpdf; run after editing a source fixture.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build -q --example make_fixture
+maker=target/debug/examples/make_fixture
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# render FIXTURE DPI: grayscale PNG pages in $tmp/FIXTURE-N.png
+render() { pdftoppm -r "$2" -gray -png "fixtures/$1/input.pdf" "$tmp/$1"; }
+# out NAME FROM: a fresh fixture dir with the text version's expectations
+out() { rm -rf "fixtures/$1"; mkdir -p "fixtures/$1"; cp "fixtures/$2/expected.json" "fixtures/$1/"; echo "$2" > "fixtures/$1/from.txt"; }
+# A photo-like office scan: slight rotation, uneven light, noise (seeded), JPEG artefacts.
+scanlike() { # IN OUT ANGLE
+  convert "$1" -background white -rotate "$3" -seed 7 -attenuate 0.25 +noise Gaussian \
+    \( +clone -sparse-color Barycentric '0,0 gray(255) %w,%h gray(225)' \) -compose Multiply -composite \
+    -colorspace Gray -quality 70 "$2"
+}
+
+# 1. PNG scan at 200 dpi, rotated 1.5 degrees.
+render pa-hmo-letter 200; out scan-pa-hmo-letter pa-hmo-letter
+convert "$tmp/pa-hmo-letter-1.png" -background white -rotate 1.5 -blur 0x0.4 -colorspace Gray -depth 8 -define png:compression-level=9 fixtures/scan-pa-hmo-letter/input.png
+
+# 2. JPEG office scan (blur, uneven light, artefacts), 200 dpi, rotated -0.8 degrees.
+render eligibility-eob 200; out scan-eligibility-eob eligibility-eob
+convert "$tmp/eligibility-eob-1.png" -blur 0x0.5 "$tmp/e.png"; scanlike "$tmp/e.png" fixtures/scan-eligibility-eob/input.jpg -0.8
+
+# 3. Fax, fine mode: 1-bit CCITT G4 TIFF at 204x196 dpi.
+render referral-pos-letter 300; out fax-referral-pos-letter referral-pos-letter
+convert "$tmp/referral-pos-letter-1.png" -resize 68%x65.33% -threshold 55% -units PixelsPerInch -density 204x196 -compress Group4 fixtures/fax-referral-pos-letter/input.tif
+
+# 4. Fax, standard mode: 1-bit G4 TIFF at 204x98 dpi (half the vertical resolution).
+render missing-doc-letter 300; out fax-missing-doc-letter missing-doc-letter
+convert "$tmp/missing-doc-letter-1.png" -resize 68%x32.67% -threshold 55% -units PixelsPerInch -density 204x98 -compress Group4 fixtures/fax-missing-doc-letter/input.tif
+
+# 5. Multi-page TIFF (LZW grayscale, 200 dpi): a two-page notice with taglines.
+render mn-ppo-letter 200; out scan-mn-ppo-letter mn-ppo-letter
+convert "$tmp/mn-ppo-letter-1.png" "$tmp/mn-ppo-letter-2.png" -units PixelsPerInch -density 200 -compress lzw fixtures/scan-mn-ppo-letter/input.tif
+
+# 6. Image-only PDF, as a scanner makes it (one JPEG per page, 200 dpi).
+render notcovered-letter 200; out scan-notcovered-letter notcovered-letter
+scanlike "$tmp/notcovered-letter-1.png" "$tmp/n1.jpg" 0.6
+"$maker" jpeg-pdf 200 fixtures/scan-notcovered-letter/input.pdf "$tmp/n1.jpg"
+
+# 7. Mixed PDF: page 1 keeps its text layer, page 2 is a scan.
+
+out mixed-mn-ppo-letter mn-ppo-letter
+convert "$tmp/mn-ppo-letter-2.png" -quality 70 "$tmp/m2.jpg"
+"$maker" jpeg-pdf 200 "$tmp/m2.pdf" "$tmp/m2.jpg"
+qpdf --empty --pages fixtures/mn-ppo-letter/input.pdf 1 "$tmp/m2.pdf" 1 -- fixtures/mixed-mn-ppo-letter/input.pdf
+
+ls -la fixtures/scan-* fixtures/fax-* fixtures/mixed-* | grep input

@@ -1,0 +1,333 @@
+//! OCR: page images in, lines of text and a confidence out, through libtesseract in process.
+//! Images (PNG, JPEG, TIFF incl. multi-page faxes, WebP, BMP) are decoded here, PDF pages
+//! without a usable text layer are rasterised here (hayro, pure Rust), and each page is
+//! prepared the way scans need: grayscale, square pixels (faxes are 204x98 or 204x196 dpi),
+//! low resolutions scaled up. One tesseract engine per thread, created once and reused.
+
+use std::cell::RefCell;
+use std::sync::OnceLock;
+
+use image::imageops::FilterType;
+use image::{GrayImage, ImageDecoder};
+
+/// Largest page overturn will OCR, in pixels (a 300 dpi page is about 8.7 million).
+pub const MAX_PAGE_PIXELS: u64 = 60_000_000;
+/// Most pages OCR'd from one document.
+pub const MAX_OCR_PAGES: usize = 200;
+/// Resolution pages are rendered and scaled to for OCR.
+pub const OCR_DPI: u32 = 300;
+/// Below this mean confidence a page's text is flagged as unreliable.
+pub const LOW_CONFIDENCE: f64 = 0.6;
+
+static LANGUAGE: OnceLock<String> = OnceLock::new();
+
+/// Sets the OCR languages for this process (tesseract names joined by `+`, e.g. `eng+spa`).
+/// The first call wins; the default is `eng`.
+pub fn set_language(lang: &str) {
+    let _ = LANGUAGE.set(lang.to_string());
+}
+
+fn language() -> &'static str {
+    LANGUAGE.get().map(String::as_str).unwrap_or("eng")
+}
+
+/// A grayscale page image and its resolution.
+#[derive(Debug, Clone)]
+pub struct PageImage {
+    /// 8-bit luminance.
+    pub image: GrayImage,
+    /// Horizontal and vertical resolution in dots per inch.
+    pub dpi: (f32, f32),
+}
+
+/// The text of one OCR'd page.
+#[derive(Debug, Clone)]
+pub struct OcrPage {
+    /// Lines in reading order.
+    pub lines: Vec<String>,
+    /// Mean word confidence, 0..1.
+    pub confidence: f64,
+}
+
+thread_local! {
+    // (language, engine): kept between pages and documents; an error consumes the engine.
+    static ENGINE: RefCell<Option<(String, tesseract::Tesseract)>> = const { RefCell::new(None) };
+}
+
+/// Recognises one page.
+pub fn recognize(page: &PageImage) -> Result<OcrPage, String> {
+    let prepared = prepare(page);
+    let lang = language();
+    let (w, h) = prepared.dimensions();
+    ENGINE.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let engine = match slot.take() {
+            Some((l, e)) if l == lang => e,
+            _ => tesseract::Tesseract::new(None, Some(lang))
+                .map_err(|e| format!("OCR engine ({lang}): {e}"))?,
+        };
+        let mut engine = engine
+            .set_frame(prepared.as_raw(), w as i32, h as i32, 1, w as i32)
+            .map_err(|e| format!("OCR image: {e}"))?
+            .set_source_resolution(OCR_DPI as i32);
+        // The library's default is one uniform block, which loses claim tables; the CLI's is auto.
+        engine.set_page_seg_mode(tesseract::PageSegMode::PsmAuto);
+        let mut engine = engine.recognize().map_err(|e| format!("OCR: {e}"))?;
+        let text = engine.get_text().map_err(|e| format!("OCR text: {e}"))?;
+        let confidence = (engine.mean_text_conf().clamp(0, 100) as f64) / 100.0;
+        *slot = Some((lang.to_string(), engine));
+        Ok(OcrPage {
+            lines: text.lines().map(clean_line).collect(),
+            confidence,
+        })
+    })
+}
+
+/// Table rules and specks that OCR reads as characters ("|", "§") are not text.
+fn clean_line(line: &str) -> String {
+    line.chars()
+        .map(|c| {
+            if matches!(c, '|' | '\u{a6}' | '\u{a7}' | '\u{2016}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Grayscale at square pixels and at least [`OCR_DPI`].
+fn prepare(page: &PageImage) -> GrayImage {
+    let (w, h) = page.image.dimensions();
+    let (dx, dy) = (page.dpi.0.max(1.0), page.dpi.1.max(1.0));
+    // Scale each axis to OCR_DPI when below it (faxes: 204x98 becomes 300x300); never down.
+    let sx = (OCR_DPI as f32 / dx).max(1.0);
+    let sy = (OCR_DPI as f32 / dy).max(1.0);
+    // Keep the aspect right even when one axis is already above OCR_DPI.
+    let (sx, sy) = if dx > dy {
+        (sx.max(1.0), sy.max(dx / dy))
+    } else if dy > dx {
+        (sx.max(dy / dx), sy)
+    } else {
+        (sx, sy)
+    };
+    if (sx - 1.0).abs() < 0.05 && (sy - 1.0).abs() < 0.05 {
+        return page.image.clone();
+    }
+    let nw = ((w as f32) * sx).round() as u32;
+    let nh = ((h as f32) * sy).round() as u32;
+    if u64::from(nw) * u64::from(nh) > MAX_PAGE_PIXELS {
+        return page.image.clone();
+    }
+    image::imageops::resize(&page.image, nw.max(1), nh.max(1), FilterType::Triangle)
+}
+
+/// Decodes an image file into pages (every page of a multi-page TIFF).
+pub fn decode_image(bytes: &[u8]) -> Result<Vec<PageImage>, String> {
+    let format = image::guess_format(bytes).map_err(|_| "unknown image format".to_string())?;
+    if format == image::ImageFormat::Tiff {
+        return decode_tiff(bytes);
+    }
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(1 << 29);
+    reader.limits(limits);
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| format!("unreadable image: {e}"))?;
+    let (w, h) = decoder.dimensions();
+    check_size(w, h)?;
+    // JPEG and PNG carry their resolution only sometimes; scans and photos default to 300.
+    let _ = decoder.set_limits(image::Limits::default());
+    let img =
+        image::DynamicImage::from_decoder(decoder).map_err(|e| format!("unreadable image: {e}"))?;
+    Ok(vec![PageImage {
+        image: img.to_luma8(),
+        dpi: (OCR_DPI as f32, OCR_DPI as f32),
+    }])
+}
+
+fn check_size(w: u32, h: u32) -> Result<(), String> {
+    if w == 0 || h == 0 {
+        return Err("the image has no pixels".into());
+    }
+    if u64::from(w) * u64::from(h) > MAX_PAGE_PIXELS {
+        return Err(format!(
+            "the page is {w}x{h} pixels; the limit is {MAX_PAGE_PIXELS} pixels"
+        ));
+    }
+    Ok(())
+}
+
+/// Every page of a TIFF, with its resolution (faxes have non-square pixels).
+fn decode_tiff(bytes: &[u8]) -> Result<Vec<PageImage>, String> {
+    use tiff::decoder::{Decoder, DecodingResult};
+    use tiff::tags::Tag;
+    let mut dec =
+        Decoder::new(std::io::Cursor::new(bytes)).map_err(|e| format!("unreadable TIFF: {e}"))?;
+    let mut pages = Vec::new();
+    loop {
+        if pages.len() >= MAX_OCR_PAGES {
+            return Err(format!("the TIFF has more than {MAX_OCR_PAGES} pages"));
+        }
+        let (w, h) = dec
+            .dimensions()
+            .map_err(|e| format!("unreadable TIFF page: {e}"))?;
+        check_size(w, h)?;
+        let mut res = |tag| {
+            dec.get_tag_f32(tag)
+                .ok()
+                .filter(|v| *v > 10.0 && *v < 5000.0)
+        };
+        let dpi = (
+            res(Tag::XResolution).unwrap_or(OCR_DPI as f32),
+            res(Tag::YResolution).unwrap_or(OCR_DPI as f32),
+        );
+        let color = dec
+            .colortype()
+            .map_err(|e| format!("unreadable TIFF page: {e}"))?;
+        let white_is_zero = dec.get_tag_u32(Tag::PhotometricInterpretation).ok() == Some(0);
+        let data = dec
+            .read_image()
+            .map_err(|e| format!("unreadable TIFF page: {e}"))?;
+        let DecodingResult::U8(raw) = data else {
+            return Err("unsupported TIFF sample format".into());
+        };
+        let gray = tiff_to_gray(&raw, w, h, color, white_is_zero)
+            .ok_or_else(|| format!("unsupported TIFF color type {color:?}"))?;
+        pages.push(PageImage { image: gray, dpi });
+        if !dec.more_images() {
+            break;
+        }
+        dec.next_image()
+            .map_err(|e| format!("unreadable TIFF page: {e}"))?;
+    }
+    Ok(pages)
+}
+
+fn tiff_to_gray(
+    raw: &[u8],
+    w: u32,
+    h: u32,
+    color: tiff::ColorType,
+    white_is_zero: bool,
+) -> Option<GrayImage> {
+    use tiff::ColorType;
+    let px = (w as usize) * (h as usize);
+    let mut out = vec![255u8; px];
+    match color {
+        // Bilevel (fax): packed 1 bit per pixel, rows padded to a byte.
+        ColorType::Gray(1) => {
+            let stride = (w as usize).div_ceil(8);
+            for y in 0..h as usize {
+                for x in 0..w as usize {
+                    let bit = raw.get(y * stride + x / 8)? >> (7 - (x % 8)) & 1;
+                    let black = if white_is_zero { bit == 1 } else { bit == 0 };
+                    out[y * w as usize + x] = if black { 0 } else { 255 };
+                }
+            }
+        }
+        ColorType::Gray(8) => {
+            out.copy_from_slice(raw.get(..px)?);
+            if white_is_zero {
+                out.iter_mut().for_each(|v| *v = 255 - *v);
+            }
+        }
+        ColorType::RGB(8) | ColorType::RGBA(8) => {
+            let n = if matches!(color, ColorType::RGB(8)) {
+                3
+            } else {
+                4
+            };
+            for (i, o) in out.iter_mut().enumerate() {
+                let p = raw.get(i * n..i * n + 3)?;
+                *o = ((u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114)
+                    / 1000) as u8;
+            }
+        }
+        _ => return None,
+    }
+    GrayImage::from_raw(w, h, out)
+}
+
+/// Renders one page of a PDF (0-based) for OCR, at [`OCR_DPI`].
+pub fn render_pdf_page(bytes: &[u8], index: usize) -> Result<PageImage, String> {
+    use hayro::hayro_interpret::InterpreterSettings;
+    use hayro::hayro_syntax::Pdf;
+    let pdf = Pdf::new(bytes.to_vec()).map_err(|e| format!("cannot render the PDF: {e:?}"))?;
+    let pages = pdf.pages();
+    let page = pages.get(index).ok_or_else(|| "no such page".to_string())?;
+    let (w, h) = page.render_dimensions();
+    let scale = OCR_DPI as f32 / 72.0;
+    if f64::from(w * scale) * f64::from(h * scale) > MAX_PAGE_PIXELS as f64
+        || w * scale > 65_000.0
+        || h * scale > 65_000.0
+    {
+        return Err("the page is too large to render".into());
+    }
+    let settings = hayro::PixmapSettings {
+        x_scale: scale,
+        y_scale: scale,
+        bg_color: hayro::vello_cpu::color::palette::css::WHITE,
+    };
+    let cache = hayro::RenderCache::new();
+    let pixmap = hayro::render(
+        page,
+        &cache,
+        &InterpreterSettings::default(),
+        &hayro::RenderSettings::default(),
+        &settings,
+    );
+    let (pw, ph) = (u32::from(pixmap.width()), u32::from(pixmap.height()));
+    let rgba = pixmap.data_as_u8_slice();
+    let gray: Vec<u8> = rgba
+        .chunks_exact(4)
+        .map(|p| {
+            ((u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000) as u8
+        })
+        .collect();
+    let image =
+        GrayImage::from_raw(pw, ph, gray).ok_or_else(|| "render size mismatch".to_string())?;
+    Ok(PageImage {
+        image,
+        dpi: (OCR_DPI as f32, OCR_DPI as f32),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fax_pixels_become_square() {
+        let page = PageImage {
+            image: GrayImage::new(1728, 1100),
+            dpi: (204.0, 98.0),
+        };
+        let p = prepare(&page);
+        let (w, h) = p.dimensions();
+        // 1728 px at 204 dpi = 8.47 in; 1100 px at 98 dpi = 11.2 in: the page keeps its shape.
+        let ratio = (w as f32 / h as f32) / (8.47 / 11.22);
+        assert!((ratio - 1.0).abs() < 0.02, "{w}x{h}");
+        assert!(w >= 2500, "scaled up to about 300 dpi: {w}");
+    }
+
+    #[test]
+    fn bilevel_tiff_rows_unpack() {
+        // 10x2 pixels, WhiteIsZero: 1 bits are black.
+        let raw = [0b1000_0000, 0b0100_0000, 0b0000_0000, 0b0100_0000];
+        let g = tiff_to_gray(&raw, 10, 2, tiff::ColorType::Gray(1), true).unwrap();
+        assert_eq!(g.get_pixel(0, 0).0[0], 0);
+        assert_eq!(g.get_pixel(1, 0).0[0], 255);
+        assert_eq!(g.get_pixel(9, 0).0[0], 0);
+        assert_eq!(g.get_pixel(9, 1).0[0], 0);
+        assert_eq!(g.get_pixel(0, 1).0[0], 255);
+    }
+
+    #[test]
+    fn huge_images_are_refused_before_decoding() {
+        assert!(check_size(30_000, 30_000).is_err());
+        assert!(check_size(0, 10).is_err());
+        assert!(check_size(2550, 3300).is_ok());
+    }
+}
