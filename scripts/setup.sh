@@ -18,7 +18,7 @@ fi
 packages=(pkg-config clang libclang-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-spa)
 case "${1:-}" in
   --fixtures) packages+=(chromium ghostscript qpdf fonts-dejavu-core) ;;
-  --bench) packages+=(hyperfine time poppler-utils) ;;
+  --bench) packages+=(hyperfine time poppler-utils tesseract-ocr) ;;
 esac
 
 if [ ${#packages[@]} -gt 0 ]; then
