@@ -155,17 +155,7 @@ pub fn draft(report: &Report, rules: &Rules, format: Format) -> String {
     let codes: Vec<String> = report
         .denial
         .as_ref()
-        .map(|d| {
-            d.codes
-                .iter()
-                .map(|c| {
-                    c.group
-                        .as_ref()
-                        .map(|g| format!("{g}-{}", c.code))
-                        .unwrap_or_else(|| c.code.clone())
-                })
-                .collect()
-        })
+        .map(|d| d.codes.iter().map(crate::report::Code::label).collect())
         .unwrap_or_default();
     let reason = reason.unwrap_or_else(|| "[DENIAL REASON AS WRITTEN IN THE NOTICE]".into());
     let mut opening = format!(

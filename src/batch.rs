@@ -495,12 +495,7 @@ pub fn csv_row(record: &Record) -> Vec<String> {
                 d.map(|d| {
                     d.codes
                         .iter()
-                        .map(|c| {
-                            c.group
-                                .as_ref()
-                                .map(|g| format!("{g}-{}", c.code))
-                                .unwrap_or_else(|| c.code.clone())
-                        })
+                        .map(crate::report::Code::label)
                         .collect::<Vec<_>>()
                         .join("; ")
                 })

@@ -265,6 +265,16 @@ pub struct Code {
     pub description: Option<String>,
 }
 
+impl Code {
+    /// The code as letters print it: `CO-50` with its group, else `N130`.
+    pub fn label(&self) -> String {
+        match &self.group {
+            Some(g) => format!("{g}-{}", self.code),
+            None => self.code.clone(),
+        }
+    }
+}
+
 /// How the appeal deadline was found.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
