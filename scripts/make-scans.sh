@@ -53,4 +53,37 @@ convert "$tmp/mn-ppo-letter-2.png" -quality 70 "$tmp/m2.jpg"
 "$maker" jpeg-pdf 200 "$tmp/m2.pdf" "$tmp/m2.jpg"
 qpdf --empty --pages fixtures/mn-ppo-letter/input.pdf 1 "$tmp/m2.pdf" 1 -- fixtures/mixed-mn-ppo-letter/input.pdf
 
+# 8. A page fed upside down (PNG, 200 dpi).
+render pa-eob-table 200; out scan-upside-down-pa-eob-table pa-eob-table
+convert "$tmp/pa-eob-table-1.png" -rotate 180 -define png:compression-level=9 fixtures/scan-upside-down-pa-eob-table/input.png
+
+# 9. JPEG, rotated 2.5 degrees.
+render timely-letter 200; out scan-timely-letter timely-letter
+scanlike "$tmp/timely-letter-1.png" fixtures/scan-timely-letter/input.jpg 2.5
+
+# 10. Standard fax of a provider remittance (tables).
+render coding-remit 300; out fax-coding-remit coding-remit
+convert "$tmp/coding-remit-1.png" -resize 68%x32.67% -threshold 55% -units PixelsPerInch -density 204x98 -compress Group4 fixtures/fax-coding-remit/input.tif
+
+# 11. Low resolution (150 dpi) phone-style capture with noise.
+render medicaid-appeal-decision 150; out scan-medicaid-appeal-decision medicaid-appeal-decision
+scanlike "$tmp/medicaid-appeal-decision-1.png" fixtures/scan-medicaid-appeal-decision/input.jpg 0.9
+
+# 12. Two-page Medicare Summary Notice as a scanner PDF.
+render notcovered-msn 200; out scan-notcovered-msn notcovered-msn
+scanlike "$tmp/notcovered-msn-1.png" "$tmp/msn1.jpg" 0.4; scanlike "$tmp/notcovered-msn-2.png" "$tmp/msn2.jpg" -0.5
+"$maker" jpeg-pdf 200 fixtures/scan-notcovered-msn/input.pdf "$tmp/msn1.jpg" "$tmp/msn2.jpg"
+
+# 13. JPEG scan of an EOB with a bordered table.
+render duplicate-eob 200; out scan-duplicate-eob duplicate-eob
+scanlike "$tmp/duplicate-eob-1.png" fixtures/scan-duplicate-eob/input.jpg -1.2
+
+# 14. Fine fax of a browser-printed letter.
+render benefit-limit-letter 300; out fax-benefit-limit-letter benefit-limit-letter
+convert "$tmp/benefit-limit-letter-1.png" -resize 68%x65.33% -threshold 55% -units PixelsPerInch -density 204x196 -compress Group4 fixtures/fax-benefit-limit-letter/input.tif
+
+# 15. 300 dpi PNG, rotated -2 degrees.
+render cob-letter 300; out scan-cob-letter cob-letter
+convert "$tmp/cob-letter-1.png" -background white -rotate -2 -colorspace Gray -depth 8 -define png:compression-level=9 fixtures/scan-cob-letter/input.png
+
 ls -la fixtures/scan-* fixtures/fax-* fixtures/mixed-* | grep input

@@ -49,6 +49,8 @@ pub struct OcrPage {
     pub lines: Vec<String>,
     /// Mean word confidence, 0..1.
     pub confidence: f64,
+    /// Degrees the page was turned to read it (0 when it was upright).
+    pub rotated: u32,
 }
 
 thread_local! {
@@ -56,8 +58,40 @@ thread_local! {
     static ENGINE: RefCell<Option<(String, tesseract::Tesseract)>> = const { RefCell::new(None) };
 }
 
-/// Recognises one page.
+/// Recognises one page. A page that reads as noise is tried again turned 180 degrees (and,
+/// when it is wider than tall, 90 and 270): scanners and fax machines feed pages every way.
 pub fn recognize(page: &PageImage) -> Result<OcrPage, String> {
+    let first = recognize_once(page)?;
+    if first.confidence >= LOW_CONFIDENCE {
+        return Ok(first);
+    }
+    let (w, h) = page.image.dimensions();
+    let turns: &[u32] = if w > h { &[90, 270, 180] } else { &[180] };
+    let mut best = first;
+    for &t in turns {
+        let image = match t {
+            90 => image::imageops::rotate90(&page.image),
+            270 => image::imageops::rotate270(&page.image),
+            _ => image::imageops::rotate180(&page.image),
+        };
+        let dpi = if t == 180 {
+            page.dpi
+        } else {
+            (page.dpi.1, page.dpi.0)
+        };
+        let mut r = recognize_once(&PageImage { image, dpi })?;
+        r.rotated = t;
+        if r.confidence > best.confidence + 0.1 {
+            best = r;
+        }
+        if best.confidence >= LOW_CONFIDENCE {
+            break;
+        }
+    }
+    Ok(best)
+}
+
+fn recognize_once(page: &PageImage) -> Result<OcrPage, String> {
     let prepared = prepare(page);
     // The resolution of the prepared page: square pixels at the larger of the two.
     let dpi = page.dpi.0.max(page.dpi.1).max(MIN_DPI as f32).round() as i32;
@@ -83,13 +117,20 @@ pub fn recognize(page: &PageImage) -> Result<OcrPage, String> {
         Ok(OcrPage {
             lines: text.lines().map(clean_line).collect(),
             confidence,
+            rotated: 0,
         })
     })
 }
 
-/// Table rules and specks that OCR reads as characters ("|", "§") are not text.
+// "$1 340.00": OCR reads a thousands comma as a space; with a dollar sign that is safe to mend.
+static SPACED_DOLLARS: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| crate::rules::constant(r"\$\s?(\d{1,3}) (\d{3})\.(\d{2})\b"));
+
+/// Table rules and specks that OCR reads as characters ("|", "§") are not text; a thousands
+/// comma read as a space is put back.
 fn clean_line(line: &str) -> String {
-    line.chars()
+    let s: String = line
+        .chars()
         .map(|c| {
             if matches!(c, '|' | '\u{a6}' | '\u{a7}' | '\u{2016}') {
                 ' '
@@ -97,7 +138,10 @@ fn clean_line(line: &str) -> String {
                 c
             }
         })
-        .collect()
+        .collect();
+    SPACED_DOLLARS
+        .replace_all(&s, "$$${1},${2}.${3}")
+        .into_owned()
 }
 
 /// Grayscale at square pixels and at least [`OCR_DPI`].
@@ -330,6 +374,14 @@ mod tests {
         assert_eq!(g.get_pixel(9, 0).0[0], 0);
         assert_eq!(g.get_pixel(9, 1).0[0], 0);
         assert_eq!(g.get_pixel(0, 1).0[0], 255);
+    }
+
+    #[test]
+    fn ocr_lines_are_cleaned() {
+        assert_eq!(
+            clean_line("Amount Billed: $1 340.00 | $0.00"),
+            "Amount Billed: $1,340.00   $0.00"
+        );
     }
 
     #[test]

@@ -387,6 +387,12 @@ fn pdf_text(doc: &Document) -> Result<Text> {
         .unwrap_or_else(|_| Err("the page could not be rendered".into()));
         match result {
             Ok(page) => {
+                if page.rotated != 0 {
+                    warnings.push(format!(
+                        "page {n}: read turned {} degrees (it was scanned rotated)",
+                        page.rotated
+                    ));
+                }
                 confidence.push((*n, page.confidence));
                 pages[index] = page.lines;
             }
@@ -429,6 +435,7 @@ fn image_text(doc: &Document) -> Result<Text> {
         .map_err(bad)?;
     let mut pages = Vec::new();
     let mut confidence = Vec::new();
+    let mut warnings = Vec::new();
     for (i, img) in images.iter().enumerate() {
         let page = catch_unwind(AssertUnwindSafe(|| crate::ocr::recognize(img)))
             .map_err(|_| Error::NoText {
@@ -440,9 +447,16 @@ fn image_text(doc: &Document) -> Result<Text> {
                 reason,
             })?;
         confidence.push((i as u32 + 1, page.confidence));
+        if page.rotated != 0 {
+            warnings.push(format!(
+                "page {}: read turned {} degrees (it was scanned rotated)",
+                i + 1,
+                page.rotated
+            ));
+        }
         pages.push(page.lines);
     }
-    let mut text = Text::new(Method::Ocr, pages, Vec::new());
+    let mut text = Text::new(Method::Ocr, pages, warnings);
     text.ocr_confidence = confidence;
     text.warn_low_confidence();
     if text.chars() == 0 {

@@ -239,12 +239,13 @@ pub fn id_at_start(s: &str) -> Option<Found<String>> {
         }
     }
     // OCR splits long numbers: "PHW402281 196" at the end of the value is one ID.
-    if tok.ends_with(|c: char| c.is_ascii_digit()) && tok.len() >= 5 && rest[end..].starts_with(' ')
+    if tok.ends_with(|c: char| c.is_ascii_digit()) && tok.len() >= 3 && rest[end..].starts_with(' ')
     {
         let after = &rest[end + 1..];
         let e2 = token_end(after);
         let next = &after[..e2];
-        if (1..=4).contains(&next.len())
+        if !next.is_empty()
+            && tok.len() + next.len() <= 30
             && next.chars().all(|c| c.is_ascii_digit())
             && after[e2..].trim().is_empty()
         {
