@@ -273,3 +273,20 @@ fn text_subcommand_shows_pages() {
         .success()
         .stdout(contains("--- page 2 ---").and(contains("Language assistance")));
 }
+
+#[test]
+fn tiff_with_too_many_pages_is_refused() {
+    // 201 tiny pages: past the documented limit of 200 pages per document.
+    let mut bytes = Vec::new();
+    {
+        let mut enc = tiff::encoder::TiffEncoder::new(std::io::Cursor::new(&mut bytes)).unwrap();
+        for _ in 0..201 {
+            enc.write_image::<tiff::encoder::colortype::Gray8>(8, 8, &[255u8; 64])
+                .unwrap();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("stack.tif");
+    std::fs::write(&p, bytes).unwrap();
+    rejects(&p, "more than 200 pages");
+}
