@@ -104,8 +104,15 @@ fn recognize_once(page: &PageImage) -> Result<OcrPage, String> {
             _ => tesseract::Tesseract::new(None, Some(lang))
                 .map_err(|e| format!("OCR engine ({lang}): {e}"))?,
         };
+        // A bilevel page (a fax) goes as one bit per pixel, as the CLI hands it over: tesseract
+        // then skips thresholding and reads it faster.
+        let packed = pack_bilevel(&prepared);
+        let (frame, bpp, stride): (&[u8], i32, i32) = match &packed {
+            Some(p) => (p.as_slice(), 0, w.div_ceil(8) as i32),
+            None => (prepared.as_raw().as_slice(), 1, w as i32),
+        };
         let mut engine = engine
-            .set_frame(prepared.as_raw(), w as i32, h as i32, 1, w as i32)
+            .set_frame(frame, w as i32, h as i32, bpp, stride)
             .map_err(|e| format!("OCR image: {e}"))?
             .set_source_resolution(dpi);
         // The library's default is one uniform block, which loses claim tables; the CLI's is auto.
@@ -142,6 +149,25 @@ fn clean_line(line: &str) -> String {
     SPACED_DOLLARS
         .replace_all(&s, "$$${1},${2}.${3}")
         .into_owned()
+}
+
+/// Packs a page whose pixels are all black or white into 1 bit per pixel (1 = black, rows
+/// padded to a byte); `None` for a grayscale page.
+fn pack_bilevel(img: &GrayImage) -> Option<Vec<u8>> {
+    if !img.as_raw().iter().all(|&v| v == 0 || v == 255) {
+        return None;
+    }
+    let (w, h) = img.dimensions();
+    let stride = w.div_ceil(8) as usize;
+    let mut out = vec![0u8; stride * h as usize];
+    for (y, row) in img.as_raw().chunks_exact(w as usize).enumerate() {
+        for (x, &v) in row.iter().enumerate() {
+            if v == 0 {
+                out[y * stride + x / 8] |= 0x80 >> (x % 8);
+            }
+        }
+    }
+    Some(out)
 }
 
 /// Grayscale at square pixels and at least [`OCR_DPI`].
@@ -374,6 +400,19 @@ mod tests {
         assert_eq!(g.get_pixel(9, 0).0[0], 0);
         assert_eq!(g.get_pixel(9, 1).0[0], 0);
         assert_eq!(g.get_pixel(0, 1).0[0], 255);
+    }
+
+    #[test]
+    fn bilevel_pages_are_packed_one_bit_per_pixel() {
+        let mut img = GrayImage::from_pixel(10, 2, image::Luma([255]));
+        img.put_pixel(0, 0, image::Luma([0]));
+        img.put_pixel(9, 1, image::Luma([0]));
+        assert_eq!(
+            pack_bilevel(&img),
+            Some(vec![0b1000_0000, 0, 0, 0b0100_0000])
+        );
+        img.put_pixel(5, 0, image::Luma([128]));
+        assert_eq!(pack_bilevel(&img), None, "a grayscale page stays 8-bit");
     }
 
     #[test]
