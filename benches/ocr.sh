@@ -16,3 +16,15 @@ for f in fixtures/scan-pa-hmo-letter/input.png fixtures/scan-eligibility-eob/inp
     -n "tesseract CLI" "tesseract $f - --psm 3" 2>/dev/null | grep '^|'
   echo
 done
+
+# Per page inside a batch (engine and rules set up once), against the CLI on the same images.
+imgs=$(mktemp -d)
+trap 'rm -rf "$imgs"' EXIT
+for f in fixtures/scan-*/input.png fixtures/scan-*/input.jpg fixtures/scan-*/input.tif fixtures/fax-*/input.tif; do
+  cp "$f" "$imgs/$(basename "$(dirname "$f")").${f##*.}"
+done
+n=$(ls "$imgs" | wc -l)
+echo "## $n scanned images, one job"
+hyperfine --runs 2 --style basic --export-markdown /dev/stdout \
+  -n "overturn batch --jobs 1 (OCR, classify, extract)" "$bin batch --quiet --jobs 1 -o /dev/null $imgs" \
+  -n "tesseract CLI per image (OCR only)" "for f in $imgs/*; do tesseract \$f - --psm 3 >/dev/null 2>&1; done" 2>/dev/null | grep '^|'
