@@ -12,13 +12,14 @@ bin=$PWD/target/release/overturn
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# A corpus of N text PDFs: the fixture PDFs, copied under distinct names.
+# A corpus of N text PDFs: the text fixtures' PDFs, copied under distinct names.
 make_corpus() {
   local dir=$1 n=$2 i=0
   mkdir -p "$dir"
   while [ "$i" -lt "$n" ]; do
     for f in fixtures/*/input.pdf; do
       [ "$i" -lt "$n" ] || break
+      [ -f "$(dirname "$f")/from.txt" ] && continue # scanned variants need OCR: not text PDFs
       cp "$f" "$dir/doc-$(printf %04d "$i").pdf"
       i=$((i + 1))
     done

@@ -524,152 +524,163 @@ impl Rules {
 
         let carc = code_table("carc", codes.carc)?;
         let rarc = code_table("rarc", codes.rarc)?;
-        let phrases = cats
-            .phrase
-            .into_iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let re = compile("categories.toml", &format!("phrase {}", i + 1), &p.pattern)?;
-                check_weight("categories.toml", i, p.weight)?;
-                Ok(Phrase {
-                    category: p.category,
-                    weight: p.weight,
-                    re,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let signals = doc
-            .signal
-            .into_iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let re = compile("document.toml", &format!("signal {}", i + 1), &s.pattern)?;
-                check_weight("document.toml", i, s.weight)?;
-                Ok(Signal {
-                    signal: s.signal,
-                    weight: s.weight,
-                    re,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let plans = doc
-            .plan
-            .into_iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let re = compile("document.toml", &format!("plan {}", i + 1), &p.pattern)?;
-                Ok(PlanRule {
-                    plan_type: p.plan_type,
-                    weight: p.weight,
-                    re,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let mut seen = HashSet::new();
-        let field_rules = fields
-            .field
-            .into_iter()
-            .map(|f| {
-                let id = format!("{:?}", f.name);
-                if !seen.insert(f.name) {
-                    return Err(Error::Rules {
-                        file: "fields.toml".into(),
-                        id,
-                        reason: "field listed twice".into(),
-                    });
-                }
-                if f.labels.is_empty() {
-                    return Err(Error::Rules {
-                        file: "fields.toml".into(),
-                        id,
-                        reason: "no labels".into(),
-                    });
-                }
-                let labels = f
-                    .labels
-                    .iter()
-                    .map(|l| compile("fields.toml", &id, &format!(r"\b(?P<l>{l})(?:[^\w]|$)")))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(FieldRule {
-                    name: f.name,
-                    kind: f.kind,
-                    labels,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        for p in &programs.program {
-            for level in [&p.first, &p.after_decision] {
-                if level.days.is_some() == level.months.is_some() {
-                    return Err(Error::Rules {
-                        file: "programs.toml".into(),
-                        id: p.name.clone(),
-                        reason: "each level needs exactly one of `days` or `months`".into(),
-                    });
-                }
-            }
-        }
-        let always = steps.always;
-        let steps = steps.step;
-        for c in ALL_CATEGORIES {
-            if !steps.iter().any(|s| s.category == c) {
-                return Err(Error::Rules {
-                    file: "next_steps.toml".into(),
-                    id: c.as_str().into(),
-                    reason: "no step for this category".into(),
-                });
-            }
-        }
-        let columns = fields
-            .column
-            .iter()
-            .map(|c| {
-                let re = compile(
-                    "fields.toml",
-                    &format!("column {:?}", c.kind),
-                    &format!(r"\b(?:{})\b", c.pattern),
-                )?;
-                Ok(Column { kind: c.kind, re })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let mut label_patterns = Vec::new();
-        let mut label_index = Vec::new();
-        for (fi, f) in field_rules.iter().enumerate() {
-            for (li, re) in f.labels.iter().enumerate() {
-                label_patterns.push(re.as_str().to_string());
-                label_index.push((fi, li));
-            }
-        }
-        let label_set = regex::RegexSetBuilder::new(&label_patterns)
-            .case_insensitive(true)
-            .size_limit(1 << 24)
-            .build()
-            .map_err(|e| Error::Rules {
-                file: "fields.toml".into(),
-                id: "labels".into(),
-                reason: e.to_string(),
-            })?;
-        Ok(Rules {
-            label_set,
-            label_index,
-            columns,
-            carc,
-            rarc,
-            phrases,
-            signals,
-            plans,
-            fields: field_rules,
-            stop_words: fields
-                .stop_words
+        // Patterns compile in two threads: the phrases here, everything else below.
+        std::thread::scope(|scope| -> Result<Rules> {
+            let phrases_job = scope.spawn(move || -> Result<Vec<Phrase>> {
+                cats.phrase
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, p)| {
+                        let re =
+                            compile("categories.toml", &format!("phrase {}", i + 1), &p.pattern)?;
+                        check_weight("categories.toml", i, p.weight)?;
+                        Ok(Phrase {
+                            category: p.category,
+                            weight: p.weight,
+                            re,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()
+            });
+
+            let signals = doc
+                .signal
                 .into_iter()
-                .map(|w| w.to_lowercase())
-                .collect(),
-            programs: programs.program,
-            steps,
-            always,
-            documents,
-            states: states.states,
-            states_source: states.source,
-            payer_names,
+                .enumerate()
+                .map(|(i, s)| {
+                    let re = compile("document.toml", &format!("signal {}", i + 1), &s.pattern)?;
+                    check_weight("document.toml", i, s.weight)?;
+                    Ok(Signal {
+                        signal: s.signal,
+                        weight: s.weight,
+                        re,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let plans = doc
+                .plan
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let re = compile("document.toml", &format!("plan {}", i + 1), &p.pattern)?;
+                    Ok(PlanRule {
+                        plan_type: p.plan_type,
+                        weight: p.weight,
+                        re,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut seen = HashSet::new();
+            let field_rules = fields
+                .field
+                .into_iter()
+                .map(|f| {
+                    let id = format!("{:?}", f.name);
+                    if !seen.insert(f.name) {
+                        return Err(Error::Rules {
+                            file: "fields.toml".into(),
+                            id,
+                            reason: "field listed twice".into(),
+                        });
+                    }
+                    if f.labels.is_empty() {
+                        return Err(Error::Rules {
+                            file: "fields.toml".into(),
+                            id,
+                            reason: "no labels".into(),
+                        });
+                    }
+                    let labels = f
+                        .labels
+                        .iter()
+                        .map(|l| compile("fields.toml", &id, &format!(r"\b(?P<l>{l})(?:[^\w]|$)")))
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok(FieldRule {
+                        name: f.name,
+                        kind: f.kind,
+                        labels,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            for p in &programs.program {
+                for level in [&p.first, &p.after_decision] {
+                    if level.days.is_some() == level.months.is_some() {
+                        return Err(Error::Rules {
+                            file: "programs.toml".into(),
+                            id: p.name.clone(),
+                            reason: "each level needs exactly one of `days` or `months`".into(),
+                        });
+                    }
+                }
+            }
+            let always = steps.always;
+            let steps = steps.step;
+            for c in ALL_CATEGORIES {
+                if !steps.iter().any(|s| s.category == c) {
+                    return Err(Error::Rules {
+                        file: "next_steps.toml".into(),
+                        id: c.as_str().into(),
+                        reason: "no step for this category".into(),
+                    });
+                }
+            }
+            let columns = fields
+                .column
+                .iter()
+                .map(|c| {
+                    let re = compile(
+                        "fields.toml",
+                        &format!("column {:?}", c.kind),
+                        &format!(r"\b(?:{})\b", c.pattern),
+                    )?;
+                    Ok(Column { kind: c.kind, re })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut label_patterns = Vec::new();
+            let mut label_index = Vec::new();
+            for (fi, f) in field_rules.iter().enumerate() {
+                for (li, re) in f.labels.iter().enumerate() {
+                    label_patterns.push(re.as_str().to_string());
+                    label_index.push((fi, li));
+                }
+            }
+            let label_set = regex::RegexSetBuilder::new(&label_patterns)
+                .case_insensitive(true)
+                .size_limit(1 << 24)
+                .build()
+                .map_err(|e| Error::Rules {
+                    file: "fields.toml".into(),
+                    id: "labels".into(),
+                    reason: e.to_string(),
+                })?;
+            let phrases = phrases_job.join().map_err(|_| Error::Rules {
+                file: "categories.toml".into(),
+                id: "phrases".into(),
+                reason: "compiling the phrases failed".into(),
+            })??;
+            Ok(Rules {
+                label_set,
+                label_index,
+                columns,
+                carc,
+                rarc,
+                phrases,
+                signals,
+                plans,
+                fields: field_rules,
+                stop_words: fields
+                    .stop_words
+                    .into_iter()
+                    .map(|w| w.to_lowercase())
+                    .collect(),
+                programs: programs.program,
+                steps,
+                always,
+                documents,
+                states: states.states,
+                states_source: states.source,
+                payer_names,
+            })
         })
     }
 
