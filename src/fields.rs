@@ -612,9 +612,28 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
                     } else {
                         region
                     };
-                    if let Some((value, _)) =
+                    if let Some((value, used)) =
                         parse_value_with(*kind, region, rules, true, phrase_or_start)
                     {
+                        // A table cell that wrapped: the value ran to the end of the line and
+                        // the next line starts with its last word(s) before the next label.
+                        let value = match (&value, kind) {
+                            (Value::Str(s), ValueKind::Text)
+                                if !phrase
+                                    && region[used.min(region.len())..].trim().is_empty() =>
+                            {
+                                // The line after the one the value ends on (a label may wrap too).
+                                let after = if l.end > line.len() { i + 2 } else { i + 1 };
+                                Value::Str(
+                                    match page.lines.get(after).and_then(|n| wrapped_tail(n, rules))
+                                    {
+                                        Some(tail) => format!("{s} {tail}"),
+                                        None => s.clone(),
+                                    },
+                                )
+                            }
+                            _ => value,
+                        };
                         cands.entry(*field).or_default().push(Candidate {
                             value,
                             at,
@@ -664,6 +683,27 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
             }
         }
     }
+}
+
+/// The start of a line that continues a wrapped cell: one to three capitalised words, no digits,
+/// directly followed by the next label ("Physicians Visit date: ...").
+fn wrapped_tail(next: &str, rules: &Rules) -> Option<String> {
+    let first = labels_on(next, rules).into_iter().next()?;
+    let head = next[..first.start].trim();
+    let words: Vec<&str> = head.split_whitespace().collect();
+    // Only the words that end organisation names ("Physicians", "Associates", "Group") count:
+    // a capitalised word before a label is otherwise that label's own ("Planned Date of ...").
+    let ok = (1..=3).contains(&words.len())
+        && words.iter().all(|w| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                && !w.chars().any(|c| c.is_ascii_digit())
+        })
+        && words.last().is_some_and(|w| {
+            rules
+                .name_endings
+                .contains(&w.trim_end_matches([',', '.']).to_lowercase())
+        });
+    ok.then(|| head.to_string())
 }
 
 /// The payer's name from the letterhead, among the first lines of a page (page 1, or page 2
@@ -1268,5 +1308,44 @@ mod ocr_split_tests {
         let f = extract(&t, Rules::bundled().unwrap());
         assert_eq!(f.member_id.as_deref(), Some("PHW402281196"));
         assert_eq!(f.group_number.as_deref(), Some("88120"));
+    }
+}
+#[cfg(test)]
+mod wrap_tests {
+    use super::*;
+    use crate::text::Method;
+
+    #[test]
+    fn wrapped_cells_are_joined_but_next_labels_are_not() {
+        let lines = |v: &[&str]| {
+            Text::new(
+                Method::PlainText,
+                vec![v.iter().map(|s| s.to_string()).collect()],
+                vec![],
+            )
+        };
+        let f = extract(
+            &lines(&[
+                "Treating",
+                "provider: Snake River Emergency",
+                "Physicians Visit date: 12/19/2025",
+            ]),
+            Rules::bundled().unwrap(),
+        );
+        assert_eq!(
+            f.provider.as_deref(),
+            Some("Snake River Emergency Physicians")
+        );
+        let f = extract(
+            &lines(&[
+                "Ordering Provider: Peachtree Neurology Associates",
+                "Planned Date of Service: 03/27/2026",
+            ]),
+            Rules::bundled().unwrap(),
+        );
+        assert_eq!(
+            f.provider.as_deref(),
+            Some("Peachtree Neurology Associates")
+        );
     }
 }

@@ -330,6 +330,8 @@ pub struct Rules {
     pub label_index: Vec<(usize, usize)>,
     /// Words that end a text value.
     pub stop_words: HashSet<String>,
+    /// Words that end organisation names, for table cells that wrap.
+    pub name_endings: HashSet<String>,
     /// Claim-line table columns.
     pub columns: Vec<Column>,
     /// Appeal programs.
@@ -409,6 +411,7 @@ struct RawPlan {
 struct FieldsFile {
     field: Vec<RawField>,
     stop_words: Vec<String>,
+    name_endings: Vec<String>,
     column: Vec<RawColumn>,
 }
 
@@ -670,6 +673,11 @@ impl Rules {
                 fields: field_rules,
                 stop_words: fields
                     .stop_words
+                    .into_iter()
+                    .map(|w| w.to_lowercase())
+                    .collect(),
+                name_endings: fields
+                    .name_endings
                     .into_iter()
                     .map(|w| w.to_lowercase())
                     .collect(),

@@ -239,17 +239,30 @@ pub fn id_at_start(s: &str) -> Option<Found<String>> {
         }
     }
     // OCR splits long numbers: "PHW402281 196" at the end of the value is one ID.
-    if tok.ends_with(|c: char| c.is_ascii_digit()) && tok.len() >= 3 && rest[end..].starts_with(' ')
+    let wrapped_at_separator = rest[..end].ends_with(['-', '/']);
+    if (tok.ends_with(|c: char| c.is_ascii_digit()) || wrapped_at_separator)
+        && tok.len() >= 3
+        && rest[end..].starts_with(' ')
     {
         let after = &rest[end + 1..];
         let e2 = token_end(after);
         let next = &after[..e2];
+        let next_ok = next.chars().all(|c| c.is_ascii_digit())
+            || (wrapped_at_separator && next.chars().all(|c| c.is_ascii_alphanumeric()));
         if !next.is_empty()
             && tok.len() + next.len() <= 30
-            && next.chars().all(|c| c.is_ascii_digit())
+            && next_ok
             && after[e2..].trim().is_empty()
         {
-            tok = format!("{tok}{next}");
+            // A separator that ended the first part (a cell wrapped at "1219-") stays.
+            let sep = rest[..end]
+                .strip_prefix(tok.as_str())
+                .and_then(|t| t.chars().next())
+                .filter(|c| *c == '-' || *c == '/');
+            tok = match sep {
+                Some(c) => format!("{tok}{c}{next}"),
+                None => format!("{tok}{next}"),
+            };
             end = end + 1 + e2;
         }
     }
@@ -477,6 +490,15 @@ mod tests {
         );
         assert_eq!(repair_ocr_digits("LMHO0918273"), "LMH00918273");
         assert_eq!(repair_ocr_digits("PHC--7781204-01"), "PHC-7781204-01");
+        // A cell wrapped after a hyphen keeps it.
+        assert_eq!(
+            id_at_start("MV25-1219- 00871").map(|f| f.value),
+            Some("MV25-1219-00871".into())
+        );
+        assert_eq!(
+            id_at_start("MVH-PPO- 3391027").map(|f| f.value),
+            Some("MVH-PPO-3391027".into())
+        );
         assert_eq!(repair_ocr_digits("BOS12"), "BOS12");
     }
 
