@@ -169,11 +169,10 @@ fn sniff(path: &Path) -> Result<(), String> {
         // Named in the batch so the user hears of it: an empty file is an error record.
         return Ok(());
     }
-    match ingest::from_bytes(path.to_path_buf(), head) {
-        Ok(_) => Ok(()),
-        Err(Error::Unsupported { media_type, .. }) => Err(format!("not a document ({media_type})")),
-        Err(_) => Ok(()),
-    }
+    // Only the kind matters here; the bytes are read and hashed when the file is processed.
+    ingest::detect(&head)
+        .map(|_| ())
+        .map_err(|kind| format!("not a document ({kind})"))
 }
 
 /// Progress, reported after each input.

@@ -72,7 +72,6 @@ static LEGEND: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Classifies a document.
 pub fn classify(text: &Text, rules: &Rules) -> Classification {
-    let flat = text.flat();
     let title_end = text.pages.first().map(|p| {
         let n = p.lines.len().min(TITLE_LINES);
         if n == 0 {
@@ -293,7 +292,7 @@ pub fn classify(text: &Text, rules: &Rules) -> Classification {
             documents_requested: documents_requested(text, rules),
         }
     });
-    let _ = flat;
+
     Classification {
         document_type,
         plan_type,

@@ -129,14 +129,13 @@ pub fn find(
             NEXT_LEVEL.is_match(&s) || (!decision && AFTER_FINAL.is_match(&s))
         })
         .collect();
-    let wanted = decision;
-    if next_level.contains(&wanted) {
-        let mut i = 0;
-        cands.retain(|_| {
-            let keep = next_level[i] == wanted;
-            i += 1;
-            keep
-        });
+    if next_level.contains(&decision) {
+        cands = cands
+            .into_iter()
+            .zip(next_level)
+            .filter(|(_, next)| *next == decision)
+            .map(|(c, _)| c)
+            .collect();
     }
 
     let stated = cands

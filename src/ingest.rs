@@ -102,11 +102,9 @@ pub fn from_bytes(path: PathBuf, bytes: Vec<u8>) -> Result<Document> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::Empty { path });
     }
-    let media_type = detect(&bytes).ok_or_else(|| Error::Unsupported {
+    let media_type = detect(&bytes).map_err(|media_type| Error::Unsupported {
         path: path.clone(),
-        media_type: infer::get(&bytes)
-            .map(|t| t.mime_type().to_string())
-            .unwrap_or_else(|| "binary data".to_string()),
+        media_type,
     })?;
     let sha256 = Sha256::digest(&bytes)
         .iter()
@@ -149,8 +147,17 @@ fn read_file(p: &Path) -> Result<Vec<u8>> {
     })
 }
 
-/// Detects the media type from magic bytes; `None` for content overturn cannot read.
-fn detect(bytes: &[u8]) -> Option<MediaType> {
+/// Detects the media type from magic bytes (a file's first KiB is enough); for content
+/// overturn cannot read, says what it looks like instead.
+pub(crate) fn detect(bytes: &[u8]) -> std::result::Result<MediaType, String> {
+    detect_readable(bytes).ok_or_else(|| {
+        infer::get(bytes)
+            .map(|t| t.mime_type().to_string())
+            .unwrap_or_else(|| "binary data".to_string())
+    })
+}
+
+fn detect_readable(bytes: &[u8]) -> Option<MediaType> {
     // PDF readers accept a header anywhere in the first KiB (some scanners prepend junk).
     let head = &bytes[..bytes.len().min(1024)];
     if head.windows(5).any(|w| w == b"%PDF-") {

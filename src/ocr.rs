@@ -53,6 +53,18 @@ pub struct OcrPage {
     pub rotated: u32,
 }
 
+impl OcrPage {
+    /// The warning for a page that had to be turned to be read, if it was.
+    pub fn rotation_warning(&self, page: u32) -> Option<String> {
+        (self.rotated != 0).then(|| {
+            format!(
+                "page {page}: read turned {} degrees (it was scanned rotated)",
+                self.rotated
+            )
+        })
+    }
+}
+
 thread_local! {
     // (language, engine): kept between pages and documents; an error consumes the engine.
     static ENGINE: RefCell<Option<(String, tesseract::Tesseract)>> = const { RefCell::new(None) };

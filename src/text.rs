@@ -387,12 +387,7 @@ fn pdf_text(doc: &Document) -> Result<Text> {
         .unwrap_or_else(|_| Err("the page could not be rendered".into()));
         match result {
             Ok(page) => {
-                if page.rotated != 0 {
-                    warnings.push(format!(
-                        "page {n}: read turned {} degrees (it was scanned rotated)",
-                        page.rotated
-                    ));
-                }
+                warnings.extend(page.rotation_warning(*n));
                 confidence.push((*n, page.confidence));
                 pages[index] = page.lines;
             }
@@ -447,13 +442,7 @@ fn image_text(doc: &Document) -> Result<Text> {
                 reason,
             })?;
         confidence.push((i as u32 + 1, page.confidence));
-        if page.rotated != 0 {
-            warnings.push(format!(
-                "page {}: read turned {} degrees (it was scanned rotated)",
-                i + 1,
-                page.rotated
-            ));
-        }
+        warnings.extend(page.rotation_warning(i as u32 + 1));
         pages.push(page.lines);
     }
     let mut text = Text::new(Method::Ocr, pages, warnings);
