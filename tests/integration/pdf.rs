@@ -45,3 +45,51 @@ fn pdf_writer_quote_mode_paragraphs_are_kept() {
     let t = text_of("pa-hmo-letter");
     assert!(t.contains("Prior authorization was not obtained"), "{t}");
 }
+
+#[test]
+fn tounicode_cmaps_are_read_in_one_pass() {
+    // Patch 5: the one-pass ToUnicode reader gives what the CMap says, for every form of entry.
+    let cmap = b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap
+/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def
+1 begincodespacerange <0000> <FFFF> endcodespacerange
+% a comment: <0009> <0041>
+2 beginbfchar
+<0003> <0020>
+<001F><FB01>
+endbfchar
+2 beginbfrange
+<0024> <0026> <0041>
+<0030> <0031> [<0061> <D835DC00>]
+endbfrange
+1 beginbfrange <00FF> <0100> <D835DCFF> endbfrange
+endcmap CMapName currentdict /CMap defineresource pop end end";
+    let m = pdf_extract::to_unicode_map(cmap);
+    assert_eq!(m[&0x03], [0x00, 0x20]);
+    assert_eq!(m[&0x1f], [0xfb, 0x01], "a ligature");
+    assert_eq!(m[&0x24], [0x00, 0x41]);
+    assert_eq!(m[&0x26], [0x00, 0x43], "a range counts up from its start");
+    assert_eq!(m[&0x30], [0x00, 0x61]);
+    assert_eq!(m[&0x31], [0xd8, 0x35, 0xdc, 0x00], "array entries in order");
+    assert_eq!(
+        m[&0x100],
+        [0xd8, 0x35, 0xdd, 0x00],
+        "a surrogate pair counts as one"
+    );
+    assert!(!m.contains_key(&0x09), "comments are not entries");
+    assert_eq!(m.len(), 9);
+}
+
+#[test]
+fn broken_tounicode_cmaps_do_not_panic_or_explode() {
+    // The upstream reader panicked on 3-byte destinations; a huge range must not allocate
+    // billions of entries; a missing `end` keyword ends the section at the end of the stream.
+    let m = pdf_extract::to_unicode_map(
+        b"1 beginbfchar <01> <004100> endbfchar 1 beginbfrange <1000> <FFFFFFFF> <0041>",
+    );
+    assert_eq!(m[&1], [0x00, 0x41, 0x00]);
+    assert_eq!(m.len(), 1 + 0x1_0000);
+    assert_eq!(m[&0x10ff], [0x01, 0x40]);
+    let m = pdf_extract::to_unicode_map(b"2 beginbfchar <0041 <0042> ( unbalanced <0043> <0044>");
+    assert!(m.len() <= 1);
+    assert!(pdf_extract::to_unicode_map(b"").is_empty());
+}

@@ -30,6 +30,9 @@ mod core_fonts;
 mod glyphnames;
 mod zapfglyphnames;
 mod encodings;
+mod tounicode;
+#[doc(hidden)]
+pub use tounicode::unicode_map as to_unicode_map;
 
 pub struct Space;
 pub type Transform = Transform2D<f64, Space, Space>;
@@ -353,17 +356,27 @@ fn is_core_font(name: &str) -> bool {
     }
 }
 
-fn encoding_to_unicode_table(name: &[u8]) -> Vec<u16> {
-    let encoding = match &name[..] {
-        b"MacRomanEncoding" => encodings::MAC_ROMAN_ENCODING,
-        b"MacExpertEncoding" => encodings::MAC_EXPERT_ENCODING,
-        b"WinAnsiEncoding" => encodings::WIN_ANSI_ENCODING,
-        _ => panic!("unexpected encoding {:?}", pdf_to_utf8(name))
-    };
-    let encoding_table = encoding.iter()
+// overturn patch: the three tables are built once per process, not once per font and page.
+fn unicode_table(encoding: &[Option<&str>; 256]) -> Vec<u16> {
+    encoding.iter()
         .map(|x| if let &Some(x) = x { glyphnames::name_to_unicode(x).unwrap() } else { 0 })
-        .collect();
-    encoding_table
+        .collect()
+}
+
+static MAC_ROMAN_TABLE: std::sync::LazyLock<Vec<u16>> =
+    std::sync::LazyLock::new(|| unicode_table(&encodings::MAC_ROMAN_ENCODING));
+static MAC_EXPERT_TABLE: std::sync::LazyLock<Vec<u16>> =
+    std::sync::LazyLock::new(|| unicode_table(&encodings::MAC_EXPERT_ENCODING));
+static WIN_ANSI_TABLE: std::sync::LazyLock<Vec<u16>> =
+    std::sync::LazyLock::new(|| unicode_table(&encodings::WIN_ANSI_ENCODING));
+
+fn encoding_to_unicode_table(name: &[u8]) -> Vec<u16> {
+    match &name[..] {
+        b"MacRomanEncoding" => MAC_ROMAN_TABLE.clone(),
+        b"MacExpertEncoding" => MAC_EXPERT_TABLE.clone(),
+        b"WinAnsiEncoding" => WIN_ANSI_TABLE.clone(),
+        _ => panic!("unexpected encoding {:?}", pdf_to_utf8(name))
+    }
 }
 
 /* "Glyphs in the font are selected by single-byte character codes obtained from a string that
@@ -557,9 +570,7 @@ impl<'a> PdfSimpleFont<'a> {
                     }
                     encoding_table = Some(table)
                 } else if subtype == "TrueType" {
-                    encoding_table = Some(encodings::WIN_ANSI_ENCODING.iter()
-                        .map(|x| if let &Some(x) = x { glyphnames::name_to_unicode(x).unwrap() } else { 0 })
-                        .collect());
+                    encoding_table = Some(WIN_ANSI_TABLE.clone());
                 }
             }
             _ => { panic!() }
@@ -610,12 +621,16 @@ impl<'a> PdfSimpleFont<'a> {
                 if font_metrics.0 == base_name {
                     if let Some(ref encoding) = encoding_table {
                         dlog!("has encoding");
+                        // overturn patch: look each glyph's codes up in an index instead of
+                        // scanning all 256 codes for every glyph of the font.
+                        let mut codes: HashMap<u16, Vec<usize>> = HashMap::new();
+                        for (i, u) in encoding.iter().enumerate() {
+                            codes.entry(*u).or_default().push(i);
+                        }
                         for w in font_metrics.2 {
                             let c = glyphnames::name_to_unicode(w.2).unwrap();
-                            for i in 0..encoding.len() {
-                                if encoding[i] == c {
-                                    width_map.insert(i as CharCode, w.1 as f64);
-                                }
+                            for &i in codes.get(&c).map(|v| &v[..]).unwrap_or(&[]) {
+                                width_map.insert(i as CharCode, w.1 as f64);
                             }
                         }
                     } else {
@@ -928,7 +943,8 @@ fn get_unicode_map<'a>(doc: &'a Document, font: &'a Dictionary) -> Option<HashMa
             let contents = get_contents(stream);
             dlog!("Stream: {}", String::from_utf8(contents.clone()).unwrap());
 
-            let cmap = adobe_cmap_parser::get_unicode_map(&contents).unwrap();
+            // overturn patch: a one-pass reader instead of adobe_cmap_parser (see tounicode.rs)
+            let cmap = tounicode::unicode_map(&contents);
             let mut unicode = HashMap::new();
             // "It must use the beginbfchar, endbfchar, beginbfrange, and endbfrange operators to
             // define the mapping from character codes to Unicode character sequences expressed in
@@ -936,7 +952,10 @@ fn get_unicode_map<'a>(doc: &'a Document, font: &'a Dictionary) -> Option<HashMa
             for (&k, v) in cmap.iter() {
                 let mut be: Vec<u16> = Vec::new();
                 let mut i = 0;
-                assert!(v.len() % 2 == 0);
+                // overturn patch: an odd-length destination is skipped, not a panic
+                if v.len() % 2 != 0 {
+                    continue;
+                }
                 while i < v.len() {
                     be.push(((v[i] as u16) << 8) | v[i+1] as u16);
                     i += 2;
@@ -949,7 +968,8 @@ fn get_unicode_map<'a>(doc: &'a Document, font: &'a Dictionary) -> Option<HashMa
                     }
                     _ => {}
                 }
-                let s = String::from_utf16(&be).unwrap();
+                // overturn patch: an unpaired surrogate becomes U+FFFD, not a panic
+                let s = String::from_utf16_lossy(&be);
 
                 unicode.insert(k, s);
             }
