@@ -501,7 +501,6 @@ impl Rules {
             .map(|n| regex::escape(n))
             .collect::<Vec<_>>()
             .join("|");
-        let payer_names = compile("payers.toml", "names", &format!(r"\b(?:{alternation})\b"))?;
         if states.states.len() != 51
             || states
                 .states
@@ -514,181 +513,182 @@ impl Rules {
                 reason: "expected the 50 states and DC, keyed by two-letter code".into(),
             });
         }
-        let documents = steps
-            .document
-            .iter()
-            .map(|d| {
-                Ok(DocumentName {
-                    name: d.name.clone(),
-                    re: compile("next_steps.toml", &d.name, &d.pattern)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-
-        let carc = code_table("carc", codes.carc)?;
-        let rarc = code_table("rarc", codes.rarc)?;
-        // Patterns compile in two threads: the phrases here, everything else below.
-        std::thread::scope(|scope| -> Result<Rules> {
-            let phrases_job = scope.spawn(move || -> Result<Vec<Phrase>> {
-                cats.phrase
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, p)| {
-                        let re =
-                            compile("categories.toml", &format!("phrase {}", i + 1), &p.pattern)?;
-                        check_weight("categories.toml", i, p.weight)?;
-                        Ok(Phrase {
-                            category: p.category,
-                            weight: p.weight,
-                            re,
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()
-            });
-
-            let signals = doc
-                .signal
-                .into_iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    let re = compile("document.toml", &format!("signal {}", i + 1), &s.pattern)?;
-                    check_weight("document.toml", i, s.weight)?;
-                    Ok(Signal {
-                        signal: s.signal,
-                        weight: s.weight,
-                        re,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let plans = doc
-                .plan
-                .into_iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let re = compile("document.toml", &format!("plan {}", i + 1), &p.pattern)?;
-                    Ok(PlanRule {
-                        plan_type: p.plan_type,
-                        weight: p.weight,
-                        re,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let mut seen = HashSet::new();
-            let field_rules = fields
-                .field
-                .into_iter()
-                .map(|f| {
-                    let id = format!("{:?}", f.name);
-                    if !seen.insert(f.name) {
-                        return Err(Error::Rules {
-                            file: "fields.toml".into(),
-                            id,
-                            reason: "field listed twice".into(),
-                        });
-                    }
-                    if f.labels.is_empty() {
-                        return Err(Error::Rules {
-                            file: "fields.toml".into(),
-                            id,
-                            reason: "no labels".into(),
-                        });
-                    }
-                    let labels = f
-                        .labels
-                        .iter()
-                        .map(|l| compile("fields.toml", &id, &format!(r"\b(?P<l>{l})(?:[^\w]|$)")))
-                        .collect::<Result<Vec<_>>>()?;
-                    Ok(FieldRule {
-                        name: f.name,
-                        kind: f.kind,
-                        labels,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            for p in &programs.program {
-                for level in [&p.first, &p.after_decision] {
-                    if level.days.is_some() == level.months.is_some() {
-                        return Err(Error::Rules {
-                            file: "programs.toml".into(),
-                            id: p.name.clone(),
-                            reason: "each level needs exactly one of `days` or `months`".into(),
-                        });
-                    }
-                }
+        for (i, w) in cats.phrase.iter().map(|p| p.weight).enumerate() {
+            check_weight("categories.toml", i, w)?;
+        }
+        for (i, w) in doc.signal.iter().map(|s| s.weight).enumerate() {
+            check_weight("document.toml", i, w)?;
+        }
+        let mut seen = HashSet::new();
+        for f in &fields.field {
+            let id = format!("{:?}", f.name);
+            if !seen.insert(f.name) {
+                return Err(Error::Rules {
+                    file: "fields.toml".into(),
+                    id,
+                    reason: "field listed twice".into(),
+                });
             }
-            let always = steps.always;
-            let steps = steps.step;
-            for c in ALL_CATEGORIES {
-                if !steps.iter().any(|s| s.category == c) {
+            if f.labels.is_empty() {
+                return Err(Error::Rules {
+                    file: "fields.toml".into(),
+                    id,
+                    reason: "no labels".into(),
+                });
+            }
+        }
+        for p in &programs.program {
+            for level in [&p.first, &p.after_decision] {
+                if level.days.is_some() == level.months.is_some() {
                     return Err(Error::Rules {
-                        file: "next_steps.toml".into(),
-                        id: c.as_str().into(),
-                        reason: "no step for this category".into(),
+                        file: "programs.toml".into(),
+                        id: p.name.clone(),
+                        reason: "each level needs exactly one of `days` or `months`".into(),
                     });
                 }
             }
-            let columns = fields
-                .column
-                .iter()
-                .map(|c| {
-                    let re = compile(
-                        "fields.toml",
-                        &format!("column {:?}", c.kind),
-                        &format!(r"\b(?:{})\b", c.pattern),
-                    )?;
-                    Ok(Column { kind: c.kind, re })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let mut label_patterns = Vec::new();
-            let mut label_index = Vec::new();
-            for (fi, f) in field_rules.iter().enumerate() {
-                for (li, re) in f.labels.iter().enumerate() {
-                    label_patterns.push(re.as_str().to_string());
-                    label_index.push((fi, li));
-                }
+        }
+        for c in ALL_CATEGORIES {
+            if !steps.step.iter().any(|s| s.category == c) {
+                return Err(Error::Rules {
+                    file: "next_steps.toml".into(),
+                    id: c.as_str().into(),
+                    reason: "no step for this category".into(),
+                });
             }
-            let label_set = regex::RegexSetBuilder::new(&label_patterns)
-                .case_insensitive(true)
-                .size_limit(1 << 24)
-                .build()
-                .map_err(|e| Error::Rules {
-                    file: "fields.toml".into(),
-                    id: "labels".into(),
-                    reason: e.to_string(),
-                })?;
-            let phrases = phrases_job.join().map_err(|_| Error::Rules {
-                file: "categories.toml".into(),
-                id: "phrases".into(),
-                reason: "compiling the phrases failed".into(),
-            })??;
-            Ok(Rules {
-                label_set,
-                label_index,
-                columns,
-                carc,
-                rarc,
-                phrases,
-                signals,
-                plans,
-                fields: field_rules,
-                stop_words: fields
-                    .stop_words
-                    .into_iter()
-                    .map(|w| w.to_lowercase())
-                    .collect(),
-                name_endings: fields
-                    .name_endings
-                    .into_iter()
-                    .map(|w| w.to_lowercase())
-                    .collect(),
-                programs: programs.program,
-                steps,
-                always,
-                documents,
-                states: states.states,
-                states_source: states.source,
-                payer_names,
+        }
+        let carc = code_table("carc", codes.carc)?;
+        let rarc = code_table("rarc", codes.rarc)?;
+
+        // Every pattern, in the order they are taken back out below.
+        let mut jobs = Jobs::default();
+        jobs.one("payers.toml", "names", format!(r"\b(?:{alternation})\b"));
+        for d in &steps.document {
+            jobs.one("next_steps.toml", &d.name, d.pattern.clone());
+        }
+        for (i, p) in cats.phrase.iter().enumerate() {
+            jobs.one(
+                "categories.toml",
+                &format!("phrase {}", i + 1),
+                p.pattern.clone(),
+            );
+        }
+        for (i, p) in doc.signal.iter().enumerate() {
+            jobs.one(
+                "document.toml",
+                &format!("signal {}", i + 1),
+                p.pattern.clone(),
+            );
+        }
+        for (i, p) in doc.plan.iter().enumerate() {
+            jobs.one(
+                "document.toml",
+                &format!("plan {}", i + 1),
+                p.pattern.clone(),
+            );
+        }
+        let label = |l: &str| format!(r"\b(?P<l>{l})(?:[^\w]|$)");
+        let mut label_patterns = Vec::new();
+        let mut label_index = Vec::new();
+        for (fi, f) in fields.field.iter().enumerate() {
+            for (li, l) in f.labels.iter().enumerate() {
+                jobs.one("fields.toml", &format!("{:?}", f.name), label(l));
+                label_patterns.push(label(l));
+                label_index.push((fi, li));
+            }
+        }
+        for c in &fields.column {
+            let id = format!("column {:?}", c.kind);
+            jobs.one("fields.toml", &id, format!(r"\b(?:{})\b", c.pattern));
+        }
+        jobs.set("fields.toml", "labels", label_patterns);
+        let mut out = jobs.compile()?.into_iter();
+
+        let payer_names = out.next_one()?;
+        let documents = (steps.document.into_iter())
+            .map(|d| {
+                Ok(DocumentName {
+                    name: d.name,
+                    re: out.next_one()?,
+                })
             })
+            .collect::<Result<Vec<_>>>()?;
+        let phrases = (cats.phrase.into_iter())
+            .map(|p| {
+                Ok(Phrase {
+                    category: p.category,
+                    weight: p.weight,
+                    re: out.next_one()?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let signals = (doc.signal.into_iter())
+            .map(|s| {
+                Ok(Signal {
+                    signal: s.signal,
+                    weight: s.weight,
+                    re: out.next_one()?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let plans = (doc.plan.into_iter())
+            .map(|p| {
+                Ok(PlanRule {
+                    plan_type: p.plan_type,
+                    weight: p.weight,
+                    re: out.next_one()?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let field_rules = (fields.field.into_iter())
+            .map(|f| {
+                Ok(FieldRule {
+                    name: f.name,
+                    kind: f.kind,
+                    labels: f
+                        .labels
+                        .iter()
+                        .map(|_| out.next_one())
+                        .collect::<Result<_>>()?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let columns = (fields.column.iter())
+            .map(|c| {
+                Ok(Column {
+                    kind: c.kind,
+                    re: out.next_one()?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let label_set = out.next_set()?;
+        Ok(Rules {
+            label_set,
+            label_index,
+            columns,
+            carc,
+            rarc,
+            phrases,
+            signals,
+            plans,
+            fields: field_rules,
+            stop_words: fields
+                .stop_words
+                .into_iter()
+                .map(|w| w.to_lowercase())
+                .collect(),
+            name_endings: fields
+                .name_endings
+                .into_iter()
+                .map(|w| w.to_lowercase())
+                .collect(),
+            programs: programs.program,
+            steps: steps.step,
+            always: steps.always,
+            documents,
+            states: states.states,
+            states_source: states.source,
+            payer_names,
         })
     }
 
@@ -753,6 +753,137 @@ fn compile(file: &str, id: &str, pattern: &str) -> Result<Regex> {
             id: id.into(),
             reason: e.to_string(),
         })
+}
+
+/// The patterns of the rule files, compiled on every core: compiling is most of a process's
+/// start-up, and a one-file `parse` waits for all of it.
+#[derive(Default)]
+struct Jobs(Vec<Job>);
+
+struct Job {
+    file: &'static str,
+    id: String,
+    patterns: Vec<String>,
+    set: bool,
+}
+
+enum Compiled {
+    One(Regex),
+    Set(regex::RegexSet),
+}
+
+impl Jobs {
+    fn one(&mut self, file: &'static str, id: &str, pattern: String) {
+        self.0.push(Job {
+            file,
+            id: id.to_string(),
+            patterns: vec![pattern],
+            set: false,
+        });
+    }
+
+    fn set(&mut self, file: &'static str, id: &str, patterns: Vec<String>) {
+        self.0.push(Job {
+            file,
+            id: id.to_string(),
+            patterns,
+            set: true,
+        });
+    }
+
+    /// Compiles every job, in parallel, and returns them in the order they were added (or the
+    /// first error, in that order too).
+    fn compile(self) -> Result<Vec<Compiled>> {
+        let jobs = self.0;
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        // The big set first, so no thread is left with it at the end.
+        let mut order: Vec<usize> = (0..jobs.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(jobs[i].patterns.len()));
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let results: Vec<(usize, Result<Compiled>)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(&i) = order.get(k) else { break };
+                            done.push((i, compile_job(&jobs[i])));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_default())
+                .collect()
+        });
+        let mut slots: Vec<Option<Result<Compiled>>> = jobs.iter().map(|_| None).collect();
+        for (i, r) in results {
+            slots[i] = Some(r);
+        }
+        slots
+            .into_iter()
+            .zip(&jobs)
+            .map(|(r, job)| {
+                r.unwrap_or_else(|| {
+                    Err(Error::Rules {
+                        file: job.file.into(),
+                        id: job.id.clone(),
+                        reason: "compiling the pattern failed".into(),
+                    })
+                })
+            })
+            .collect()
+    }
+}
+
+fn compile_job(job: &Job) -> Result<Compiled> {
+    if !job.set {
+        return compile(job.file, &job.id, &job.patterns[0]).map(Compiled::One);
+    }
+    let patterns: Vec<String> = job.patterns.iter().map(|p| ascii_words(p)).collect();
+    regex::RegexSetBuilder::new(&patterns)
+        .case_insensitive(true)
+        .size_limit(1 << 24)
+        .build()
+        .map(Compiled::Set)
+        .map_err(|e| Error::Rules {
+            file: job.file.into(),
+            id: job.id.clone(),
+            reason: e.to_string(),
+        })
+}
+
+/// Takes compiled patterns back out in the order they were added.
+trait TakeCompiled {
+    fn next_one(&mut self) -> Result<Regex>;
+    fn next_set(&mut self) -> Result<regex::RegexSet>;
+}
+
+fn out_of_order() -> Error {
+    Error::Rules {
+        file: "rules".into(),
+        id: "patterns".into(),
+        reason: "compiled patterns taken out of order".into(),
+    }
+}
+
+impl<I: Iterator<Item = Compiled>> TakeCompiled for I {
+    fn next_one(&mut self) -> Result<Regex> {
+        match self.next() {
+            Some(Compiled::One(re)) => Ok(re),
+            _ => Err(out_of_order()),
+        }
+    }
+
+    fn next_set(&mut self) -> Result<regex::RegexSet> {
+        match self.next() {
+            Some(Compiled::Set(set)) => Ok(set),
+            _ => Err(out_of_order()),
+        }
+    }
 }
 
 fn check_weight(file: &str, i: usize, w: f64) -> Result<()> {
