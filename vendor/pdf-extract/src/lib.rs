@@ -31,8 +31,11 @@ mod glyphnames;
 mod zapfglyphnames;
 mod encodings;
 mod tounicode;
+mod content;
 #[doc(hidden)]
 pub use tounicode::unicode_map as to_unicode_map;
+#[doc(hidden)]
+pub use content::decode as decode_content;
 
 pub struct Space;
 pub type Transform = Transform2D<f64, Space, Space>;
@@ -1603,7 +1606,8 @@ impl<'a> Processor<'a> {
     }
 
     fn process_stream(&mut self, doc: &'a Document, content: Vec<u8>, resources: &'a Dictionary, media_box: &MediaBox, output: &mut dyn OutputDev, page_num: u32) -> Result<(), OutputError> {
-        let content = Content::decode(&content).unwrap();
+        // overturn patch: a one-pass content reader instead of lopdf's (see content.rs)
+        let content = Content { operations: content::decode(&content) };
         let mut gs: GraphicsState = GraphicsState {
             ts: TextState {
                 font: None,
@@ -1902,6 +1906,11 @@ impl<'a> Processor<'a> {
                     let xobject: &Dictionary = get(&doc, resources, b"XObject");
                     let name = operation.operands[0].as_name().unwrap();
                     let xf: &Stream = get(&doc, xobject, name);
+                    // overturn patch: only a form XObject has content to read; an image's
+                    // data is not a content stream (a scan's JPEG was parsed as one).
+                    if xf.dict.get(b"Subtype").and_then(|s| s.as_name()).map_or(false, |s| s != b"Form") {
+                        continue;
+                    }
                     let resources = maybe_get_obj(&doc, &xf.dict, b"Resources").and_then(|n| n.as_dict().ok()).unwrap_or(resources);
                     let contents = get_contents(xf);
                     self.process_stream(&doc, contents, resources, &media_box, output, page_num)?;
