@@ -176,10 +176,11 @@ pub fn main() -> ExitCode {
 }
 
 /// libtesseract's OpenMP starts more threads than there are cores and runs several times
-/// slower for it; only `OMP_THREAD_LIMIT` set before the process starts helps, so the binary
-/// starts itself again once with it set. Parallelism comes from `batch --jobs` instead.
+/// slower for it. On Linux the library turns that off itself (`ocr`); elsewhere only
+/// `OMP_THREAD_LIMIT` set before the process starts helps, so the binary starts itself again
+/// once with it set. Parallelism comes from `batch --jobs` instead.
 fn limit_ocr_threads() {
-    #[cfg(unix)]
+    #[cfg(all(unix, not(target_os = "linux")))]
     if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
         use std::os::unix::process::CommandExt;
         if let Ok(exe) = std::env::current_exe() {
