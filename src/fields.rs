@@ -331,7 +331,11 @@ fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
         };
         let (Some(f), Some(re)) = (
             rules.fields.get(fi),
-            rules.fields.get(fi).and_then(|f| f.labels.get(li)),
+            rules
+                .fields
+                .get(fi)
+                .and_then(|f| f.labels.get(li))
+                .and_then(|l| l.get()),
         ) else {
             continue;
         };

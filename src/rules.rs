@@ -154,7 +154,37 @@ pub struct FieldRule {
     pub kind: ValueKind,
     /// Its labels, in priority order, each compiled case-insensitively; group `l` is the
     /// label itself, which must end a word (the regex tries longer alternatives to get there).
-    pub labels: Vec<Regex>,
+    pub labels: Vec<LazyRegex>,
+}
+
+/// A pattern compiled the first time it is needed. Field labels are: `label_set` (compiled
+/// up front, so every label's syntax is checked when the rules load) says which labels a line
+/// has, and most letters use a fraction of them.
+#[derive(Debug, Clone)]
+pub struct LazyRegex {
+    file: &'static str,
+    id: String,
+    pattern: String,
+    re: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    fn new(file: &'static str, id: String, pattern: String) -> LazyRegex {
+        LazyRegex {
+            file,
+            id,
+            pattern,
+            re: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The compiled pattern; `None` only if it does not compile on its own (over the size
+    /// limit), which the rule tests rule out for the bundled rules.
+    pub fn get(&self) -> Option<&Regex> {
+        self.re
+            .get_or_init(|| compile(self.file, &self.id, &self.pattern).ok())
+            .as_ref()
+    }
 }
 
 /// What a claim-line table column holds.
@@ -592,7 +622,6 @@ impl Rules {
         let mut label_index = Vec::new();
         for (fi, f) in fields.field.iter().enumerate() {
             for (li, l) in f.labels.iter().enumerate() {
-                jobs.one("fields.toml", &format!("{:?}", f.name), label(l));
                 label_patterns.push(label(l));
                 label_index.push((fi, li));
             }
@@ -645,11 +674,9 @@ impl Rules {
                 Ok(FieldRule {
                     name: f.name,
                     kind: f.kind,
-                    labels: f
-                        .labels
-                        .iter()
-                        .map(|_| out.next_one())
-                        .collect::<Result<_>>()?,
+                    labels: (f.labels.iter())
+                        .map(|l| LazyRegex::new("fields.toml", format!("{:?}", f.name), label(l)))
+                        .collect(),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -954,6 +981,16 @@ mod tests {
             PlanType::Unknown,
         ] {
             assert!(r.program(plan).is_some(), "{plan:?} has no program");
+        }
+        // Labels compile when first used: each must compile on its own too, and the set's
+        // index must point at it.
+        let labels: usize = r.fields.iter().map(|f| f.labels.len()).sum();
+        assert_eq!(labels, r.label_index.len());
+        assert_eq!(labels, r.label_set.len());
+        for f in &r.fields {
+            for l in &f.labels {
+                assert!(l.get().is_some(), "{:?}: {}", f.name, l.pattern);
+            }
         }
     }
 

@@ -604,6 +604,10 @@ fn html_to_text(html: &str) -> String {
 /// NFKC (ligatures, full-width digits), typographic quotes and dashes to ASCII, and single
 /// spaces between words.
 pub fn normalize_line(line: &str) -> String {
+    // Most lines are ASCII, which NFKC and the mapping below leave as they are.
+    if line.is_ascii() {
+        return collapse_spaces(line);
+    }
     let nfkc: String = line
         .nfkc()
         .map(|c| match c {
@@ -614,7 +618,19 @@ pub fn normalize_line(line: &str) -> String {
             c => c,
         })
         .collect();
-    nfkc.split_whitespace().collect::<Vec<_>>().join(" ")
+    collapse_spaces(&nfkc)
+}
+
+/// Words separated by single spaces, no space at either end.
+fn collapse_spaces(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -627,6 +643,8 @@ mod tests {
             normalize_line("  the \u{fb01}le\u{2019}s   \u{2014} date "),
             "the file's - date"
         );
+        assert_eq!(normalize_line(" \tASCII  only\t\tline "), "ASCII only line");
+        assert_eq!(normalize_line(" \t "), "");
     }
 
     #[test]
