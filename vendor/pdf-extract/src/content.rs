@@ -370,43 +370,81 @@ fn inline_image_len(params: &Dictionary) -> Option<usize> {
     w.checked_mul(colors * bpc)?.div_ceil(8).checked_mul(h)
 }
 
-/// The operations of a content stream.
-pub fn decode(data: &[u8]) -> Vec<Operation> {
-    let mut r = Reader {
-        s: data,
-        i: 0,
-        junk: false,
-    };
-    let mut ops = Vec::new();
-    let mut operands = Vec::new();
-    loop {
-        r.skip_space();
-        let Some(b) = r.peek() else { break };
-        if is_op(b) {
-            match r.word() {
-                b"true" => operands.push(Object::Boolean(true)),
-                b"false" => operands.push(Object::Boolean(false)),
-                b"null" => operands.push(Object::Null),
-                b"BI" => {
-                    let params = r.dictionary(1, b"ID");
-                    r.skip_inline_image(&params);
-                    operands.clear();
-                    ops.push(Operation::new("BI", vec![]));
-                }
-                op => {
-                    let op = String::from_utf8_lossy(op).into_owned();
-                    ops.push(Operation {
-                        operator: op,
-                        operands: std::mem::take(&mut operands),
-                    });
-                }
-            }
-            continue;
-        }
-        match r.object(0) {
-            Some(o) if !r.junk => operands.push(o),
-            _ => break,
+/// One operation: its operator (borrowed from the stream) and operands.
+#[derive(Debug)]
+pub struct Op<'a> {
+    pub operator: &'a str,
+    pub operands: Vec<Object>,
+}
+
+/// The operations of a content stream, read as they are asked for: a page's operations are
+/// never all held at once.
+pub struct Ops<'a> {
+    r: Reader<'a>,
+    operands: Vec<Object>,
+}
+
+impl<'a> Ops<'a> {
+    pub fn new(data: &'a [u8]) -> Ops<'a> {
+        Ops {
+            r: Reader {
+                s: data,
+                i: 0,
+                junk: false,
+            },
+            operands: Vec::new(),
         }
     }
-    ops
+}
+
+impl<'a> Iterator for Ops<'a> {
+    type Item = Op<'a>;
+
+    fn next(&mut self) -> Option<Op<'a>> {
+        let r = &mut self.r;
+        while !r.junk {
+            r.skip_space();
+            let b = r.peek()?;
+            if is_op(b) {
+                match r.word() {
+                    b"true" => self.operands.push(Object::Boolean(true)),
+                    b"false" => self.operands.push(Object::Boolean(false)),
+                    b"null" => self.operands.push(Object::Null),
+                    b"BI" => {
+                        let params = r.dictionary(1, b"ID");
+                        r.skip_inline_image(&params);
+                        self.operands.clear();
+                        return Some(Op {
+                            operator: "BI",
+                            operands: Vec::new(),
+                        });
+                    }
+                    op => {
+                        // Operator bytes are ASCII letters and `*'"`: always UTF-8.
+                        let operator = std::str::from_utf8(op).unwrap_or_default();
+                        return Some(Op {
+                            operator,
+                            operands: std::mem::take(&mut self.operands),
+                        });
+                    }
+                }
+                continue;
+            }
+            match r.object(0) {
+                Some(o) if !r.junk => self.operands.push(o),
+                _ => r.junk = true,
+            }
+        }
+        None
+    }
+}
+
+/// The operations of a content stream, as lopdf's `Operation`s (for comparing with lopdf).
+pub fn decode(data: &[u8]) -> Vec<Operation> {
+    Ops::new(data)
+        .map(|op| Operation {
+            operator: op.operator.to_string(),
+            operands: op.operands,
+        })
+        .collect()
 }

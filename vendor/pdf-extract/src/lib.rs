@@ -1607,7 +1607,6 @@ impl<'a> Processor<'a> {
 
     fn process_stream(&mut self, doc: &'a Document, content: Vec<u8>, resources: &'a Dictionary, media_box: &MediaBox, output: &mut dyn OutputDev, page_num: u32) -> Result<(), OutputError> {
         // overturn patch: a one-pass content reader instead of lopdf's (see content.rs)
-        let content = Content { operations: content::decode(&content) };
         let mut gs: GraphicsState = GraphicsState {
             ts: TextState {
                 font: None,
@@ -1635,10 +1634,10 @@ impl<'a> Processor<'a> {
         let mut path = Path::new();
         let flip_ctm = Transform2D::row_major(1., 0., 0., -1., 0., media_box.ury - media_box.lly);
         dlog!("MediaBox {:?}", media_box);
-        for operation in &content.operations {
+        for operation in content::Ops::new(&content) {
             //dlog!("op: {:?}", operation);
 
-            match operation.operator.as_ref() {
+            match operation.operator {
                 "BT" => {
                     tlm = Transform2D::identity();
                     gs.ts.tm = tlm;
