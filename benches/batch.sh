@@ -2,6 +2,7 @@
 # Batch benchmarks, each measured side by side in the same run (see docs/performance.md):
 #   1. text PDFs: `overturn batch` vs `pdftotext` once per file, same parallelism
 #   2. peak memory (max RSS) of `overturn batch` over 50 vs 500 documents
+#   3. scans: `overturn batch --jobs 1` vs `--jobs 2` (documents per minute)
 # Needs: hyperfine, GNU time, poppler-utils (scripts/setup.sh --bench installs them).
 # Usage: benches/batch.sh [JOBS]   (default 2)
 set -euo pipefail
@@ -32,7 +33,7 @@ make_corpus "$work/c500" 500
 echo "## Text PDFs: 240 documents, $jobs jobs"
 hyperfine --warmup 1 --runs 5 --style basic --export-markdown "$work/t.md" \
   -n "overturn batch (parse, classify, extract)" "$bin batch --quiet --jobs $jobs -o /dev/null $work/c240" \
-  -n "pdftotext per file (text only)" "find $work/c240 -name '*.pdf' -print0 | xargs -0 -P $jobs -n 1 sh -c 'pdftotext \"\$0\" /dev/null'" \
+  -n "pdftotext per file (text only)" "find $work/c240 -name '*.pdf' -print0 | xargs -0 -P $jobs -I{} pdftotext {} /dev/null" \
   >/dev/null
 cat "$work/t.md"
 
@@ -45,3 +46,22 @@ for n in 50 500; do
   rss=$( { /usr/bin/time -f %M "$bin" batch --quiet --jobs "$jobs" -o /dev/null "$work/c$n" ; } 2>&1 >/dev/null | tail -1 )
   echo "| $n | $rss |"
 done
+
+echo
+echo "## Scans: every scanned fixture twice, --jobs 1 vs --jobs 2"
+mkdir -p "$work/scans"
+for f in fixtures/*/input.*; do
+  [ -f "$(dirname "$f")/from.txt" ] || continue
+  name=$(basename "$(dirname "$f")")
+  cp "$f" "$work/scans/$name-a.${f##*.}"
+  cp "$f" "$work/scans/$name-b.${f##*.}"
+done
+n=$(find "$work/scans" -type f | wc -l)
+hyperfine --runs 2 --style basic --export-markdown "$work/s.md" --export-csv "$work/s.csv" \
+  -n "batch --jobs 1" "$bin batch --quiet --jobs 1 -o /dev/null $work/scans" \
+  -n "batch --jobs 2" "$bin batch --quiet --jobs 2 -o /dev/null $work/scans" \
+  >/dev/null
+cat "$work/s.md"
+echo
+awk -F, -v n="$n" 'NR > 1 { printf "%s: %.1f documents per minute\n", $1, n / $2 * 60; m[NR] = $2 }
+  END { printf "speed-up with 2 jobs: %.2fx\n", m[2] / m[3] }' "$work/s.csv"
