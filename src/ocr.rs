@@ -154,21 +154,19 @@ static SPACED_DOLLARS: std::sync::LazyLock<regex::Regex> =
 /// are cores and on a 2-core machine read one page in 12.5 s instead of 1.3 s; overturn's
 /// parallelism is across documents (`batch --jobs`) instead. With OpenMP's "max active
 /// levels" at 0 no parallel region is active: every OCR call runs on its caller's thread.
-/// The runtime (libgomp, loaded with libtesseract) is looked up when the first engine is made,
-/// so nothing links against it and another runtime is left as it is.
+/// The setting belongs to the calling thread (libgomp keeps it per task), so it is made on
+/// every thread that makes an engine. The runtime (libgomp, loaded with libtesseract) is
+/// looked up at run time, so nothing links against it and another runtime is left as it is.
 fn openmp_on_calling_thread() {
-    static DONE: std::sync::Once = std::sync::Once::new();
-    DONE.call_once(|| {
-        if let Some(set) = openmp_fn(c"omp_set_max_active_levels") {
-            // SAFETY: the symbol is OpenMP's `void omp_set_max_active_levels(int)`.
-            let set: extern "C" fn(i32) = unsafe { std::mem::transmute(set) };
-            set(0);
-        }
-    });
+    if let Some(set) = openmp_fn(c"omp_set_max_active_levels") {
+        // SAFETY: the symbol is OpenMP's `void omp_set_max_active_levels(int)`.
+        let set: extern "C" fn(i32) = unsafe { std::mem::transmute(set) };
+        set(0);
+    }
 }
 
-/// OpenMP's "max active levels" as libtesseract will see it, once an engine has been made;
-/// `None` when no OpenMP runtime is loaded.
+/// OpenMP's "max active levels" on the calling thread, as libtesseract will see it once the
+/// thread has made an engine; `None` when no OpenMP runtime is loaded.
 pub fn openmp_max_active_levels() -> Option<i32> {
     let get = openmp_fn(c"omp_get_max_active_levels")?;
     // SAFETY: the symbol is OpenMP's `int omp_get_max_active_levels(void)`.
@@ -495,6 +493,13 @@ mod tests {
         };
         let _ = recognize(&page);
         assert_eq!(openmp_max_active_levels(), Some(0));
+        // Every worker thread of a batch makes its own engine, and the setting is per thread:
+        // with it made only once, `--jobs 2` read scans slower than `--jobs 1`.
+        let other = std::thread::spawn(move || {
+            let _ = recognize(&page);
+            openmp_max_active_levels()
+        });
+        assert_eq!(other.join().unwrap(), Some(0));
     }
 
     #[test]
