@@ -138,6 +138,7 @@ pub fn classify(text: &Text, rules: &Rules) -> Classification {
     let has_denial_code = denial_codes.iter().any(|c| {
         c.code.system != CodeSystem::Payer
             || c.code.description.as_deref().is_some_and(|d| {
+                let d = &d.to_ascii_lowercase();
                 rules.phrases.iter().any(|p| p.re.is_match(d))
                     || rules
                         .signals
@@ -312,7 +313,7 @@ static ASKS_FOR: LazyLock<Regex> = LazyLock::new(|| {
 fn documents_requested(text: &Text, rules: &Rules) -> Vec<String> {
     let mut found: Vec<(usize, String)> = Vec::new();
     for d in &rules.documents {
-        for m in d.re.find_iter(text.flat()) {
+        for m in d.re.find_iter(text.flat_lower()) {
             if !text.is_conditional(m.start()) && ASKS_FOR.is_match(&text.sentence_text(m.start()))
             {
                 found.push((m.start(), d.name.clone()));
@@ -342,7 +343,7 @@ pub(crate) fn evidence_at(text: &Text, at: usize, confidence: f64) -> Evidence {
 /// where it is.
 fn best_match(text: &Text, re: &Regex, weight: f64) -> Option<(f64, usize)> {
     let mut best: Option<(f64, usize)> = None;
-    for m in re.find_iter(text.flat()) {
+    for m in re.find_iter(text.flat_lower()) {
         let w = if text.is_conditional(m.start()) {
             weight * CONDITIONAL
         } else {

@@ -324,8 +324,10 @@ struct Label {
 /// Finds every label on a line: longest wins where two overlap; equal spans are merged.
 fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
     let mut all: Vec<Label> = Vec::new();
+    // Rule patterns match lower-cased text; offsets are the same.
+    let lower = line.to_ascii_lowercase();
     // One pass over the line finds which labels occur; only those are run for positions.
-    for hit in rules.label_set.matches(line).iter() {
+    for hit in rules.label_set.matches(&lower).iter() {
         let Some(&(fi, li)) = rules.label_index.get(hit) else {
             continue;
         };
@@ -340,7 +342,7 @@ fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
             continue;
         };
         {
-            for c in re.captures_iter(line) {
+            for c in re.captures_iter(&lower) {
                 let Some(m) = c.name("l") else { continue };
                 match all
                     .iter_mut()
@@ -775,7 +777,7 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
     for (at, line) in &tops {
         if let Some(p) = parts_of(line)
             .into_iter()
-            .find(|p| rules.payer_names.is_match(p) && plausible(p))
+            .find(|p| rules.payer_names.is_match(&p.to_ascii_lowercase()) && plausible(p))
         {
             return Some((p, *at));
         }
@@ -926,8 +928,9 @@ struct ClaimTable {
 
 fn columns_on(line: &str, rules: &Rules) -> Vec<(usize, usize, ColumnKind)> {
     let mut all: Vec<(usize, usize, ColumnKind)> = Vec::new();
+    let lower = line.to_ascii_lowercase();
     for c in &rules.columns {
-        for m in c.re.find_iter(line) {
+        for m in c.re.find_iter(&lower) {
             all.push((m.start(), m.end(), c.kind));
         }
     }

@@ -770,9 +770,117 @@ pub(crate) fn constant(p: &str) -> Regex {
     Regex::new(&ascii_words(p)).expect("constant regex")
 }
 
+/// A rule pattern for text whose ASCII letters are lower-cased (`Text::flat_lower`,
+/// `str::to_ascii_lowercase`): its letters lower-cased too. Case-insensitive patterns cost
+/// twice as much to compile and over twice as much to run, and rule patterns are ASCII.
+/// Patterns that turn case-insensitivity off, or name letter-case classes, are refused: they
+/// cannot work on lower-cased text.
+fn for_lowercase(pattern: &str) -> std::result::Result<String, String> {
+    use regex_syntax::ast::{self, Ast, ClassSet, ClassSetItem};
+    fn flags(f: &ast::Flags) -> std::result::Result<(), String> {
+        let mut negated = false;
+        for item in &f.items {
+            match item.kind {
+                ast::FlagsItemKind::Negation => negated = true,
+                ast::FlagsItemKind::Flag(ast::Flag::CaseInsensitive) if negated => {
+                    return Err("case-sensitive matching `(?-i)` is not supported: text is \
+                                matched with its letters lower-cased"
+                        .into());
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+    fn lower(c: &mut char) {
+        *c = c.to_ascii_lowercase();
+    }
+    fn class_item(item: &mut ClassSetItem) -> std::result::Result<(), String> {
+        match item {
+            ClassSetItem::Literal(l) => lower(&mut l.c),
+            ClassSetItem::Range(r) => {
+                let (a, b) = (r.start.c, r.end.c);
+                if a.is_ascii_uppercase() != b.is_ascii_uppercase()
+                    && (a..=b).any(|c| c.is_ascii_uppercase())
+                {
+                    return Err(format!("range {a}-{b} mixes upper-case letters and others"));
+                }
+                lower(&mut r.start.c);
+                lower(&mut r.end.c);
+            }
+            ClassSetItem::Ascii(a)
+                if matches!(
+                    a.kind,
+                    ast::ClassAsciiKind::Upper | ast::ClassAsciiKind::Lower
+                ) =>
+            {
+                return Err("letter-case classes are not supported".into());
+            }
+            ClassSetItem::Unicode(_) => return Err("Unicode classes are not supported".into()),
+            ClassSetItem::Bracketed(b) => class_set(&mut b.kind)?,
+            ClassSetItem::Union(u) => {
+                for i in &mut u.items {
+                    class_item(i)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    fn class_set(set: &mut ClassSet) -> std::result::Result<(), String> {
+        match set {
+            ClassSet::Item(i) => class_item(i),
+            ClassSet::BinaryOp(op) => {
+                class_set(&mut op.lhs)?;
+                class_set(&mut op.rhs)
+            }
+        }
+    }
+    fn walk(a: &mut Ast) -> std::result::Result<(), String> {
+        match a {
+            Ast::Literal(l) => lower(&mut l.c),
+            Ast::Flags(f) => flags(&f.flags)?,
+            Ast::ClassUnicode(_) => return Err("Unicode classes are not supported".into()),
+            Ast::ClassBracketed(b) => class_set(&mut b.kind)?,
+            Ast::Repetition(r) => walk(&mut r.ast)?,
+            Ast::Group(g) => {
+                if let ast::GroupKind::NonCapturing(f) = &g.kind {
+                    flags(f)?;
+                }
+                walk(&mut g.ast)?;
+            }
+            Ast::Alternation(x) => {
+                for a in &mut x.asts {
+                    walk(a)?;
+                }
+            }
+            Ast::Concat(x) => {
+                for a in &mut x.asts {
+                    walk(a)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    let mut tree = ast::parse::Parser::new()
+        .parse(pattern)
+        .map_err(|e| e.to_string())?;
+    walk(&mut tree)?;
+    let mut out = String::new();
+    ast::print::Printer::new()
+        .print(&tree, &mut out)
+        .map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
 fn compile(file: &str, id: &str, pattern: &str) -> Result<Regex> {
-    regex::RegexBuilder::new(&ascii_words(pattern))
-        .case_insensitive(true)
+    let pattern = for_lowercase(&ascii_words(pattern)).map_err(|reason| Error::Rules {
+        file: file.into(),
+        id: id.into(),
+        reason,
+    })?;
+    regex::RegexBuilder::new(&pattern)
         .size_limit(1 << 22)
         .build()
         .map_err(|e| Error::Rules {
@@ -870,9 +978,15 @@ fn compile_job(job: &Job) -> Result<Compiled> {
     if !job.set {
         return compile(job.file, &job.id, &job.patterns[0]).map(Compiled::One);
     }
-    let patterns: Vec<String> = job.patterns.iter().map(|p| ascii_words(p)).collect();
+    let patterns = (job.patterns.iter())
+        .map(|p| for_lowercase(&ascii_words(p)))
+        .collect::<std::result::Result<Vec<String>, String>>()
+        .map_err(|reason| Error::Rules {
+            file: job.file.into(),
+            id: job.id.clone(),
+            reason,
+        })?;
     regex::RegexSetBuilder::new(&patterns)
-        .case_insensitive(true)
         .size_limit(1 << 24)
         .build()
         .map(Compiled::Set)
@@ -992,6 +1106,37 @@ mod tests {
                 assert!(l.get().is_some(), "{:?}: {}", f.name, l.pattern);
             }
         }
+    }
+
+    #[test]
+    fn rule_patterns_are_lower_cased_for_lower_cased_text() {
+        let p = |s: &str| for_lowercase(s).unwrap();
+        assert_eq!(
+            p(r"\bEPO\b|Exclusive [A-Z]\w+"),
+            r"\bepo\b|exclusive [a-z]\w+"
+        );
+        // Escapes, group names and flags keep their case: `\D` is not `\d`.
+        assert_eq!(
+            p(r"(?P<Label>ID)\D\S\W\B(?-u:\b)[^A-Z.]"),
+            r"(?P<Label>id)\D\S\W\B(?-u:\b)[^a-z.]"
+        );
+        let re = compile("test", "x", r"\bMember (ID|No\.)\s?#?\d+").unwrap();
+        assert!(re.is_match(&"MEMBER ID #12".to_ascii_lowercase()));
+        assert!(
+            !re.is_match("MEMBER ID #12"),
+            "matched against lower-cased text only"
+        );
+        for bad in [
+            r"(?-i:POS) plan",
+            r"(?i-i)x",
+            r"[0-Z]",
+            r"\p{Lu}",
+            r"[[:upper:]]",
+        ] {
+            assert!(for_lowercase(bad).is_err(), "{bad}");
+        }
+        let err = compile("document.toml", "plan 9", r"(?-i:\bPOS\b) plan").unwrap_err();
+        assert!(err.to_string().contains("document.toml"), "{err}");
     }
 
     #[test]

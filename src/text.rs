@@ -67,6 +67,7 @@ pub struct Text {
     pub ocr_confidence: Vec<(u32, f64)>,
     full: String,
     flat: String,
+    flat_lower: String,
     starts: Vec<(usize, LineRef)>,
 }
 
@@ -102,6 +103,7 @@ impl Text {
         }
         // Same bytes as `full` with line breaks as spaces: offsets are shared.
         let flat = full.replace('\n', " ");
+        let flat_lower = flat.to_ascii_lowercase();
         Text {
             method,
             pages,
@@ -109,6 +111,7 @@ impl Text {
             ocr_confidence: Vec::new(),
             full,
             flat,
+            flat_lower,
             starts,
         }
     }
@@ -116,6 +119,12 @@ impl Text {
     /// All lines joined by spaces, for phrases that wrap. Offsets equal those of [`Text::full`].
     pub fn flat(&self) -> &str {
         &self.flat
+    }
+
+    /// [`Text::flat`] with ASCII letters lower-cased (same offsets): what the patterns of the
+    /// rule files are matched against.
+    pub fn flat_lower(&self) -> &str {
+        &self.flat_lower
     }
 
     /// The byte range of the sentence around `at`: it ends at `.`, `?` or `!` followed by
