@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Batch benchmarks, each measured side by side in the same run (see docs/performance.md):
 #   1. text PDFs: `overturn batch` vs `pdftotext` once per file, same parallelism
-#   2. peak memory (max RSS) of `overturn batch` over 50 vs 500 documents
+#   2. peak memory (max RSS) of `overturn batch` over 50 vs 500 (and 2000) documents
 #   3. scans: `overturn batch --jobs 1` vs `--jobs 2` (documents per minute)
 # Needs: hyperfine, GNU time, poppler-utils (scripts/setup.sh --bench installs them).
 # Usage: benches/batch.sh [JOBS]   (default 2)
@@ -29,6 +29,7 @@ make_corpus() {
 make_corpus "$work/c240" 240
 make_corpus "$work/c50" 50
 make_corpus "$work/c500" 500
+make_corpus "$work/c2000" 2000
 
 echo "## Text PDFs: 240 documents, $jobs jobs"
 hyperfine --warmup 1 --runs 5 --style basic --export-markdown "$work/t.md" \
@@ -42,7 +43,7 @@ echo "## Peak memory (max RSS), $jobs jobs"
 echo
 echo "| documents | max RSS (KiB) |"
 echo "|---|---|"
-for n in 50 500; do
+for n in 50 500 2000; do
   rss=$( { /usr/bin/time -f %M "$bin" batch --quiet --jobs "$jobs" -o /dev/null "$work/c$n" ; } 2>&1 >/dev/null | tail -1 )
   echo "| $n | $rss |"
 done
