@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # OCR time per page: `overturn text` vs the `tesseract` CLI on the same images, in the same
-# run (see docs/performance.md). Both single-threaded (OMP_THREAD_LIMIT=1), page segmentation
+# run (see docs/performance.md). Both single-threaded (OMP_THREAD_LIMIT=1 for the CLI; overturn
+# keeps OpenMP on the calling thread itself), page segmentation
 # auto (the CLI's default). overturn also decodes, squares fax pixels and scales 200 dpi scans
 # to 300 dpi before OCR, which is most of any difference.
 # Needs: hyperfine and tesseract-ocr (scripts/setup.sh --bench; tesseract-ocr for the CLI).
@@ -9,22 +10,26 @@ cd "$(dirname "$0")/.."
 cargo build --release -q
 bin=$PWD/target/release/overturn
 export OMP_THREAD_LIMIT=1
+imgs=$(mktemp -d)
+trap 'rm -rf "$imgs" "$imgs.md"' EXIT
 for f in fixtures/scan-pa-hmo-letter/input.png fixtures/scan-eligibility-eob/input.jpg fixtures/fax-referral-pos-letter/input.tif; do
   echo "## $f"
-  hyperfine --warmup 1 --runs 5 --style basic --export-markdown /dev/stdout \
+  hyperfine --warmup 1 --runs 5 --style basic --export-markdown "$imgs/t.md" \
     -n "overturn text" "$bin text $f" \
-    -n "tesseract CLI" "tesseract $f - --psm 3" 2>/dev/null | grep '^|'
+    -n "tesseract CLI" "tesseract $f - --psm 3" >/dev/null 2>&1
+  cat "$imgs/t.md"
   echo
 done
+rm "$imgs/t.md"
 
 # Per page inside a batch (engine and rules set up once), against the CLI on the same images.
-imgs=$(mktemp -d)
-trap 'rm -rf "$imgs"' EXIT
 for f in fixtures/scan-*/input.png fixtures/scan-*/input.jpg fixtures/scan-*/input.tif fixtures/fax-*/input.tif; do
   cp "$f" "$imgs/$(basename "$(dirname "$f")").${f##*.}"
 done
 n=$(ls "$imgs" | wc -l)
 echo "## $n scanned images, one job"
-hyperfine --runs 2 --style basic --export-markdown /dev/stdout \
+hyperfine --runs 2 --style basic --export-markdown "$imgs.md" \
   -n "overturn batch --jobs 1 (OCR, classify, extract)" "$bin batch --quiet --jobs 1 -o /dev/null $imgs" \
-  -n "tesseract CLI per image (OCR only)" "for f in $imgs/*; do tesseract \$f - --psm 3 >/dev/null 2>&1; done" 2>/dev/null | grep '^|'
+  -n "tesseract CLI per image (OCR only)" "for f in $imgs/*; do tesseract \$f - --psm 3 >/dev/null 2>&1; done" >/dev/null 2>&1
+cat "$imgs.md"
+rm -f "$imgs.md"
