@@ -175,3 +175,53 @@ fn content_stream_junk_ends_the_stream_as_lopdf_does() {
     assert!(pdf_extract::decode_content(b"").is_empty());
     assert!(pdf_extract::decode_content(b"(unterminated [1 2 <<").is_empty());
 }
+
+/// A small deterministic generator (xorshift): the same bytes on every run.
+struct Noise(u64);
+
+impl Noise {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn content_and_cmap_readers_never_panic_on_damaged_bytes() {
+    // Real content streams with bytes flipped, cut short or spliced, and plain noise.
+    let mut streams: Vec<Vec<u8>> = Vec::new();
+    for name in ["mn-ppo-letter", "timely-letter", "pa-hmo-letter"] {
+        let pdf = std::fs::read(root().join("fixtures").join(name).join("input.pdf")).unwrap();
+        streams.extend(page_contents(&pdf));
+    }
+    let mut rng = Noise(0x9e37_79b9_7f4a_7c15);
+    let syntax = b"()<>[]{}/%\\ \n\r\t0123456789.-+BIDEIbeginbfcharrange<<>>TjTJ'\"";
+    for round in 0..400 {
+        let mut s = streams[round % streams.len()].clone();
+        match round % 4 {
+            0 => {
+                for _ in 0..8 {
+                    let i = rng.next() as usize % s.len();
+                    s[i] = syntax[rng.next() as usize % syntax.len()];
+                }
+            }
+            1 => s.truncate(rng.next() as usize % s.len()),
+            2 => {
+                let i = rng.next() as usize % s.len();
+                s.splice(
+                    i..i,
+                    b"BI /W 99999 /H 99999 /BPC 8 /CS /RGB ID ".iter().copied(),
+                );
+            }
+            _ => {
+                s = (0..rng.next() % 512)
+                    .map(|_| syntax[rng.next() as usize % syntax.len()])
+                    .collect()
+            }
+        }
+        let _ = pdf_extract::decode_content(&s);
+        let _ = pdf_extract::to_unicode_map(&s);
+    }
+}
