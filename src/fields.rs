@@ -85,7 +85,7 @@ static DIAGNOSIS_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 });
 static ORG_WORD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(health|insur|plan\b|care|medic|assur|benefit|mutual|blue|\bhmo\b|\bppo\b|administrators|\blife\b|shield|\bcross\b|casualty|indemnity|\bgroup\b|wellness|\bfamily\b|community|dental|vision)",
+        r"(?i)(health|insur|plan\b|care|medic|assur|benefit|mutual|blue|\bhmo\b|\bppo\b|administrators|\blife\b|shield|\bcross\b|casualty|indemnity|\bgroup\b|wellness|\bfamily\b|community|dental|vision|\brx\b|\bpdp\b|pharmac|prescription|\bscripts\b)",
     )
 });
 static NOT_LETTERHEAD: LazyLock<Regex> = LazyLock::new(|| {

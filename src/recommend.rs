@@ -174,6 +174,7 @@ pub fn next_steps(report: &Report, rules: &Rules, ctx: &Context) -> Vec<Step> {
                 report.payer.plan_type,
                 crate::report::PlanType::OriginalMedicare
                     | crate::report::PlanType::MedicareAdvantage
+                    | crate::report::PlanType::MedicarePartD
             ) {
                 why = format!(
                     "{why} For Medicare, your State Health Insurance Assistance Program (SHIP) counsels for free; 1-800-MEDICARE (1-800-633-4227) can connect you."

@@ -108,6 +108,9 @@ pub enum PlanType {
     Pos,
     /// Medicare Advantage (Part C).
     MedicareAdvantage,
+    /// Medicare prescription drug coverage (Part D), from a drug plan or a Medicare
+    /// Advantage plan's drug benefit: its appeals follow Part D's rules.
+    MedicarePartD,
     /// A Medicaid managed care plan.
     MedicaidManagedCare,
     /// Original (fee-for-service) Medicare.

@@ -239,6 +239,7 @@ fn fixture_set_covers_every_category_type_and_plan() {
         "epo",
         "pos",
         "medicare_advantage",
+        "medicare_part_d",
         "medicaid_managed_care",
         "original_medicare",
         "unknown",
