@@ -608,6 +608,25 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
                     } else {
                         region
                     };
+                    // An identifier printed in groups fills the rest of the label's line (or
+                    // runs to the next label on it): "Member ID: LPD 4471 0093 21".
+                    if *kind == ValueKind::Id && l.end <= line.len() {
+                        let on_line = &region[..region.len().min(line.len() - l.end)];
+                        let lead = on_line.len()
+                            - on_line
+                                .trim_start_matches([' ', ':', '#', '-', '.', '='])
+                                .len();
+                        if let Some(id) = values::grouped_id(&on_line[lead..]) {
+                            cands.entry(*field).or_default().push(Candidate {
+                                value: Value::Str(id.value),
+                                at,
+                                confidence: 0.9,
+                                total,
+                            });
+                            found = true;
+                            break;
+                        }
+                    }
                     // Names and free text stay on the label's line, unless the label is part of
                     // a sentence that wraps.
                     let region = if matches!(kind, ValueKind::Text | ValueKind::Name)

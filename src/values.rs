@@ -283,6 +283,34 @@ pub fn id_at_start(s: &str) -> Option<Found<String>> {
     })
 }
 
+/// An identifier printed in groups, as on member cards (`LPD 4471 0093 21`, `1234 5678 90`):
+/// `s` must be nothing but the groups — a first group with a digit (or a short capitalised
+/// prefix such as `LPD`) and then groups of 2 to 6 digits — so only a labelled value that runs
+/// to the next label or the end of its line is read this way, never a row of table cells.
+pub fn grouped_id(s: &str) -> Option<Found<String>> {
+    let lead = s.len() - s.trim_start().len();
+    let body = s.trim();
+    let groups: Vec<&str> = body.split(' ').collect();
+    if groups.len() < 2 {
+        return None;
+    }
+    let first = groups[0];
+    let first_ok = (first.len() >= 2
+        && first.chars().all(|c| c.is_ascii_alphanumeric())
+        && first.chars().any(|c| c.is_ascii_digit()))
+        || ((2..=4).contains(&first.len()) && first.chars().all(|c| c.is_ascii_uppercase()));
+    let rest_ok = groups[1..]
+        .iter()
+        .all(|g| (2..=6).contains(&g.len()) && g.chars().all(|c| c.is_ascii_digit()));
+    let value: String = groups.concat();
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    (first_ok && rest_ok && digits >= 6 && value.len() <= 30).then(|| Found {
+        start: lead,
+        end: lead + body.len(),
+        value,
+    })
+}
+
 /// OCR reads 0 as O, 1 as I or l, 5 as S, 8 as B: a letter between two digits in an
 /// identifier is put back to the digit it resembles ("2O26-0119" is "2026-0119").
 pub fn repair_ocr_digits(tok: &str) -> String {
@@ -518,6 +546,21 @@ mod tests {
         );
         assert_eq!(id_at_start("denied"), None);
         assert_eq!(id_at_start("03/14/2025"), None);
+    }
+
+    #[test]
+    fn ids_printed_in_groups() {
+        let g = |s: &str| grouped_id(s).map(|f| f.value);
+        assert_eq!(g("LPD 4471 0093 21"), Some("LPD4471009321".into()));
+        assert_eq!(g(" 1234 5678 90 "), Some("1234567890".into()));
+        assert_eq!(g("W12 3456 7890"), Some("W1234567890".into()));
+        // Not an identifier in groups: words, dates, amounts, one short group, a single token.
+        assert_eq!(g("4471 2 visits"), None);
+        assert_eq!(g("123456 02/14/2025"), None);
+        assert_eq!(g("A778 $12.00"), None);
+        assert_eq!(g("12 34"), None, "too few digits");
+        assert_eq!(g("W123456789"), None);
+        assert_eq!(g("Denied 1234 5678"), None);
     }
 
     #[test]
