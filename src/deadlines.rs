@@ -76,7 +76,7 @@ static AFTER_FINAL: LazyLock<Regex> = LazyLock::new(|| {
 // Deadlines that are not for filing an appeal: keeping services during an appeal.
 static NOT_FILING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(keep (getting|receiving)|continue (to get|to receive|getting|receiving)|services? (to )?continue|benefits? (to )?continue|continuation of (benefits|services)|aid paid pending)\b",
+        r"(?i)\b(keep (getting|receiving)|continue (to get|to receive|getting|receiving)|services? (to |may |will |can |could |would )?continue|benefits? (to |may |will |can |could |would )?continue|continuation of (benefits|services)|aid paid pending)\b",
     )
 });
 // What may stand before a filing window: "within 60 days", "no later than 180 days",
@@ -643,5 +643,11 @@ mod program_tests {
     fn continuing_services_is_not_the_appeal_deadline() {
         let d = deadline("Acme Medicaid Plan\nDate: 05/02/2025\nWe denied the request.\nYou have 60 days from the date on this notice to ask for an appeal. If you want your services to continue during the appeal, you must ask within 10 days.").unwrap();
         assert_eq!(d.date.map(|x| x.to_string()).as_deref(), Some("2025-07-01"));
+    }
+
+    #[test]
+    fn services_that_may_continue_are_not_the_appeal_deadline() {
+        let d = deadline("Department of Health\nDate of notice: 08/21/2026\nThe request is denied.\nYou may ask for a fair hearing within 90 days of the date of this notice. If you ask for a hearing within 13 days, your current services may continue until the hearing decision.").unwrap();
+        assert_eq!(d.date, Date::new(2026, 11, 19).ok());
     }
 }
