@@ -428,6 +428,11 @@ fn parse_value(kind: ValueKind, s: &str, rules: &Rules, same_line: bool) -> Opti
     parse_value_with(kind, s, rules, same_line, false)
 }
 
+/// Bytes of separators (spaces, `:`, `#`, `-`, ...) between a label and its value.
+fn separator_len(s: &str) -> usize {
+    s.len() - s.trim_start_matches([' ', ':', '#', '-', '.', '=']).len()
+}
+
 fn parse_value_with(
     kind: ValueKind,
     s: &str,
@@ -435,7 +440,7 @@ fn parse_value_with(
     same_line: bool,
     phrase_or_start: bool,
 ) -> Option<(Value, usize)> {
-    let lead = s.len() - s.trim_start_matches([' ', ':', '#', '-', '.', '=']).len();
+    let lead = separator_len(s);
     let rest = &s[lead..];
     let (v, used) = match kind {
         ValueKind::Id => values::id_at_start(rest).map(|f| (Value::Str(f.value), f.end))?,
@@ -610,23 +615,14 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
                     };
                     // An identifier printed in groups fills the rest of the label's line (or
                     // runs to the next label on it): "Member ID: LPD 4471 0093 21".
-                    if *kind == ValueKind::Id && l.end <= line.len() {
-                        let on_line = &region[..region.len().min(line.len() - l.end)];
-                        let lead = on_line.len()
-                            - on_line
-                                .trim_start_matches([' ', ':', '#', '-', '.', '='])
-                                .len();
-                        if let Some(id) = values::grouped_id(&on_line[lead..]) {
-                            cands.entry(*field).or_default().push(Candidate {
-                                value: Value::Str(id.value),
-                                at,
-                                confidence: 0.9,
-                                total,
-                            });
-                            found = true;
-                            break;
-                        }
-                    }
+                    let grouped = (*kind == ValueKind::Id && l.end <= line.len())
+                        .then(|| {
+                            let on_line = &region[..region.len().min(line.len() - l.end)];
+                            let lead = separator_len(on_line);
+                            values::grouped_id(&on_line[lead..])
+                                .map(|id| (Value::Str(id.value), lead + id.end))
+                        })
+                        .flatten();
                     // Names and free text stay on the label's line, unless the label is part of
                     // a sentence that wraps.
                     let region = if matches!(kind, ValueKind::Text | ValueKind::Name)
@@ -637,8 +633,8 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
                     } else {
                         region
                     };
-                    if let Some((value, used)) =
-                        parse_value_with(*kind, region, rules, true, phrase_or_start)
+                    if let Some((value, used)) = grouped
+                        .or_else(|| parse_value_with(*kind, region, rules, true, phrase_or_start))
                     {
                         // A table cell that wrapped: the value ran to the end of the line and
                         // the next line starts with its last word(s) before the next label.
