@@ -74,8 +74,8 @@ pub fn next_steps(report: &Report, rules: &Rules, ctx: &Context) -> Vec<Step> {
                     action: Action::ExpeditedAppeal,
                     due: due.clone(),
                     why: format!(
-                        "This decision is about care you have not received yet. If waiting for a standard decision could seriously harm your health, ask for a {}; a doctor's statement that it is urgent is usually enough.",
-                        fast.label
+                        "This decision is about care you have not received yet. If waiting for a standard decision could seriously harm your health, ask for {}; a doctor's statement that it is urgent is usually enough.",
+                        with_article(&fast.label)
                     ),
                     checklist: vec![
                         "A statement from your doctor that waiting could seriously harm your health".into(),
@@ -196,9 +196,24 @@ pub fn next_steps(report: &Report, rules: &Rules, ctx: &Context) -> Vec<Step> {
     steps
 }
 
+/// "a fast appeal", "an expedited appeal".
+fn with_article(label: &str) -> String {
+    let vowel = label
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} {label}", if vowel { "an" } else { "a" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn articles_fit_the_label() {
+        assert_eq!(with_article("expedited appeal"), "an expedited appeal");
+        assert_eq!(with_article("fast appeal"), "a fast appeal");
+    }
     use crate::report::Category;
 
     fn report_of(s: &str) -> Report {
