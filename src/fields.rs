@@ -83,6 +83,8 @@ static PROCEDURE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 static DIAGNOSIS_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)\b(diagnos[ie]s( codes?)?|ICD-?(10)?(-CM)?( codes?)?|dx( codes?)?)\b")
 });
+// "/ Numero de miembro:" after a label: the same label in a second language.
+static TRANSLATED_LABEL: LazyLock<Regex> = LazyLock::new(|| re(r"^/ ?[^\d/:]{2,40}?(:|#)"));
 static ORG_WORD: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)(health|insur|plan\b|care|medic|assur|benefit|mutual|blue|\bhmo\b|\bppo\b|administrators|\blife\b|shield|\bcross\b|casualty|indemnity|\bgroup\b|wellness|\bfamily\b|community|dental|vision|\brx\b|\bpdp\b|pharmac|prescription|\bscripts\b)",
@@ -428,9 +430,18 @@ fn parse_value(kind: ValueKind, s: &str, rules: &Rules, same_line: bool) -> Opti
     parse_value_with(kind, s, rules, same_line, false)
 }
 
-/// Bytes of separators (spaces, `:`, `#`, `-`, ...) between a label and its value.
+/// Bytes of separators (spaces, `:`, `#`, `-`, ...) between a label and its value, and of the
+/// label's translation in a bilingual notice ("Member ID / Numero de miembro: ...").
 fn separator_len(s: &str) -> usize {
-    s.len() - s.trim_start_matches([' ', ':', '#', '-', '.', '=']).len()
+    let seps = [' ', ':', '#', '-', '.', '='];
+    let lead = s.len() - s.trim_start_matches(seps).len();
+    match TRANSLATED_LABEL.find(&s[lead..]) {
+        Some(m) => {
+            let after = &s[lead + m.end()..];
+            lead + m.end() + (after.len() - after.trim_start_matches(seps).len())
+        }
+        None => lead,
+    }
 }
 
 fn parse_value_with(
@@ -1245,6 +1256,17 @@ mod tests {
         assert_eq!(f.group_number.as_deref(), Some("00451"));
         assert_eq!(f.member_name.as_deref(), Some("Jane Q. Doe"));
         assert_eq!(f.provider.as_deref(), Some("Lakeside Orthopedics"));
+    }
+
+    #[test]
+    fn bilingual_labels_are_skipped_to_the_value() {
+        let f = fields_of(
+            "Member ID / Numero de miembro: SMH-330-551-902\nClaim number / Numero de reclamo # 27-0219-55810",
+        );
+        assert_eq!(f.member_id.as_deref(), Some("SMH-330-551-902"));
+        assert_eq!(f.claim_number.as_deref(), Some("27-0219-55810"));
+        // A slash that is part of a value is not a label's translation.
+        assert_eq!(separator_len(": 12/14/2025"), 2);
     }
 
     #[test]
