@@ -874,20 +874,26 @@ fn for_lowercase(pattern: &str) -> std::result::Result<String, String> {
     Ok(out)
 }
 
-fn compile(file: &str, id: &str, pattern: &str) -> Result<Regex> {
-    let pattern = for_lowercase(&ascii_words(pattern)).map_err(|reason| Error::Rules {
+/// A rule pattern as it is compiled: ASCII word boundaries, letters lower-cased.
+fn prepare(pattern: &str) -> std::result::Result<String, String> {
+    for_lowercase(&ascii_words(pattern))
+}
+
+/// The error for a rule entry that does not compile.
+fn rule_error(file: &str, id: &str, reason: impl ToString) -> Error {
+    Error::Rules {
         file: file.into(),
         id: id.into(),
-        reason,
-    })?;
+        reason: reason.to_string(),
+    }
+}
+
+fn compile(file: &str, id: &str, pattern: &str) -> Result<Regex> {
+    let pattern = prepare(pattern).map_err(|r| rule_error(file, id, r))?;
     regex::RegexBuilder::new(&pattern)
         .size_limit(1 << 22)
         .build()
-        .map_err(|e| Error::Rules {
-            file: file.into(),
-            id: id.into(),
-            reason: e.to_string(),
-        })
+        .map_err(|e| rule_error(file, id, e))
 }
 
 /// The patterns of the rule files, compiled on every core: compiling is most of a process's
@@ -963,11 +969,11 @@ impl Jobs {
             .zip(&jobs)
             .map(|(r, job)| {
                 r.unwrap_or_else(|| {
-                    Err(Error::Rules {
-                        file: job.file.into(),
-                        id: job.id.clone(),
-                        reason: "compiling the pattern failed".into(),
-                    })
+                    Err(rule_error(
+                        job.file,
+                        &job.id,
+                        "compiling the pattern failed",
+                    ))
                 })
             })
             .collect()
@@ -979,22 +985,14 @@ fn compile_job(job: &Job) -> Result<Compiled> {
         return compile(job.file, &job.id, &job.patterns[0]).map(Compiled::One);
     }
     let patterns = (job.patterns.iter())
-        .map(|p| for_lowercase(&ascii_words(p)))
+        .map(|p| prepare(p))
         .collect::<std::result::Result<Vec<String>, String>>()
-        .map_err(|reason| Error::Rules {
-            file: job.file.into(),
-            id: job.id.clone(),
-            reason,
-        })?;
+        .map_err(|r| rule_error(job.file, &job.id, r))?;
     regex::RegexSetBuilder::new(&patterns)
         .size_limit(1 << 24)
         .build()
         .map(Compiled::Set)
-        .map_err(|e| Error::Rules {
-            file: job.file.into(),
-            id: job.id.clone(),
-            reason: e.to_string(),
-        })
+        .map_err(|e| rule_error(job.file, &job.id, e))
 }
 
 /// Takes compiled patterns back out in the order they were added.
@@ -1004,11 +1002,7 @@ trait TakeCompiled {
 }
 
 fn out_of_order() -> Error {
-    Error::Rules {
-        file: "rules".into(),
-        id: "patterns".into(),
-        reason: "compiled patterns taken out of order".into(),
-    }
+    rule_error("rules", "patterns", "compiled patterns taken out of order")
 }
 
 impl<I: Iterator<Item = Compiled>> TakeCompiled for I {
