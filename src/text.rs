@@ -36,6 +36,10 @@ pub enum Method {
     PlainText,
 }
 
+mod geometry;
+
+pub use geometry::{Cell, GlyphCollector, RawLine, plain_line};
+
 /// One page of text.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -43,6 +47,22 @@ pub struct Page {
     pub number: u32,
     /// Normalised, non-empty lines in reading order.
     pub lines: Vec<String>,
+    /// The page's lines as they sit on the page, top to bottom, split into cells where a
+    /// wide gap separates words (what the layout stage reads).
+    pub layout: Vec<PositionedLine>,
+}
+
+/// A line as it sits on the page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PositionedLine {
+    /// The normalised cells' texts joined by one space.
+    pub text: String,
+    /// Cells left to right (normalised).
+    pub cells: Vec<Cell>,
+    /// Baseline from the top of the page (points; the line's index for plain text).
+    pub y: f32,
+    /// Largest type size on the line (points; 0 when unknown).
+    pub size: f32,
 }
 
 /// A line's position in the document.
@@ -72,18 +92,42 @@ pub struct Text {
 }
 
 impl Text {
-    /// Builds the text from pages of raw lines, normalising every line.
+    /// Builds the text from pages of raw lines, normalising every line. Runs of spaces in a
+    /// line (fixed-width columns) separate its cells in the layout.
     pub fn new(method: Method, raw_pages: Vec<Vec<String>>, warnings: Vec<String>) -> Text {
+        let pages = raw_pages.into_iter().map(|l| (l, Vec::new())).collect();
+        Text::with_layout(method, pages, warnings)
+    }
+
+    /// Builds the text from pages of raw lines and positioned lines; a page without
+    /// positioned lines (plain text, OCR) gets them from its raw lines' character columns.
+    pub fn with_layout(
+        method: Method,
+        raw_pages: Vec<(Vec<String>, Vec<RawLine>)>,
+        warnings: Vec<String>,
+    ) -> Text {
         let pages: Vec<Page> = raw_pages
             .into_iter()
             .enumerate()
-            .map(|(i, lines)| Page {
-                number: i as u32 + 1,
-                lines: lines
-                    .iter()
-                    .map(|l| normalize_line(l))
-                    .filter(|l| !l.is_empty())
-                    .collect(),
+            .map(|(i, (lines, positioned))| {
+                let positioned = if positioned.is_empty() {
+                    lines
+                        .iter()
+                        .enumerate()
+                        .map(|(i, l)| plain_line(l, i))
+                        .collect()
+                } else {
+                    positioned
+                };
+                Page {
+                    number: i as u32 + 1,
+                    lines: lines
+                        .iter()
+                        .map(|l| normalize_line(l))
+                        .filter(|l| !l.is_empty())
+                        .collect(),
+                    layout: positioned.into_iter().filter_map(position_line).collect(),
+                }
             })
             .collect();
         let mut full = String::new();
@@ -265,11 +309,41 @@ impl Text {
     }
 }
 
+/// Normalises a positioned line's cells; `None` when nothing is left.
+fn position_line(r: RawLine) -> Option<PositionedLine> {
+    let cells: Vec<Cell> = r
+        .cells
+        .into_iter()
+        .filter_map(|c| {
+            let text = normalize_line(&c.text);
+            (!text.is_empty()).then_some(Cell { text, ..c })
+        })
+        .collect();
+    if cells.is_empty() {
+        return None;
+    }
+    let line = RawLine {
+        cells,
+        y: r.y,
+        size: r.size,
+    };
+    Some(PositionedLine {
+        text: line.text(),
+        cells: line.cells,
+        y: line.y,
+        size: line.size,
+    })
+}
+
 /// Whether the `.` at `i` ends a common abbreviation rather than a sentence.
 fn is_abbrev(s: &str, i: usize) -> bool {
+    // The word starts after the last character that is not an ASCII letter; that character
+    // may be several bytes long (OCR gives accented letters), so step over it whole.
     let word_start = s[..i]
-        .rfind(|c: char| !c.is_ascii_alphabetic())
-        .map(|j| j + 1)
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !c.is_ascii_alphabetic())
+        .map(|(j, c)| j + c.len_utf8())
         .unwrap_or(0);
     let w = &s[word_start..i];
     matches!(
@@ -355,12 +429,18 @@ fn pdf_text(doc: &Document) -> Result<Text> {
     let mut textless = Vec::new();
     let mut unreadable = 0;
     for &n in page_ids.keys() {
+        // One pass over the page gives its lines in the producer's order (which keeps a
+        // table cell's wrapped words together) and its glyphs' positions (the layout).
         let mut s = String::new();
-        let ok = catch_unwind(AssertUnwindSafe(|| {
-            let mut out = pdf_extract::PlainTextOutput::new(&mut s);
-            pdf_extract::output_doc_page(&pdf, &mut out, n).is_ok()
-        }))
-        .unwrap_or(false);
+        let read = catch_unwind(AssertUnwindSafe(|| {
+            let mut out = geometry::Tee {
+                plain: pdf_extract::PlainTextOutput::new(&mut s),
+                glyphs: GlyphCollector::new(),
+            };
+            let ok = pdf_extract::output_doc_page(&pdf, &mut out, n).is_ok();
+            (ok, out.glyphs.into_lines())
+        }));
+        let (ok, positioned) = read.unwrap_or((false, Vec::new()));
         if !ok {
             unreadable += 1;
             warnings.push(format!("page {n}: the text layer could not be read"));
@@ -369,7 +449,7 @@ fn pdf_text(doc: &Document) -> Result<Text> {
         if !page_has_text(&lines) {
             textless.push(n);
         }
-        pages.push(lines);
+        pages.push((lines, positioned));
     }
     if textless.len() == pages.len() && unreadable > 0 {
         return Err(damaged(format!(
@@ -398,7 +478,7 @@ fn pdf_text(doc: &Document) -> Result<Text> {
             Ok(page) => {
                 warnings.extend(page.rotation_warning(*n));
                 confidence.push((*n, page.confidence));
-                pages[index] = page.lines;
+                pages[index] = (page.lines, Vec::new());
             }
             Err(reason) => warnings.push(format!(
                 "page {n}: no usable text layer, and OCR failed: {reason}"
@@ -416,7 +496,7 @@ fn pdf_text(doc: &Document) -> Result<Text> {
         (o, p) if o == p => Method::Ocr,
         _ => Method::Mixed,
     };
-    let mut text = Text::new(method, pages, warnings);
+    let mut text = Text::with_layout(method, pages, warnings);
     text.ocr_confidence = confidence;
     text.warn_low_confidence();
     if text.chars() == 0 {
@@ -645,6 +725,34 @@ fn collapse_spaces(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Regression: OCR of a fax gave "é." and the abbreviation check sliced the line one
+    // byte past the start of the accented letter: a panic, the whole letter lost.
+    #[test]
+    fn sentences_end_after_non_ascii_letters() {
+        for word in [
+            "café",
+            "Peña",
+            "niño",
+            "coração",
+            "日本",
+            "x\u{301}",
+            "🙂",
+            "ﬁ",
+        ] {
+            let line = format!("Denied for {word}. Appeal within 60 days.");
+            let t = Text::new(Method::Ocr, vec![vec![line.clone()]], Vec::new());
+            for at in 0..=t.full().len() {
+                let (s, e) = t.sentence_at(at);
+                assert!(s <= e && e <= t.full().len(), "{word}: {s}..{e}");
+                let _ = t.sentence_text(at);
+            }
+            let dot = t.full().find(". ").unwrap();
+            assert!(!is_abbrev(t.full(), dot), "{word}");
+        }
+        assert!(is_abbrev("é Dr.", 5));
+        assert!(is_abbrev("Dr.", 2));
+    }
 
     #[test]
     fn normalises_ligatures_quotes_and_spaces() {

@@ -290,3 +290,24 @@ fn tiff_with_too_many_pages_is_refused() {
     std::fs::write(&p, bytes).unwrap();
     rejects(&p, "more than 200 pages");
 }
+
+// Regression: an accented letter just before a period (as OCR of a fax gives) ended the whole
+// document as "internal error".
+#[test]
+fn accented_letter_before_a_period_is_read() {
+    let letter = "Northfield Health Plan\nJune 2, 2025\nEstimado José Peña,\n\
+                  Claim number: NF-22817. Your claim was denied: not medically necessary per \
+                  Dr. Muñoz. Puede apelar dentro de 180 días. You may appeal within 180 days \
+                  of the date of this letter.\n";
+    let out = overturn()
+        .args(["parse", "--compact", "-"])
+        .write_stdin(letter)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["denial"]["category"], "medical_necessity");
+    assert_eq!(v["dates"]["appeal_deadline"], "2025-11-29");
+}

@@ -1,0 +1,351 @@
+//! Text stage, positioned words: glyphs of a PDF page (from pdf-extract's interpreter) or the
+//! character columns of a plain-text line in, [`RawLine`]s out: lines ordered by geometry,
+//! each split into cells where a wide gap separates words (table columns, a label/value grid,
+//! a two-column header).
+//!
+//! Lines are derived from baselines, not from the order a producer wrote the text in, so a
+//! table cell written last still sits on its row.
+
+use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
+
+/// A run of words on one line with no wide gap inside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// The cell's text, words separated by one space.
+    pub text: String,
+    /// Left edge (PDF points from the page's left, or a character column for plain text).
+    pub x0: f32,
+    /// Right edge, same unit.
+    pub x1: f32,
+}
+
+/// One line of a page before normalisation: its cells left to right, its baseline and the
+/// largest type on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawLine {
+    /// Cells, left to right.
+    pub cells: Vec<Cell>,
+    /// Baseline from the top of the page (points; a line index for plain text).
+    pub y: f32,
+    /// Largest type size on the line (points; 0 when unknown).
+    pub size: f32,
+}
+
+impl RawLine {
+    /// The line's text: its cells separated by one space.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        for c in &self.cells {
+            if !s.is_empty() {
+                s.push(' ');
+            }
+            s.push_str(&c.text);
+        }
+        s
+    }
+}
+
+/// A gap of at least this many type sizes between two words separates cells. Word spaces are
+/// a quarter to a third of the size; table gutters and label/value tabs are wider.
+const CELL_GAP: f64 = 1.0;
+/// A gap of more than this many type sizes separates words.
+const WORD_GAP: f64 = 0.12;
+
+#[derive(Debug, Clone)]
+struct Glyph {
+    x: f64,
+    y: f64,
+    w: f64,
+    size: f64,
+    ch: String,
+}
+
+/// Collects the glyphs of one page with their positions (an output device for pdf-extract).
+#[derive(Debug, Default)]
+pub struct GlyphCollector {
+    height: f64,
+    glyphs: Vec<Glyph>,
+}
+
+impl GlyphCollector {
+    /// An empty collector.
+    pub fn new() -> GlyphCollector {
+        GlyphCollector::default()
+    }
+
+    /// The page's lines, top to bottom.
+    pub fn into_lines(self) -> Vec<RawLine> {
+        lines_from_glyphs(self.glyphs)
+    }
+}
+
+impl OutputDev for GlyphCollector {
+    fn begin_page(
+        &mut self,
+        _page_num: u32,
+        media_box: &MediaBox,
+        _: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), OutputError> {
+        self.height = media_box.ury - media_box.lly;
+        Ok(())
+    }
+    fn end_page(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn output_character(
+        &mut self,
+        trm: &Transform,
+        width: f64,
+        _spacing: f64,
+        font_size: f64,
+        ch: &str,
+    ) -> Result<(), OutputError> {
+        // Rotated text (a form number up the margin) is page furniture, not a line.
+        if trm.m12.abs() > trm.m11.abs() || trm.m11 <= 0.0 {
+            return Ok(());
+        }
+        // The size the glyph is drawn at: the side of the square of the same area.
+        let vx = font_size * (trm.m11 + trm.m21);
+        let vy = font_size * (trm.m12 + trm.m22);
+        let size = (vx * vy).abs().sqrt();
+        if !size.is_finite() || size <= 0.0 || !trm.m31.is_finite() || !trm.m32.is_finite() {
+            return Ok(());
+        }
+        self.glyphs.push(Glyph {
+            x: trm.m31,
+            y: self.height - trm.m32,
+            w: (width * size).max(0.0),
+            size,
+            ch: ch.to_string(),
+        });
+        Ok(())
+    }
+    fn begin_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn end_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn end_line(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+}
+
+/// Feeds one page to two output devices at once (one content-stream pass).
+pub struct Tee<A: OutputDev, B: OutputDev> {
+    /// The first device.
+    pub plain: A,
+    /// The second device.
+    pub glyphs: B,
+}
+
+impl<A: OutputDev, B: OutputDev> OutputDev for Tee<A, B> {
+    fn begin_page(
+        &mut self,
+        page_num: u32,
+        media_box: &MediaBox,
+        art_box: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), OutputError> {
+        self.plain.begin_page(page_num, media_box, art_box)?;
+        self.glyphs.begin_page(page_num, media_box, art_box)
+    }
+    fn end_page(&mut self) -> Result<(), OutputError> {
+        self.plain.end_page()?;
+        self.glyphs.end_page()
+    }
+    fn output_character(
+        &mut self,
+        trm: &Transform,
+        width: f64,
+        spacing: f64,
+        font_size: f64,
+        ch: &str,
+    ) -> Result<(), OutputError> {
+        self.plain
+            .output_character(trm, width, spacing, font_size, ch)?;
+        self.glyphs
+            .output_character(trm, width, spacing, font_size, ch)
+    }
+    fn begin_word(&mut self) -> Result<(), OutputError> {
+        self.plain.begin_word()?;
+        self.glyphs.begin_word()
+    }
+    fn end_word(&mut self) -> Result<(), OutputError> {
+        self.plain.end_word()?;
+        self.glyphs.end_word()
+    }
+    fn end_line(&mut self) -> Result<(), OutputError> {
+        self.plain.end_line()?;
+        self.glyphs.end_line()
+    }
+}
+
+/// Groups glyphs into lines by baseline, then words and cells by the gaps between them.
+fn lines_from_glyphs(mut glyphs: Vec<Glyph>) -> Vec<RawLine> {
+    glyphs.retain(|g| !g.ch.is_empty());
+    glyphs.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
+    // Baselines closer than 40% of the type size are one line (a superscript stays on it).
+    let mut rows: Vec<Vec<Glyph>> = Vec::new();
+    let mut row_y = f64::NEG_INFINITY;
+    let mut row_size = 0.0f64;
+    for g in glyphs {
+        if rows.is_empty() || g.y - row_y > 0.4 * row_size.max(g.size) {
+            row_y = g.y;
+            row_size = g.size;
+            rows.push(Vec::new());
+        }
+        row_size = row_size.max(g.size);
+        if let Some(r) = rows.last_mut() {
+            r.push(g);
+        }
+    }
+    rows.into_iter()
+        .filter_map(|mut row| {
+            row.sort_by(|a, b| a.x.total_cmp(&b.x));
+            // Fake bold draws each glyph twice at almost the same place: keep one.
+            row.dedup_by(|b, a| a.ch == b.ch && (a.x - b.x).abs() < 0.05 * a.size.max(1.0));
+            let line = cells_of_row(&row);
+            (!line.cells.is_empty()).then_some(line)
+        })
+        .collect()
+}
+
+fn cells_of_row(row: &[Glyph]) -> RawLine {
+    let size = row.iter().map(|g| g.size).fold(0.0, f64::max);
+    let y = row.first().map(|g| g.y).unwrap_or(0.0);
+    let mut cells: Vec<Cell> = Vec::new();
+    let mut cur = String::new();
+    let (mut x0, mut x1) = (0.0f64, 0.0f64);
+    let mut end = f64::NEG_INFINITY; // right edge of the last visible glyph
+    let mut pending_space = false;
+    for g in row {
+        if g.ch.trim().is_empty() {
+            pending_space = !cur.is_empty();
+            continue;
+        }
+        let gap = g.x - end;
+        let s = g.size.max(1.0);
+        if !cur.is_empty() && gap >= CELL_GAP * s {
+            cells.push(Cell {
+                text: std::mem::take(&mut cur),
+                x0: x0 as f32,
+                x1: x1 as f32,
+            });
+        } else if !cur.is_empty() && (pending_space || gap > WORD_GAP * s) {
+            cur.push(' ');
+        }
+        if cur.is_empty() {
+            x0 = g.x;
+        }
+        cur.push_str(&g.ch);
+        end = g.x + g.w;
+        x1 = x1.max(end);
+        if cur.len() == g.ch.len() {
+            x1 = end;
+        }
+        pending_space = false;
+    }
+    if !cur.is_empty() {
+        cells.push(Cell {
+            text: cur,
+            x0: x0 as f32,
+            x1: x1 as f32,
+        });
+    }
+    RawLine {
+        cells,
+        y: y as f32,
+        size: size as f32,
+    }
+}
+
+/// Cells of a plain-text line: runs of two or more spaces (or a tab) separate cells, and a
+/// cell's edges are its character columns, as in fixed-width remittances and `pdftotext
+/// -layout` output.
+pub fn plain_line(line: &str, index: usize) -> RawLine {
+    let mut cells = Vec::new();
+    let mut cur = String::new();
+    let (mut x0, mut col, mut spaces) = (0usize, 0usize, 0usize);
+    let mut tab = false;
+    for ch in line.chars() {
+        if ch == ' ' || ch == '\t' {
+            let width = if ch == '\t' { 8 - col % 8 } else { 1 };
+            tab |= ch == '\t';
+            spaces += width;
+            col += width;
+            continue;
+        }
+        // A tab separates cells even when it advances one column.
+        if !cur.is_empty() && (spaces >= 2 || tab) {
+            cells.push(Cell {
+                text: std::mem::take(&mut cur),
+                x0: x0 as f32,
+                x1: (col - spaces) as f32,
+            });
+        } else if !cur.is_empty() && spaces > 0 {
+            cur.push(' ');
+        }
+        if cur.is_empty() {
+            x0 = col;
+        }
+        spaces = 0;
+        tab = false;
+        cur.push(ch);
+        col += 1;
+    }
+    if !cur.is_empty() {
+        cells.push(Cell {
+            text: cur,
+            x0: x0 as f32,
+            x1: (col - spaces) as f32,
+        });
+    }
+    RawLine {
+        cells,
+        y: index as f32,
+        size: 0.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn glyphs(s: &str, x: f64, y: f64, size: f64) -> Vec<Glyph> {
+        s.chars()
+            .enumerate()
+            .map(|(i, c)| Glyph {
+                x: x + i as f64 * size * 0.5,
+                y,
+                w: size * 0.5,
+                size,
+                ch: c.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rows_come_from_baselines_and_wide_gaps_split_cells() {
+        // Written right column first, as some producers do.
+        let mut g = glyphs("Member ID: AB12", 300.0, 100.0, 10.0);
+        g.extend(glyphs("Jane Q. Doe", 72.0, 100.5, 10.0));
+        g.extend(glyphs("12 Elm St", 72.0, 112.0, 10.0));
+        let lines = lines_from_glyphs(g);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].text(), "Jane Q. Doe Member ID: AB12");
+        assert_eq!(lines[0].cells.len(), 2);
+        assert_eq!(lines[0].cells[1].text, "Member ID: AB12");
+        assert!(lines[0].cells[1].x0 >= 299.0);
+        assert_eq!(lines[1].text(), "12 Elm St");
+    }
+
+    #[test]
+    fn plain_text_columns_become_cells() {
+        let l = plain_line("CLAIM 7731   BILLED  1,200.00   PAID 0.00", 3);
+        let texts: Vec<&str> = l.cells.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, ["CLAIM 7731", "BILLED", "1,200.00", "PAID 0.00"]);
+        assert_eq!(l.cells[1].x0, 13.0);
+        assert_eq!(l.cells[2].x1, 29.0);
+        assert_eq!(l.text(), "CLAIM 7731 BILLED 1,200.00 PAID 0.00");
+    }
+}
