@@ -118,7 +118,14 @@ pub fn draft(report: &Report, rules: &Rules, format: Format) -> String {
         ),
         (
             "Claim or reference number",
-            or_placeholder(report.claim.claim_number.as_deref(), "CLAIM NUMBER"),
+            or_placeholder(
+                report
+                    .claim
+                    .claim_number
+                    .as_deref()
+                    .or(report.claim.reference_number.as_deref()),
+                "CLAIM NUMBER",
+            ),
         ),
         (
             "Date of service",

@@ -22,6 +22,12 @@ pub fn ics(reports: &[Report], stamp: i64) -> String {
             .claim_number
             .clone()
             .map(|c| format!(" claim {c}"))
+            .or_else(|| {
+                r.claim
+                    .reference_number
+                    .clone()
+                    .map(|c| format!(" ref. {c}"))
+            })
             .unwrap_or_default();
         for (i, step) in r.next_steps.iter().enumerate() {
             let Some(due) = step

@@ -325,6 +325,18 @@ fn documents_requested(text: &Text, rules: &Rules) -> Vec<String> {
     found.into_iter().map(|(_, n)| n).collect()
 }
 
+/// Whether a group-code match is part of a longer identifier ("CR26-00481377", "MV-CO-45"):
+/// a hyphen and more digits run on after it, or a hyphen joins it to the word before.
+pub(crate) fn inside_identifier(s: &str, start: usize, end: usize) -> bool {
+    let after = &s.as_bytes()[end.min(s.len())..];
+    let before = &s.as_bytes()[..start.min(s.len())];
+    let runs_on = after.len() >= 2 && after[0] == b'-' && after[1].is_ascii_digit();
+    let joined_before = before.len() >= 2
+        && before[before.len() - 1] == b'-'
+        && before[before.len() - 2].is_ascii_alphanumeric();
+    runs_on || joined_before
+}
+
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
@@ -402,6 +414,9 @@ fn find_codes(text: &Text, rules: &Rules) -> Vec<FoundCode> {
         let (Some(g), Some(code), Some(m)) = (c.get(1), c.get(2), c.get(0)) else {
             continue;
         };
+        if inside_identifier(flat, m.start(), m.end()) {
+            continue;
+        }
         if rules.carc.contains_key(code.as_str())
             || code.as_str().chars().all(|ch| ch.is_ascii_digit())
         {
@@ -538,5 +553,22 @@ mod tests {
         );
         assert_eq!(c.document_type, DocumentType::Other);
         assert!(c.denial.is_none());
+    }
+}
+
+#[cfg(test)]
+mod identifier_tests {
+    // Regression: the claim number "CR26-00481377" was reported as the group code CR-26.
+    #[test]
+    fn a_group_code_inside_an_identifier_is_not_a_code() {
+        let at = |s: &str| {
+            let m = super::GROUP_CODE.find(s).unwrap();
+            super::inside_identifier(s, m.start(), m.end())
+        };
+        assert!(at("Claim CR26-00481377"));
+        assert!(at("Ref MV-CO-45"));
+        assert!(!at("Adjustment CO-45 applied"));
+        assert!(!at("CO-45/N130"));
+        assert!(!at("PR-2 122.50"));
     }
 }

@@ -11,6 +11,8 @@ use std::sync::LazyLock;
 use jiff::civil::Date;
 use regex::Regex;
 
+mod claims;
+
 use crate::report::Evidence;
 use crate::rules::{ColumnKind, FieldName, Rules, ValueKind};
 use crate::text::{LineRef, Text};
@@ -31,6 +33,8 @@ pub struct Fields {
     pub group_number: Option<String>,
     /// `claim.claim_number`.
     pub claim_number: Option<String>,
+    /// `claim.reference_number`.
+    pub reference_number: Option<String>,
     /// `claim.service_date`.
     pub service_date: Option<Date>,
     /// `claim.provider`.
@@ -47,6 +51,11 @@ pub struct Fields {
     pub letter_date: Option<Date>,
     /// `member.state`.
     pub state: Option<String>,
+    /// Every claim of the document, in order; the headline (`claim_number` ...) is the
+    /// first one denied in whole or in part.
+    pub claims: Vec<crate::report::ClaimEntry>,
+    /// Per claim: whether its status was read from the document rather than assumed.
+    pub claim_status_read: Vec<bool>,
     /// Evidence per JSON path.
     pub evidence: Vec<(String, Evidence)>,
 }
@@ -162,12 +171,22 @@ pub fn extract(text: &Text, rules: &Rules) -> Fields {
     };
     f.claim_number = take_str(FieldName::ClaimNumber, "claim.claim_number", &mut ev);
     f.claim_number = repair(f.claim_number.take(), "claim.claim_number", &ev);
+    f.reference_number = take_str(
+        FieldName::ReferenceNumber,
+        "claim.reference_number",
+        &mut ev,
+    );
+    f.reference_number = repair(f.reference_number.take(), "claim.reference_number", &ev);
+    if f.reference_number.is_some() && f.reference_number == f.claim_number {
+        f.reference_number = None;
+        ev.retain(|(p, _)| p != "claim.reference_number");
+    }
     f.member_id = take_str(FieldName::MemberId, "member.member_id", &mut ev);
     f.member_id = repair(f.member_id.take(), "member.member_id", &ev);
     f.group_number = take_str(FieldName::GroupNumber, "member.group_number", &mut ev);
     f.group_number = repair(f.group_number.take(), "member.group_number", &ev);
     f.member_name = take_str(FieldName::MemberName, "member.name", &mut ev);
-    f.provider = take_str(FieldName::Provider, "claim.provider", &mut ev);
+    f.provider = take_str(FieldName::Provider, "claim.provider", &mut ev).map(without_network_note);
     f.payer_phone = take_str(FieldName::PayerPhone, "payer.phone", &mut ev);
     f.payer_name = take_str(FieldName::PayerName, "payer.name", &mut ev);
     // Same value for member ID and claim number means one label was misread: keep the claim.
@@ -291,8 +310,103 @@ pub fn extract(text: &Text, rules: &Rules) -> Fields {
     if let Some(at) = dx_at {
         ev.push(("claim.diagnosis_codes".into(), line_evidence(text, at, 0.8)));
     }
+    every_claim(text, rules, &cands, &mut f, &mut ev);
     f.evidence = ev;
     f
+}
+
+/// Fills `claims`; when the document lists several, the headline becomes the first claim
+/// denied in whole or in part, with that claim's own dates, amounts, provider and patient.
+fn every_claim(
+    text: &Text,
+    rules: &Rules,
+    cands: &HashMap<FieldName, Vec<Candidate>>,
+    f: &mut Fields,
+    ev: &mut Vec<(String, Evidence)>,
+) {
+    let not_claims: Vec<&str> = [&f.member_id, &f.reference_number, &f.group_number]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let mut blocks = claims::blocks(text, rules, cands, &not_claims);
+    if blocks.len() >= 2 {
+        let denied = |b: &claims::Block| {
+            b.status_read
+                && matches!(
+                    b.entry.status,
+                    crate::report::ClaimStatus::Denied | crate::report::ClaimStatus::PartlyDenied
+                )
+        };
+        let head = blocks.iter().position(denied).unwrap_or(0);
+        let b = &blocks[head];
+        let mut set = |path: &str, at: LineRef, conf: f64| {
+            ev.retain(|(p, _)| p != path);
+            ev.push((path.to_string(), line_evidence(text, at, conf)));
+        };
+        f.claim_number = b.entry.claim_number.clone();
+        set("claim.claim_number", b.at, 0.85);
+        if let Some((d, at)) = b.denied_date {
+            f.service_date = Some(d);
+            set("claim.service_date", at, 0.8);
+        }
+        if let (Some(a), Some(at)) = (b.entry.billed_amount, b.billed_at) {
+            f.billed_amount = Some(a);
+            set("claim.billed_amount", at, 0.8);
+        }
+        if let (Some(a), Some(at)) = (b.entry.patient_responsibility, b.owed_at) {
+            f.patient_responsibility = Some(a);
+            set("claim.patient_responsibility", at, 0.8);
+        }
+        if let Some(p) = &b.entry.provider {
+            f.provider = Some(p.clone());
+        }
+        // The headline's codes are its own lines' codes when its table lists them.
+        let codes: Vec<String> = b
+            .entry
+            .lines
+            .iter()
+            .filter_map(|l| l.procedure_code.clone())
+            .fold(Vec::new(), |mut v, c| {
+                if !v.contains(&c) {
+                    v.push(c);
+                }
+                v
+            });
+        if !codes.is_empty() {
+            f.procedure_codes = codes;
+        }
+        if let Some((name, at)) = &b.member_name {
+            f.member_name = Some(name.clone());
+            set("member.name", *at, 0.8);
+        }
+        if let Some((id, at)) = &b.member_id {
+            f.member_id = Some(id.clone());
+            set("member.member_id", *at, 0.8);
+        }
+    } else if let Some(b) = blocks.first_mut() {
+        // One claim: the headline fields, read from the whole document, are the claim's.
+        b.entry.claim_number = f.claim_number.clone().or(b.entry.claim_number.take());
+        b.entry.provider = f.provider.clone().or(b.entry.provider.take());
+        b.entry.billed_amount = f.billed_amount.or(b.entry.billed_amount);
+        b.entry.patient_responsibility =
+            f.patient_responsibility.or(b.entry.patient_responsibility);
+        if b.entry.service_date.is_none() {
+            b.entry.service_date = f.service_date.map(|d| d.to_string());
+        }
+    }
+    f.claim_status_read = blocks.iter().map(|b| b.status_read).collect();
+    f.claims = blocks.into_iter().map(|b| b.entry).collect();
+}
+
+/// A provider's name without the network note printed after it ("(in network)").
+fn without_network_note(name: String) -> String {
+    static NOTE: LazyLock<Regex> =
+        LazyLock::new(|| re(r"(?i)\s*[(\[](in|out[ -]of|non)[ -]?network( provider)?[)\]]$"));
+    match NOTE.find(&name) {
+        Some(m) if m.start() > 0 => name[..m.start()].to_string(),
+        _ => name,
+    }
 }
 
 fn amount(c: &Candidate) -> Option<f64> {
@@ -950,6 +1064,18 @@ struct ClaimTable {
     rows: Vec<LineRef>,
     amounts: HashMap<ColumnKind, (f64, LineRef)>,
     service_date: Option<(Date, LineRef)>,
+    /// Every service line read (the total row aside).
+    lines: Vec<TableRow>,
+}
+
+/// One service line of a claim-line table.
+#[derive(Debug, Clone)]
+struct TableRow {
+    /// The row with the cells that wrapped onto the lines above it.
+    text: String,
+    date: Option<Date>,
+    amounts: Vec<(ColumnKind, f64)>,
+    denied: bool,
 }
 
 fn columns_on(line: &str, rules: &Rules) -> Vec<(usize, usize, ColumnKind)> {
@@ -988,57 +1114,116 @@ fn amount_columns(header: &str, rules: &Rules) -> Option<Vec<ColumnKind>> {
         .then_some(kinds)
 }
 
-/// Finds the first claim-line table. Its header may wrap over several lines (table cells
-/// that wrap come out one fragment per line); rows may wrap too, so a row's date and codes
-/// are looked for on the lines just above its amounts.
+/// Finds the first claim-line table.
 fn claim_table(text: &Text, rules: &Rules) -> Option<ClaimTable> {
+    let last = text.pages.last()?;
+    claim_table_between(
+        text,
+        rules,
+        LineRef { page: 1, line: 0 },
+        LineRef {
+            page: last.number,
+            line: last.lines.len(),
+        },
+    )
+}
+
+/// The first claim-line table whose rows lie between `from` and `to` (exclusive). Its header
+/// may sit in that range or, for a document that prints the header once above several claims,
+/// anywhere before it.
+fn claim_table_between(
+    text: &Text,
+    rules: &Rules,
+    from: LineRef,
+    to: LineRef,
+) -> Option<ClaimTable> {
     for page in &text.pages {
-        let lines = &page.lines;
-        let mut i = 0;
+        if page.number < from.page || page.number > to.page {
+            continue;
+        }
+        let limit = if page.number == to.page {
+            to.line.min(page.lines.len())
+        } else {
+            page.lines.len()
+        };
+        let lines = &page.lines[..limit];
+        let mut i = if page.number == from.page {
+            from.line
+        } else {
+            0
+        };
         while i < lines.len() {
-            if columns_on(&lines[i], rules).is_empty()
-                || !values::find_amounts(&lines[i]).is_empty()
-            {
-                i += 1;
-                continue;
-            }
-            // The header block: this line and the amount-free lines after it (at most 14).
-            let mut end = i + 1;
-            while end < lines.len()
-                && end - i < 14
-                && values::find_amounts(&lines[end]).is_empty()
-                && values::find_dates(&lines[end]).is_empty()
-            {
-                end += 1;
-            }
-            let header = lines[i..end].join(" ");
-            let Some(kinds) =
-                amount_columns(&header, rules).or_else(|| amount_columns(&lines[i], rules))
-            else {
-                i += 1;
-                continue;
-            };
-            if let Some(t) = table_rows(text, page.number, lines, end, &kinds, rules) {
+            if let Some(t) = table_at(text, rules, page.number, lines, i) {
                 return Some(t);
             }
-            // Headers that wrap badly (OCR) can hide a column. Statements put the billed amount
-            // first and what the patient owes last: read the total row's amounts that way.
-            if kinds.contains(&ColumnKind::Billed) && OWED_WORD.is_match(&header) {
-                let total_count = lines[end..]
-                    .iter()
-                    .take(12)
-                    .find(|l| TOTAL.is_match(l))
-                    .map(|l| values::find_amounts(l).len());
-                if let Some(n) = total_count.filter(|n| *n >= 2) {
-                    let mut guess = vec![ColumnKind::Other; n];
-                    guess[0] = ColumnKind::Billed;
-                    guess[n - 1] = ColumnKind::Owed;
-                    if let Some(t) = table_rows(text, page.number, lines, end, &guess, rules) {
-                        return Some(t);
-                    }
-                }
-            }
             i += 1;
+        }
+    }
+    // A header printed once above all the claims.
+    let page = text.pages.get(from.page as usize - 1)?;
+    let limit = if page.number == to.page {
+        to.line.min(page.lines.len())
+    } else {
+        page.lines.len()
+    };
+    let before = text
+        .lines()
+        .filter(|(r, _)| (r.page, r.line) < (from.page, from.line))
+        .collect::<Vec<_>>();
+    let (_, kinds) = before.iter().rev().find_map(|(r, l)| {
+        if columns_on(l, rules).is_empty() || !values::find_amounts(l).is_empty() {
+            return None;
+        }
+        amount_columns(l, rules).map(|k| (*r, k))
+    })?;
+    table_rows(
+        text,
+        page.number,
+        &page.lines[..limit],
+        from.line.min(limit),
+        &kinds,
+        rules,
+    )
+}
+
+/// The claim-line table whose header starts on line `i`, if it is one.
+fn table_at(
+    text: &Text,
+    rules: &Rules,
+    page: u32,
+    lines: &[String],
+    i: usize,
+) -> Option<ClaimTable> {
+    if columns_on(&lines[i], rules).is_empty() || !values::find_amounts(&lines[i]).is_empty() {
+        return None;
+    }
+    // The header block: this line and the amount-free lines after it (at most 14).
+    let mut end = i + 1;
+    while end < lines.len()
+        && end - i < 14
+        && values::find_amounts(&lines[end]).is_empty()
+        && values::find_dates(&lines[end]).is_empty()
+    {
+        end += 1;
+    }
+    let header = lines[i..end].join(" ");
+    let kinds = amount_columns(&header, rules).or_else(|| amount_columns(&lines[i], rules))?;
+    if let Some(t) = table_rows(text, page, lines, end, &kinds, rules) {
+        return Some(t);
+    }
+    // Headers that wrap badly (OCR) can hide a column. Statements put the billed amount
+    // first and what the patient owes last: read the total row's amounts that way.
+    if kinds.contains(&ColumnKind::Billed) && OWED_WORD.is_match(&header) {
+        let total_count = lines[end..]
+            .iter()
+            .take(12)
+            .find(|l| TOTAL.is_match(l))
+            .map(|l| values::find_amounts(l).len());
+        if let Some(n) = total_count.filter(|n| *n >= 2) {
+            let mut guess = vec![ColumnKind::Other; n];
+            guess[0] = ColumnKind::Billed;
+            guess[n - 1] = ColumnKind::Owed;
+            return table_rows(text, page, lines, end, &guess, rules);
         }
     }
     None
@@ -1068,6 +1253,7 @@ fn table_rows(
     let mut sums: HashMap<ColumnKind, f64> = HashMap::new();
     let mut denied_dates = Vec::new();
     let mut all_dates = Vec::new();
+    let mut details = Vec::new();
     let mut misses = 0;
     let mut prev_row_end = first;
     for (j, row) in lines.iter().enumerate().skip(first) {
@@ -1096,16 +1282,28 @@ fn table_rows(
             *sums.entry(*k).or_default() += a.value;
         }
         let whole = format!("{} {row}", context.join(" "));
-        if let Some(d) = values::find_dates(&whole).first() {
-            all_dates.push((d.value, at));
-            let paid_zero = kinds
-                .iter()
-                .zip(&amounts)
-                .any(|(k, a)| *k == ColumnKind::Paid && a.value == 0.0);
-            if row_denies(&whole, rules) || paid_zero {
-                denied_dates.push((d.value, at));
+        let paid_zero = kinds
+            .iter()
+            .zip(&amounts)
+            .any(|(k, a)| *k == ColumnKind::Paid && a.value == 0.0);
+        let denied = row_denies(&whole, rules) || paid_zero;
+        let date = values::find_dates(&whole).first().map(|d| d.value);
+        if let Some(d) = date {
+            all_dates.push((d, at));
+            if denied {
+                denied_dates.push((d, at));
             }
         }
+        details.push(TableRow {
+            text: whole.trim().to_string(),
+            date,
+            amounts: kinds
+                .iter()
+                .zip(&amounts)
+                .map(|(k, a)| (*k, a.value))
+                .collect(),
+            denied,
+        });
     }
     if rows.is_empty() && total_row.is_none() {
         return None;
@@ -1149,6 +1347,7 @@ fn table_rows(
         rows: code_lines,
         amounts,
         service_date,
+        lines: details,
     })
 }
 

@@ -172,7 +172,8 @@ pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
         }
         warnings.extend(d.warnings.iter().cloned());
     }
-    if class.denial.is_some() && fields.claim_number.is_none() {
+    if class.denial.is_some() && fields.claim_number.is_none() && fields.reference_number.is_none()
+    {
         warnings.push("no claim or reference number was found".into());
     }
     // Original Medicare notices come from Medicare itself and rarely carry a letterhead.
@@ -215,12 +216,23 @@ pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
         },
         claim: Claim {
             claim_number: fields.claim_number,
+            reference_number: fields.reference_number,
             service_date: fields.service_date.map(|d| d.to_string()),
             provider: fields.provider,
             billed_amount: fields.billed_amount,
             patient_responsibility: fields.patient_responsibility,
             procedure_codes: fields.procedure_codes,
             diagnosis_codes: fields.diagnosis_codes,
+        },
+        claims: {
+            let mut claims = fields.claims;
+            // A claim whose document says nothing of its own status takes the document's.
+            for (c, read) in claims.iter_mut().zip(&fields.claim_status_read) {
+                if !read && class.denial.is_some() {
+                    c.status = report::ClaimStatus::Denied;
+                }
+            }
+            claims
         },
         denial: class.denial.map(|d| Denial {
             category: d.category,

@@ -29,8 +29,12 @@ pub struct Report {
     pub payer: Payer,
     /// The insured person.
     pub member: Member,
-    /// The claim or request the document is about.
+    /// The claim or request the document is about: the first claim denied in whole or in
+    /// part (else the only or first claim).
     pub claim: Claim,
+    /// Every claim the document lists, in order (a letter about a request has none).
+    #[serde(default)]
+    pub claims: Vec<ClaimEntry>,
     /// Why it was denied; `null` when the document denies nothing.
     pub denial: Option<Denial>,
     /// Dates and the appeal deadline.
@@ -205,8 +209,12 @@ pub struct Member {
 /// The claim or request.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Claim {
-    /// Claim (or reference) number.
+    /// Claim number (claim ID, ICN, DCN); null for a request that is not a claim.
     pub claim_number: Option<String>,
+    /// The payer's authorization, case, appeal, request or reference number, when the
+    /// document gives one that is not the claim number.
+    #[serde(default)]
+    pub reference_number: Option<String>,
     /// First date of service of the denied line(s), `YYYY-MM-DD`.
     pub service_date: Option<String>,
     /// The provider who gave the care.
@@ -219,6 +227,68 @@ pub struct Claim {
     pub procedure_codes: Vec<String>,
     /// ICD-10-CM codes.
     pub diagnosis_codes: Vec<String>,
+}
+
+/// How a claim was decided.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStatus {
+    /// Paid (cost sharing and contractual write-offs are not denials).
+    Paid,
+    /// Every line denied.
+    Denied,
+    /// Some lines denied, some paid.
+    PartlyDenied,
+    /// Not decided yet (pending, suspended, information requested).
+    Pending,
+}
+
+/// One claim of the document (an EOB, a Medicare Summary Notice or a remittance lists several).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct ClaimEntry {
+    /// Claim number (claim ID, ICN, DCN).
+    pub claim_number: Option<String>,
+    /// The provider who gave the care.
+    pub provider: Option<String>,
+    /// First date of service, `YYYY-MM-DD`.
+    pub service_date: Option<String>,
+    /// Billed for the claim as a whole, in US dollars.
+    pub billed_amount: Option<f64>,
+    /// Allowed (approved) for the claim as a whole.
+    pub allowed_amount: Option<f64>,
+    /// Paid by the plan for the claim as a whole.
+    pub paid_amount: Option<f64>,
+    /// What the patient may owe for the claim as a whole.
+    pub patient_responsibility: Option<f64>,
+    /// How the claim was decided.
+    pub status: ClaimStatus,
+    /// CARC (with group) and RARC codes printed with the claim.
+    pub codes: Vec<Code>,
+    /// The claim's service lines, when the document lists them in a table.
+    pub lines: Vec<ServiceLine>,
+}
+
+/// One service line of a claim.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct ServiceLine {
+    /// Date of service, `YYYY-MM-DD`.
+    pub service_date: Option<String>,
+    /// CPT / HCPCS code.
+    pub procedure_code: Option<String>,
+    /// The line as printed, without its amounts.
+    pub description: Option<String>,
+    /// Billed for the line.
+    pub billed_amount: Option<f64>,
+    /// Allowed for the line.
+    pub allowed_amount: Option<f64>,
+    /// Paid for the line.
+    pub paid_amount: Option<f64>,
+    /// What the patient may owe for the line.
+    pub patient_responsibility: Option<f64>,
+    /// Whether the line was denied (a denial code, "denied", or nothing allowed or paid).
+    pub denied: bool,
+    /// Codes printed on the line.
+    pub codes: Vec<Code>,
 }
 
 /// Why the claim was denied.

@@ -121,6 +121,8 @@ pub enum ValueKind {
 pub enum FieldName {
     /// `claim.claim_number`.
     ClaimNumber,
+    /// `claim.reference_number`: an authorization, case, appeal or request number.
+    ReferenceNumber,
     /// `member.member_id`.
     MemberId,
     /// `member.group_number`.

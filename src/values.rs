@@ -283,30 +283,52 @@ pub fn id_at_start(s: &str) -> Option<Found<String>> {
     })
 }
 
-/// An identifier printed in groups, as on member cards (`LPD 4471 0093 21`, `1234 5678 90`):
-/// `s` must be nothing but the groups — a first group with a digit (or a short capitalised
-/// prefix such as `LPD`) and then groups of 2 to 6 digits — so only a labelled value that runs
-/// to the next label or the end of its line is read this way, never a row of table cells.
+/// An identifier printed in groups, as on member cards (`LPD 4471 0093 21`, `1234 5678 90`,
+/// `TWH 3318 0076 2`): a first group with a digit (or a short capitalised prefix such as `LPD`)
+/// and then groups of 2 to 6 digits, the last possibly a single check digit. The groups run to
+/// the end of `s` or to a word that starts with a letter (the next label or cell), never into
+/// more digits, so a row of table cells is not read as one identifier.
 pub fn grouped_id(s: &str) -> Option<Found<String>> {
     let lead = s.len() - s.trim_start().len();
     let body = s.trim();
     let groups: Vec<&str> = body.split(' ').collect();
-    if groups.len() < 2 {
-        return None;
-    }
-    let first = groups[0];
+    let first = *groups.first()?;
     let first_ok = (first.len() >= 2
         && first.chars().all(|c| c.is_ascii_alphanumeric())
         && first.chars().any(|c| c.is_ascii_digit()))
         || ((2..=4).contains(&first.len()) && first.chars().all(|c| c.is_ascii_uppercase()));
-    let rest_ok = groups[1..]
-        .iter()
-        .all(|g| (2..=6).contains(&g.len()) && g.chars().all(|c| c.is_ascii_digit()));
-    let value: String = groups.concat();
+    if !first_ok {
+        return None;
+    }
+    let digits_only = |g: &str| !g.is_empty() && g.chars().all(|c| c.is_ascii_digit());
+    let mut n = 1;
+    while n < groups.len() && digits_only(groups[n]) && groups[n].len() <= 6 {
+        n += 1;
+    }
+    // What follows the groups must not be more of a number: a label, a word, or nothing.
+    if groups
+        .get(n)
+        .is_some_and(|g| !g.starts_with(|c: char| c.is_alphabetic() || c == '('))
+    {
+        return None;
+    }
+    // A single digit is only a check digit at the end.
+    while n > 2 && groups[n - 1].len() == 1 && groups[n - 2].len() == 1 {
+        n -= 1;
+    }
+    let taken = &groups[..n];
+    if taken.len() < 2
+        || taken[1..taken.len() - 1].iter().any(|g| g.len() < 2)
+        || (taken.len() == 2 && taken[1].len() < 2)
+    {
+        return None;
+    }
+    let value: String = taken.concat();
     let digits = value.chars().filter(char::is_ascii_digit).count();
-    (first_ok && rest_ok && digits >= 6 && value.len() <= 30).then(|| Found {
+    let used = taken.iter().map(|g| g.len()).sum::<usize>() + taken.len() - 1;
+    (digits >= 6 && value.len() <= 30).then(|| Found {
         start: lead,
-        end: lead + body.len(),
+        end: lead + used,
         value,
     })
 }
@@ -561,6 +583,13 @@ mod tests {
         assert_eq!(g("12 34"), None, "too few digits");
         assert_eq!(g("W123456789"), None);
         assert_eq!(g("Denied 1234 5678"), None);
+        // A check digit at the end; the groups end where a word starts.
+        assert_eq!(g("QRM 5521 0830 7"), Some("QRM552108307".into()));
+        assert_eq!(g("7K41 2208 0093 5"), Some("7K41220800935".into()));
+        let f = grouped_id("052 618 4407 Date of birth 01/02/1990").unwrap();
+        assert_eq!((f.value.as_str(), f.end), ("0526184407", 12));
+        assert_eq!(g("1234 5678 100.00"), None, "runs into an amount");
+        assert_eq!(g("1234 5 6"), None);
     }
 
     #[test]

@@ -32,6 +32,7 @@ struct Report {
     payer: Payer,
     member: Member,
     claim: Claim,
+    claims: Vec<ClaimEntry>,
     denial: Option<Denial>,
     dates: Dates,
     next_steps: Vec<Step>,
@@ -70,12 +71,40 @@ struct Member {
 #[derive(Deserialize)]
 struct Claim {
     claim_number: Option<String>,
+    reference_number: Option<String>,
     service_date: Option<String>,
     provider: Option<String>,
     billed_amount: Option<f64>,
     patient_responsibility: Option<f64>,
     procedure_codes: Vec<String>,
     diagnosis_codes: Vec<String>,
+}
+#[allow(dead_code)]
+#[derive(Deserialize)]
+struct ClaimEntry {
+    claim_number: Option<String>,
+    provider: Option<String>,
+    service_date: Option<String>,
+    billed_amount: Option<f64>,
+    allowed_amount: Option<f64>,
+    paid_amount: Option<f64>,
+    patient_responsibility: Option<f64>,
+    status: String,
+    codes: Vec<Code>,
+    lines: Vec<ServiceLine>,
+}
+#[allow(dead_code)]
+#[derive(Deserialize)]
+struct ServiceLine {
+    service_date: Option<String>,
+    procedure_code: Option<String>,
+    description: Option<String>,
+    billed_amount: Option<f64>,
+    allowed_amount: Option<f64>,
+    paid_amount: Option<f64>,
+    patient_responsibility: Option<f64>,
+    denied: bool,
+    codes: Vec<Code>,
 }
 #[allow(dead_code)]
 #[derive(Deserialize)]

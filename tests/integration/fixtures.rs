@@ -45,6 +45,25 @@ fn compare(path: &str, expected: &Value, actual: &Value, out: &mut Vec<String>) 
             out.push(format!("{path}: expected an object, got null"));
             1
         }
+        // A list of objects (`claims`): same length, each element compared like an object
+        // (only the keys the fixture lists).
+        Value::Array(items) if items.iter().any(Value::is_object) => {
+            let got = actual.as_array().map(Vec::as_slice).unwrap_or(&[]);
+            if got.len() != items.len() {
+                out.push(format!(
+                    "{path}: expected {} entries, got {}",
+                    items.len(),
+                    got.len()
+                ));
+                return 1;
+            }
+            items
+                .iter()
+                .zip(got)
+                .enumerate()
+                .map(|(i, (e, a))| compare(&format!("{path}[{i}]"), e, a, out))
+                .sum()
+        }
         _ if path.ends_with("denial.codes") => {
             let mut want: Vec<String> = expected
                 .as_array()
