@@ -447,23 +447,129 @@ pub const CSV_COLUMNS: &[&str] = &[
     "next_action",
     "next_due",
     "warnings",
+    "reference_number",
+    "claims",
 ];
+
+/// The columns of `--format csv-lines`, one row per service line (a claim without lines is
+/// one row, a document without claims or an error one row too).
+pub const CSV_LINE_COLUMNS: &[&str] = &[
+    "path",
+    "sha256",
+    "error_kind",
+    "error_message",
+    "document_type",
+    "payer_name",
+    "member_name",
+    "member_id",
+    "letter_date",
+    "appeal_deadline",
+    "claim",
+    "claim_number",
+    "claim_status",
+    "line",
+    "service_date",
+    "procedure_code",
+    "description",
+    "billed_amount",
+    "allowed_amount",
+    "paid_amount",
+    "patient_responsibility",
+    "denied",
+    "codes",
+];
+
+/// A CSV row for an error record: where it came from and why, the other columns empty.
+fn error_row(e: &ErrorRecord, width: usize) -> Vec<String> {
+    let mut row = vec![
+        e.source.path.clone(),
+        e.source.sha256.clone().unwrap_or_default(),
+        e.error.kind.clone(),
+        e.error.message.clone(),
+    ];
+    row.resize(width, String::new());
+    row
+}
+
+/// The `--format csv-lines` rows of a record, in [`CSV_LINE_COLUMNS`] order.
+pub fn csv_line_rows(record: &Record) -> Vec<Vec<String>> {
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let n = |v: Option<f64>| v.map(|x| format!("{x:.2}")).unwrap_or_default();
+    let codes = |c: &[crate::report::Code]| {
+        c.iter()
+            .map(crate::report::Code::label)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let r = match record {
+        Record::Error(e) => return vec![error_row(e, CSV_LINE_COLUMNS.len())],
+        Record::Report(r) => r,
+    };
+    use erased::Name;
+    let head = vec![
+        r.source.path.clone(),
+        r.source.sha256.clone(),
+        String::new(),
+        String::new(),
+        r.document_type.name(),
+        o(&r.payer.name),
+        o(&r.member.name),
+        o(&r.member.member_id),
+        o(&r.dates.letter_date),
+        o(&r.dates.appeal_deadline),
+    ];
+    let mut rows = Vec::new();
+    for (ci, c) in r.claims.iter().enumerate() {
+        let claim = [(ci + 1).to_string(), o(&c.claim_number), c.status.name()];
+        if c.lines.is_empty() {
+            let mut row = head.clone();
+            row.extend(claim.iter().cloned());
+            row.extend([
+                String::new(),
+                o(&c.service_date),
+                String::new(),
+                String::new(),
+                n(c.billed_amount),
+                n(c.allowed_amount),
+                n(c.paid_amount),
+                n(c.patient_responsibility),
+                String::new(),
+                codes(&c.codes),
+            ]);
+            rows.push(row);
+        }
+        for (li, l) in c.lines.iter().enumerate() {
+            let mut row = head.clone();
+            row.extend(claim.iter().cloned());
+            row.extend([
+                (li + 1).to_string(),
+                o(&l.service_date),
+                o(&l.procedure_code),
+                o(&l.description),
+                n(l.billed_amount),
+                n(l.allowed_amount),
+                n(l.paid_amount),
+                n(l.patient_responsibility),
+                l.denied.to_string(),
+                codes(&l.codes),
+            ]);
+            rows.push(row);
+        }
+    }
+    if rows.is_empty() {
+        let mut row = head;
+        row.resize(CSV_LINE_COLUMNS.len(), String::new());
+        rows.push(row);
+    }
+    rows
+}
 
 /// One CSV row for a record, in [`CSV_COLUMNS`] order. Lists are joined with `; `.
 pub fn csv_row(record: &Record) -> Vec<String> {
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
     let n = |v: Option<f64>| v.map(|x| format!("{x:.2}")).unwrap_or_default();
     match record {
-        Record::Error(e) => {
-            let mut row = vec![
-                e.source.path.clone(),
-                o(&e.source.sha256),
-                e.error.kind.clone(),
-                e.error.message.clone(),
-            ];
-            row.resize(CSV_COLUMNS.len(), String::new());
-            row
-        }
+        Record::Error(e) => error_row(e, CSV_COLUMNS.len()),
         Record::Report(r) => {
             let name = |v: &dyn erased::Name| v.name();
             let d = r.denial.as_ref();
@@ -510,6 +616,8 @@ pub fn csv_row(record: &Record) -> Vec<String> {
                 first.map(|s| name(&s.action)).unwrap_or_default(),
                 first.and_then(|s| s.due.clone()).unwrap_or_default(),
                 r.warnings.join("; "),
+                o(&r.claim.reference_number),
+                r.claims.len().to_string(),
             ]
         }
     }
@@ -537,6 +645,8 @@ pub enum Format {
     Jsonl,
     /// CSV with [`CSV_COLUMNS`].
     Csv,
+    /// CSV with [`CSV_LINE_COLUMNS`]: one row per service line.
+    CsvLines,
 }
 
 /// What an earlier, possibly killed, run left in an output file: the (path, sha256) pairs of
@@ -563,7 +673,7 @@ pub fn already_done(bytes: &[u8], format: Format) -> (HashSet<(String, String)>,
                 done.insert((p.to_string(), s.to_string()));
             }
         }
-        Format::Csv => {
+        Format::Csv | Format::CsvLines => {
             let mut rd = csv::ReaderBuilder::new()
                 .has_headers(true)
                 .flexible(true)

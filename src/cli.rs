@@ -132,6 +132,8 @@ struct BatchArgs {
 enum BatchFormat {
     Jsonl,
     Csv,
+    /// One row per service line (document, claim, line).
+    CsvLines,
 }
 
 fn parse_state(s: &str) -> Result<String, String> {
@@ -414,11 +416,12 @@ fn batch(b: BatchArgs, rules: &'static Rules) -> anyhow::Result<u8> {
     let format = match b.format {
         BatchFormat::Jsonl => Format::Jsonl,
         BatchFormat::Csv => Format::Csv,
+        BatchFormat::CsvLines => Format::CsvLines,
     };
 
     // Output: a resumed file keeps its complete records; a line cut off by a kill is dropped.
     let mut done = std::collections::HashSet::new();
-    let mut need_header = format == Format::Csv;
+    let mut need_header = format != Format::Jsonl;
     let sink = match &b.output {
         Some(path) => {
             let mut file = if b.resume && path.exists() {
@@ -445,9 +448,11 @@ fn batch(b: BatchArgs, rules: &'static Rules) -> anyhow::Result<u8> {
     };
     let mut sink = sink;
     if need_header {
-        sink.write_all(&csv_line(
-            batch::CSV_COLUMNS.iter().map(|c| c.to_string()).collect(),
-        )?)?;
+        let columns = match format {
+            Format::CsvLines => batch::CSV_LINE_COLUMNS,
+            _ => batch::CSV_COLUMNS,
+        };
+        sink.write_all(&csv_line(columns.iter().map(|c| c.to_string()).collect())?)?;
         sink.flush()?;
     }
 
@@ -490,6 +495,13 @@ fn batch(b: BatchArgs, rules: &'static Rules) -> anyhow::Result<u8> {
         }
         let line = match format {
             Format::Csv => csv_line(batch::csv_row(r))?,
+            Format::CsvLines => {
+                let mut all = Vec::new();
+                for row in batch::csv_line_rows(r) {
+                    all.extend(csv_line(row)?);
+                }
+                all
+            }
             Format::Jsonl => {
                 let mut l = serde_json::to_vec(r).map_err(std::io::Error::other)?;
                 l.push(b'\n');

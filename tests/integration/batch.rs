@@ -145,6 +145,7 @@ fn csv_has_the_documented_columns_and_one_row_per_input() {
     assert_eq!(&first[col("appeal_deadline")], "2025-10-11");
     assert_eq!(&first[col("billed_amount")], "2840.00");
     assert_eq!(&rows[4][col("error_kind")], "damaged_pdf");
+    assert_eq!(&first[col("claims")], "1");
 }
 
 #[test]
@@ -282,4 +283,44 @@ fn batch_writes_a_calendar_of_all_deadlines() {
         3,
         "three denials with deadlines; the paid EOB has none"
     );
+}
+
+#[test]
+fn csv_lines_has_one_row_per_service_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let eob = crate::util::root().join("fixtures/multi-claim-ppo-eob/input.pdf");
+    std::fs::copy(&eob, dir.path().join("eob.pdf")).unwrap();
+    std::fs::write(dir.path().join("broken.pdf"), b"%PDF-1.7\n1 0 obj <<").unwrap();
+    let out = overturn()
+        .args(["batch", "--format", "csv-lines", "--quiet"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let mut rd = csv::Reader::from_reader(out.as_slice());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, overturn::batch::CSV_LINE_COLUMNS);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    let lines: Vec<_> = rows
+        .iter()
+        .filter(|r| r[col("error_kind")].is_empty())
+        .collect();
+    // Three claims of two service lines each.
+    assert_eq!(lines.len(), 6);
+    let claims: Vec<&str> = lines.iter().map(|r| &r[col("claim")]).collect();
+    assert_eq!(claims, ["1", "1", "2", "2", "3", "3"]);
+    let denied: Vec<&str> = lines.iter().map(|r| &r[col("denied")]).collect();
+    assert_eq!(denied, ["false", "false", "true", "true", "false", "false"]);
+    assert_eq!(&lines[2][col("claim_status")], "denied");
+    assert_eq!(&lines[2][col("procedure_code")], "72158");
+    assert_eq!(&lines[2][col("billed_amount")], "2340.00");
+    // The damaged file is one error row.
+    let errors: Vec<_> = rows
+        .iter()
+        .filter(|r| !r[col("error_kind")].is_empty())
+        .collect();
+    assert_eq!(errors.len(), 1);
 }
