@@ -39,7 +39,8 @@ fn benches(c: &mut Criterion) {
         });
         c.bench_function(&format!("fields/{case}"), |b| {
             b.iter(|| {
-                let f = overturn::fields::extract(black_box(&text), rules);
+                let layout = overturn::layout::analyze(black_box(&text), rules);
+                let f = overturn::fields::extract(black_box(&text), &layout, rules);
                 assert!(f.member_id.is_some());
             })
         });

@@ -86,6 +86,10 @@ enum Command {
     Text {
         /// The document.
         file: PathBuf,
+        /// Print the lines as they sit on the page, cells separated by ` | ` (what the
+        /// layout stage reads).
+        #[arg(long)]
+        layout: bool,
     },
     /// Print the JSON Schema of the report.
     Schema,
@@ -341,7 +345,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
             Ok(if failed { INPUT_ERROR } else { OK })
         }
         Command::Batch(b) => batch(b, rules),
-        Command::Text { file } => {
+        Command::Text { file, layout } => {
             let doc = match overturn::ingest::load(&input_of(&file))
                 .and_then(|d| overturn::text::extract(&d))
             {
@@ -354,6 +358,14 @@ fn run(args: Args) -> anyhow::Result<u8> {
             let mut out = String::new();
             for page in &doc.pages {
                 out.push_str(&format!("--- page {} ---\n", page.number));
+                if layout {
+                    for line in &page.layout {
+                        let cells: Vec<&str> = line.cells.iter().map(|c| c.text.as_str()).collect();
+                        out.push_str(&cells.join(" | "));
+                        out.push('\n');
+                    }
+                    continue;
+                }
                 for line in &page.lines {
                     out.push_str(line);
                     out.push('\n');

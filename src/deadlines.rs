@@ -554,7 +554,7 @@ mod program_tests {
         );
         let rules = Rules::bundled().unwrap();
         let class = crate::classify::classify(&t, rules);
-        let fields = crate::fields::extract(&t, rules);
+        let fields = crate::fields::extract(&t, &crate::layout::analyze(&t, rules), rules);
         find(&t, &class, fields.letter_date, rules)
     }
 

@@ -1,4 +1,4 @@
-//! Stage 4, extract fields: [`Text`] and [`Rules`] in, [`Fields`] out: payer, member, claim
+//! Stage 4, extract fields: [`Text`], its [`Layout`] and [`Rules`] in, [`Fields`] out: payer, member, claim
 //! identifiers, dates, amounts and codes, each with the line it came from.
 //!
 //! Values are read after the labels in `rules/fields.toml` (same line, next line, or a table
@@ -13,6 +13,7 @@ use regex::Regex;
 
 mod claims;
 
+use crate::layout::Layout;
 use crate::report::Evidence;
 use crate::rules::{ColumnKind, FieldName, Rules, ValueKind};
 use crate::text::{LineRef, Text};
@@ -104,6 +105,15 @@ static NOT_LETTERHEAD: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(explanation of|notice of|notice for|summary notice|this is not a bill|important|page \d|date|re:|dear|member id|number|claims?|p\.?o\.? box|suite|street|avenue|\bst\.|\bave\b|road|drive|boulevard|attn|www\.|\.com|\.org|\.gov|department|unit|(member|customer|provider|participant) services|management|review|division|office|center|a medicaid|a medicare|offered by)\b|\d{5}|\d{3}-\d{4}",
     )
 });
+// A slogan under a logo ("Care that grows with you", "Your health. Our promise."), not a name.
+static TAGLINE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b(your|our|we|you|since|su|sus|tu|nuestro|nuestra)\b|\.\s|[.!]$"));
+// Titles printed large at the top of a letter, never the sender's name.
+static DOC_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(determination|request for|decision|denial|approval|reconsideration|redetermination|appeal|grievance|important|attention|confidential)\b",
+    )
+});
 static FAX_OR_MEMO: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)\b(to|from|fax|re|subject|sent|attn)\s?:|\bfax\b|\btransmittal\b|\bcover sheet\b")
 });
@@ -139,7 +149,7 @@ static DENIED_WORDS: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\b(denied|rejected|no payment)\b"));
 
 /// Reads the fields of a document.
-pub fn extract(text: &Text, rules: &Rules) -> Fields {
+pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
     let mut cands: HashMap<FieldName, Vec<Candidate>> = HashMap::new();
     labelled(text, rules, &mut cands);
     let table = claim_table(text, rules);
@@ -310,7 +320,7 @@ pub fn extract(text: &Text, rules: &Rules) -> Fields {
     if let Some(at) = dx_at {
         ev.push(("claim.diagnosis_codes".into(), line_evidence(text, at, 0.8)));
     }
-    every_claim(text, rules, &cands, &mut f, &mut ev);
+    every_claim(text, layout, rules, &cands, &mut f, &mut ev);
     f.evidence = ev;
     f
 }
@@ -319,6 +329,7 @@ pub fn extract(text: &Text, rules: &Rules) -> Fields {
 /// denied in whole or in part, with that claim's own dates, amounts, provider and patient.
 fn every_claim(
     text: &Text,
+    layout: &Layout,
     rules: &Rules,
     cands: &HashMap<FieldName, Vec<Candidate>>,
     f: &mut Fields,
@@ -329,7 +340,7 @@ fn every_claim(
         .flatten()
         .map(String::as_str)
         .collect();
-    let mut blocks = claims::blocks(text, rules, cands, &not_claims);
+    let mut blocks = claims::blocks(text, layout, rules, cands, &not_claims);
     if blocks.len() >= 2 {
         let denied = |b: &claims::Block| {
             b.status_read
@@ -890,7 +901,10 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
     };
     let plausible = |p: &str| {
         let words = p.split_whitespace().count();
-        !NOT_LETTERHEAD.is_match(p) && !TITLE_WORDS.is_match(p) && (1..=8).contains(&words)
+        !NOT_LETTERHEAD.is_match(p)
+            && !TITLE_WORDS.is_match(p)
+            && !TAGLINE.is_match(p)
+            && (1..=8).contains(&words)
     };
     // Page 2 only after a fax or memo cover page.
     let cover = text
@@ -922,6 +936,12 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
             return Some((p, *at));
         }
     }
+    // The brand is usually printed in the largest type at the top of the first page (not
+    // on a fax cover sheet).
+    let big_plausible = |p: &str| plausible(p) && !DOC_TITLE.is_match(p);
+    if !cover && let Some((name, at)) = largest_type(text, &parts_of, &big_plausible) {
+        return Some((name, at));
+    }
     for (at, line) in tops.iter().filter(|(at, _)| at.line < 6) {
         if let Some(p) = parts_of(line)
             .into_iter()
@@ -943,6 +963,58 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
         && plausible(&p)
         && !p.chars().any(|c| c.is_ascii_digit()))
     .then_some((p, *at))
+}
+
+/// The plausible name printed in the largest type among the first lines of page 1, when that
+/// type is clearly larger than the page's body text (PDFs only: plain text has no sizes).
+fn largest_type(
+    text: &Text,
+    parts_of: &dyn Fn(&str) -> Vec<String>,
+    plausible: &dyn Fn(&str) -> bool,
+) -> Option<(String, LineRef)> {
+    let page = text.pages.first()?;
+    let mut sizes: Vec<f32> = page
+        .layout
+        .iter()
+        .map(|l| l.size)
+        .filter(|s| *s > 0.0)
+        .collect();
+    if sizes.len() < 5 {
+        return None;
+    }
+    sizes.sort_by(f32::total_cmp);
+    let body = sizes[sizes.len() / 2];
+    let mut top: Vec<&crate::text::PositionedLine> = page.layout.iter().take(12).collect();
+    top.sort_by(|a, b| b.size.total_cmp(&a.size));
+    for l in top.into_iter().filter(|l| l.size >= 1.25 * body) {
+        // A line's cells are read apart: a logo beside an address block is not one name.
+        let Some(name) = l
+            .cells
+            .iter()
+            .filter(|c| !FAX_OR_MEMO.is_match(&c.text))
+            .flat_map(|c| parts_of(&c.text))
+            .find(|p| {
+                // An acronym logo ("ACHP") says less than the name printed elsewhere.
+                let acronym = !p.contains(' ') && p.len() <= 5;
+                plausible(p) && !acronym && p.chars().filter(|c| c.is_alphabetic()).count() >= 4
+            })
+        else {
+            continue;
+        };
+        let at = page
+            .lines
+            .iter()
+            .position(|x| x.contains(&name))
+            .unwrap_or(0);
+        return Some((
+            name,
+            LineRef {
+                page: page.number,
+                line: at,
+            },
+        ));
+    }
+    None
 }
 
 /// "Acme Benefits (administrator for the Hillside Plan)" splits before the parenthesis; a
@@ -1431,9 +1503,17 @@ fn is_state_abbrev(before: &str) -> bool {
         && t[..t.len() - 2].ends_with([' ', ','])
 }
 
+/// The fields of a text, with its layout read first (as the pipeline does).
+#[cfg(test)]
+fn extract_all(t: &Text, rules: &Rules) -> Fields {
+    extract(t, &crate::layout::analyze(t, rules), rules)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    pub(super) use super::extract_all;
     use crate::text::Method;
 
     fn fields_of(s: &str) -> Fields {
@@ -1442,7 +1522,45 @@ mod tests {
             vec![s.lines().map(String::from).collect()],
             vec![],
         );
-        extract(&t, Rules::bundled().unwrap())
+        extract_all(&t, Rules::bundled().unwrap())
+    }
+
+    // A banner, a department and a slogan sit above or beside the brand; the brand is the
+    // name printed in the largest type.
+    #[test]
+    fn the_letterhead_is_the_largest_type_not_a_banner_or_slogan() {
+        use crate::text::{Cell, RawLine};
+        let line = |t: &str, y: f32, size: f32| RawLine {
+            cells: vec![Cell {
+                text: t.into(),
+                x0: 72.0,
+                x1: 300.0,
+            }],
+            words: vec![],
+            y,
+            size,
+        };
+        let mut layout = vec![
+            line(
+                "CONFIDENTIAL: this letter holds health information",
+                30.0,
+                8.0,
+            ),
+            line("Clinical Review Department", 42.0, 9.0),
+            line("Tallgrass Mutual Health", 64.0, 20.0),
+            line("Care that stays close to you", 80.0, 11.0),
+        ];
+        for i in 0..8 {
+            layout.push(line(
+                "We reviewed the request your doctor sent us for this care.",
+                120.0 + 14.0 * i as f32,
+                10.0,
+            ));
+        }
+        let lines: Vec<String> = layout.iter().map(RawLine::text).collect();
+        let t = Text::with_layout(Method::PdfText, vec![(lines, layout)], vec![]);
+        let f = extract_all(&t, Rules::bundled().unwrap());
+        assert_eq!(f.payer_name.as_deref(), Some("Tallgrass Mutual Health"));
     }
 
     #[test]
@@ -1535,6 +1653,7 @@ mod tests {
 }
 #[cfg(test)]
 mod ocr_split_tests {
+    use super::tests::extract_all;
     use super::*;
     use crate::text::Method;
 
@@ -1548,7 +1667,7 @@ mod ocr_split_tests {
             ]],
             vec![],
         );
-        let f = extract(&t, Rules::bundled().unwrap());
+        let f = extract_all(&t, Rules::bundled().unwrap());
         assert_eq!(f.member_id.as_deref(), Some("PHW402281196"));
         assert_eq!(f.group_number.as_deref(), Some("88120"));
     }
@@ -1567,7 +1686,7 @@ mod wrap_tests {
                 vec![],
             )
         };
-        let f = extract(
+        let f = extract_all(
             &lines(&[
                 "Treating",
                 "provider: Snake River Emergency",
@@ -1579,7 +1698,7 @@ mod wrap_tests {
             f.provider.as_deref(),
             Some("Snake River Emergency Physicians")
         );
-        let f = extract(
+        let f = extract_all(
             &lines(&[
                 "Ordering Provider: Peachtree Neurology Associates",
                 "Planned Date of Service: 03/27/2026",

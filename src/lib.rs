@@ -8,7 +8,7 @@
 //! The pipeline has one module per stage, each with one entry point:
 //!
 //! ```text
-//! ingest::load -> text::extract -> classify::classify -> fields::extract
+//! ingest::load -> text::extract -> layout::analyze -> classify::classify -> fields::extract
 //!              -> deadlines::find -> recommend::next_steps -> Report
 //! ```
 //!
@@ -35,6 +35,7 @@ pub mod deadlines;
 pub mod error;
 pub mod fields;
 pub mod ingest;
+pub mod layout;
 pub mod ocr;
 pub mod recommend;
 pub mod report;
@@ -143,10 +144,56 @@ pub fn refresh(report: &mut Report, rules: &Rules, ctx: &recommend::Context) {
     report.next_steps = recommend::next_steps(report, rules, ctx);
 }
 
+/// The denial's CARCs are those of the headline claim's denied lines when its table prints
+/// them: a code column may print them bare ("27"), and the other claims of an EOB or a
+/// remittance carry codes of their own that are not this denial's.
+fn headline_codes(report: &mut Report) {
+    let Some(denial) = report.denial.as_mut() else {
+        return;
+    };
+    let Some(head) = report
+        .claims
+        .iter()
+        .find(|c| c.claim_number.is_some() && c.claim_number == report.claim.claim_number)
+    else {
+        return;
+    };
+    let is_denial =
+        |c: &&report::Code| c.system == report::CodeSystem::Carc && c.description.is_some();
+    let mut own: Vec<report::Code> = head
+        .lines
+        .iter()
+        .filter(|l| l.denied)
+        .flat_map(|l| l.codes.iter().filter(is_denial))
+        .cloned()
+        .collect();
+    if head.lines.is_empty() {
+        own.extend(head.codes.iter().filter(is_denial).cloned());
+    }
+    if own.is_empty() {
+        return;
+    }
+    if report.claims.len() >= 2 {
+        denial.codes.retain(|c| {
+            c.system != report::CodeSystem::Carc || own.iter().any(|o| o.code == c.code)
+        });
+    }
+    for c in own {
+        if !denial
+            .codes
+            .iter()
+            .any(|d| d.code == c.code && d.system == c.system)
+        {
+            denial.codes.push(c);
+        }
+    }
+}
+
 /// Runs the stages after text extraction.
 pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
     let class = classify::classify(text, rules);
-    let fields = fields::extract(text, rules);
+    let layout = layout::analyze(text, rules);
+    let fields = fields::extract(text, &layout, rules);
     let deadline = deadlines::find(text, &class, fields.letter_date, rules);
 
     let mut evidence: BTreeMap<String, report::Evidence> = BTreeMap::new();
@@ -248,6 +295,7 @@ pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
         evidence,
         warnings,
     };
+    headline_codes(&mut report);
     report.next_steps = recommend::next_steps(&report, rules, &recommend::Context::default());
     report
 }

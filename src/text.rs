@@ -59,6 +59,8 @@ pub struct PositionedLine {
     pub text: String,
     /// Cells left to right (normalised).
     pub cells: Vec<Cell>,
+    /// Words left to right (normalised); a cell is one or more of them.
+    pub words: Vec<Cell>,
     /// Baseline from the top of the page (points; the line's index for plain text).
     pub y: f32,
     /// Largest type size on the line (points; 0 when unknown).
@@ -309,29 +311,31 @@ impl Text {
     }
 }
 
-/// Normalises a positioned line's cells; `None` when nothing is left.
+/// Normalises a positioned line's cells and words; `None` when nothing is left.
 fn position_line(r: RawLine) -> Option<PositionedLine> {
-    let cells: Vec<Cell> = r
-        .cells
-        .into_iter()
-        .filter_map(|c| {
-            let text = normalize_line(&c.text);
-            (!text.is_empty()).then_some(Cell { text, ..c })
-        })
-        .collect();
+    let norm = |v: Vec<Cell>| -> Vec<Cell> {
+        v.into_iter()
+            .filter_map(|c| {
+                let text = normalize_line(&c.text);
+                (!text.is_empty()).then_some(Cell { text, ..c })
+            })
+            .collect()
+    };
+    let cells = norm(r.cells);
     if cells.is_empty() {
         return None;
     }
-    let line = RawLine {
+    let text = cells
+        .iter()
+        .map(|c| c.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(PositionedLine {
+        text,
         cells,
+        words: norm(r.words),
         y: r.y,
         size: r.size,
-    };
-    Some(PositionedLine {
-        text: line.text(),
-        cells: line.cells,
-        y: line.y,
-        size: line.size,
     })
 }
 

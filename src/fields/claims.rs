@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use crate::layout::{Layout, Role, Row, Table};
 use crate::report::{ClaimEntry, ClaimStatus, Code, CodeSystem, ServiceLine};
 use crate::rules::{ColumnKind, FieldName, Rules};
 use crate::text::{LineRef, Text};
@@ -31,6 +32,10 @@ pub(super) struct Block {
     pub billed_at: Option<LineRef>,
     /// Evidence line of the patient responsibility.
     pub owed_at: Option<LineRef>,
+    /// The billed amount came from a labelled total.
+    pub billed_labelled: bool,
+    /// The patient responsibility came from a labelled total.
+    pub owed_labelled: bool,
 }
 
 static PENDING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -54,11 +59,14 @@ fn pos(r: LineRef) -> (u32, usize) {
 /// the reference number).
 pub(super) fn blocks(
     text: &Text,
+    layout: &Layout,
     rules: &Rules,
     cands: &HashMap<FieldName, Vec<Candidate>>,
     not_claims: &[&str],
 ) -> Vec<Block> {
     let skip: Vec<String> = not_claims.iter().map(|s| key(s)).collect();
+    // A table with a claim-number column lists the claims itself, a row (or a few) each.
+    let from_table = table_claims(text, layout, rules, &skip);
     // The first line that names each distinct claim number, in document order.
     let mut starts: Vec<(String, LineRef)> = Vec::new();
     let mut numbers: Vec<&Candidate> = cands
@@ -86,7 +94,285 @@ pub(super) fn blocks(
         let end = starts.get(i + 1).map(|(_, a)| *a).unwrap_or(doc_end);
         out.push(block(text, rules, cands, number, *at, end));
     }
+    if from_table.len() > out.len() {
+        return from_table;
+    }
+    // Where each claim starts on the page's layout: its rows there are read by column.
+    let starts_at: Vec<Option<(u32, usize)>> = starts
+        .iter()
+        .map(|(n, at)| layout_position(text, n, *at))
+        .collect();
+    for (i, b) in out.iter_mut().enumerate() {
+        let Some(from) = starts_at[i] else { continue };
+        let to = starts_at[i + 1..]
+            .iter()
+            .flatten()
+            .next()
+            .copied()
+            .unwrap_or((u32::MAX, usize::MAX));
+        let table = layout.tables.iter().find(|t| {
+            t.column(Role::ClaimNumber).is_none()
+                && t.rows
+                    .iter()
+                    .any(|r| (t.page, r.line) >= from && (t.page, r.line) < to)
+        });
+        if let Some(t) = table {
+            let rows: Vec<&Row> = t
+                .rows
+                .iter()
+                .filter(|r| (t.page, r.line) >= from && (t.page, r.line) < to)
+                .collect();
+            let mut read = b.clone();
+            fill_from_rows(&mut read, t, &rows, rules);
+            if read.status_read {
+                // The block's own labelled totals still win over the table's.
+                read.entry.billed_amount = b
+                    .entry
+                    .billed_amount
+                    .filter(|_| b.billed_labelled)
+                    .or(read.entry.billed_amount);
+                read.entry.patient_responsibility = b
+                    .entry
+                    .patient_responsibility
+                    .filter(|_| b.owed_labelled)
+                    .or(read.entry.patient_responsibility);
+                read.billed_at = b.billed_at.filter(|_| b.billed_labelled).or(Some(b.at));
+                read.owed_at = b.owed_at.filter(|_| b.owed_labelled).or(Some(b.at));
+                *b = read;
+            }
+        }
+    }
     out
+}
+
+/// The (page, layout line) where a claim number is first printed, at or after `at`'s page.
+fn layout_position(text: &Text, number: &str, at: LineRef) -> Option<(u32, usize)> {
+    text.pages
+        .iter()
+        .filter(|p| p.number >= at.page)
+        .find_map(|p| {
+            p.layout
+                .iter()
+                .position(|l| l.text.contains(number))
+                .map(|i| (p.number, i))
+        })
+}
+
+/// Claims listed by a table with a claim-number column: a row with a number starts a claim,
+/// rows without one are its further service lines.
+fn table_claims(text: &Text, layout: &Layout, rules: &Rules, skip: &[String]) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::new();
+    for t in &layout.tables {
+        let Some(claim_col) = t.column(Role::ClaimNumber) else {
+            continue;
+        };
+        let at = |row: &Row| LineRef {
+            page: t.page,
+            line: line_of(text, t.page, row),
+        };
+        let mut current: Option<(Block, Vec<&Row>)> = None;
+        let finish = |cur: Option<(Block, Vec<&Row>)>, out: &mut Vec<Block>| {
+            if let Some((mut b, rows)) = cur {
+                fill_from_rows(&mut b, t, &rows, rules);
+                out.push(b);
+            }
+        };
+        for row in &t.rows {
+            let number = crate::values::id_at_start(&row.cells[claim_col])
+                .map(|f| f.value)
+                .filter(|n| !skip.contains(&key(n)));
+            match number {
+                Some(n) if !row.total => {
+                    finish(current.take(), &mut out);
+                    let text_of = |role: Role| {
+                        t.column(role)
+                            .map(|i| row.cells[i].trim().to_string())
+                            .filter(|s| !s.is_empty())
+                    };
+                    let at = at(row);
+                    current = Some((
+                        Block {
+                            entry: ClaimEntry {
+                                claim_number: Some(n),
+                                provider: text_of(Role::Provider),
+                                service_date: None,
+                                billed_amount: None,
+                                allowed_amount: None,
+                                paid_amount: None,
+                                patient_responsibility: None,
+                                status: ClaimStatus::Paid,
+                                codes: Vec::new(),
+                                lines: Vec::new(),
+                            },
+                            status_read: false,
+                            at,
+                            denied_date: None,
+                            member_name: text_of(Role::Patient).map(|s| (s, at)),
+                            member_id: text_of(Role::MemberId)
+                                .and_then(|s| crate::values::id_at_start(&s).map(|f| f.value))
+                                .map(|s| (s, at)),
+                            billed_at: Some(at),
+                            owed_at: Some(at),
+                            billed_labelled: false,
+                            owed_labelled: false,
+                        },
+                        vec![row],
+                    ));
+                }
+                _ => {
+                    if let Some((_, rows)) = current.as_mut() {
+                        rows.push(row);
+                    }
+                }
+            }
+        }
+        finish(current.take(), &mut out);
+    }
+    out
+}
+
+/// The line of `text.pages[page].lines` that holds a layout row (same words), for evidence;
+/// the first line of the page when none matches.
+fn line_of(text: &Text, page: u32, row: &Row) -> usize {
+    let Some(p) = text.pages.get(page as usize - 1) else {
+        return 0;
+    };
+    let first = row
+        .cells
+        .iter()
+        .find(|c| c.len() >= 4)
+        .map(String::as_str)
+        .unwrap_or("");
+    p.lines
+        .iter()
+        .position(|l| !first.is_empty() && l.contains(first))
+        .unwrap_or(0)
+}
+
+/// Amounts, dates, codes, lines and status of a claim from its table rows (a total row, when
+/// the claim has one, gives the totals).
+fn fill_from_rows(b: &mut Block, t: &Table, rows: &[&Row], rules: &Rules) {
+    let lines: Vec<&&Row> = rows.iter().filter(|r| !r.total).collect();
+    let total = rows.iter().find(|r| r.total);
+    let sum = |k: ColumnKind| -> Option<f64> {
+        if let Some(tr) = total
+            && let Some(a) = t.amount(tr, k)
+        {
+            return Some(a);
+        }
+        let v: Vec<f64> = lines.iter().filter_map(|r| t.amount(r, k)).collect();
+        (!v.is_empty()).then(|| (v.iter().sum::<f64>() * 100.0).round() / 100.0)
+    };
+    b.entry.billed_amount = sum(ColumnKind::Billed);
+    b.entry.allowed_amount = sum(ColumnKind::Allowed);
+    b.entry.paid_amount = sum(ColumnKind::Paid);
+    b.entry.patient_responsibility = sum(ColumnKind::Owed);
+    let mut service_lines = Vec::new();
+    for r in &lines {
+        service_lines.push(layout_line(t, r, rules));
+    }
+    let date_of = |l: &ServiceLine| {
+        l.service_date
+            .as_deref()
+            .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+    };
+    let first = service_lines.iter().filter_map(date_of).min();
+    let denied_first = service_lines
+        .iter()
+        .filter(|l| l.denied)
+        .filter_map(date_of)
+        .min();
+    b.entry.service_date = first.map(|d| d.to_string());
+    b.denied_date = denied_first.or(first).map(|d| (d, b.at));
+    let denied = service_lines.iter().filter(|l| l.denied).count();
+    if !service_lines.is_empty() {
+        b.entry.status = match denied {
+            0 => ClaimStatus::Paid,
+            n if n == service_lines.len() => ClaimStatus::Denied,
+            _ => ClaimStatus::PartlyDenied,
+        };
+        b.status_read = true;
+    }
+    let mut codes: Vec<Code> = Vec::new();
+    for l in &service_lines {
+        for c in &l.codes {
+            if !codes.iter().any(|o| o.label() == c.label()) {
+                codes.push(c.clone());
+            }
+        }
+    }
+    b.entry.codes = codes;
+    b.entry.lines = service_lines;
+}
+
+/// A service line from a layout row: its columns say which amount is which.
+fn layout_line(t: &Table, r: &Row, rules: &Rules) -> ServiceLine {
+    let cell = |role: Role| t.column(role).map(|i| r.cells[i].as_str()).unwrap_or("");
+    let date = crate::values::find_dates(cell(Role::Date))
+        .first()
+        .or(crate::values::find_dates(&r.text).first())
+        .map(|d| d.value);
+    let mut codes = codes_in(&r.text, rules);
+    // A code column may print bare CARCs ("197") without their group; only a cell that
+    // holds nothing but codes is read that way.
+    let code_cell = cell(Role::Code);
+    let only_codes = code_cell.split([' ', ',', ';', '/']).all(|t| {
+        t.is_empty()
+            || t == "-"
+            || (t.len() <= 6
+                && t.chars().any(|c| c.is_ascii_digit())
+                && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    });
+    for tok in code_cell.split([' ', ',', ';', '/']).filter(|_| only_codes) {
+        let tok = tok.trim();
+        if !tok.is_empty()
+            && tok.chars().all(|c| c.is_ascii_digit())
+            && !codes.iter().any(|c| c.code == tok)
+            && let Some(e) = rules.carc.get(tok)
+        {
+            codes.push(Code {
+                system: CodeSystem::Carc,
+                group: None,
+                code: tok.to_string(),
+                description: e.category.map(|_| e.description.clone()),
+            });
+        }
+    }
+    let amount = |k: ColumnKind| t.amount(r, k);
+    let billed = amount(ColumnKind::Billed);
+    let paid = amount(ColumnKind::Paid);
+    let not_covered = amount(ColumnKind::NotCovered);
+    let denial_code = codes.iter().any(|c| c.description.is_some());
+    let denied = DENIED_WORDS.is_match(&r.text)
+        || (denial_code && paid.is_none_or(|p| p == 0.0))
+        || (paid == Some(0.0) && billed.is_some_and(|b| b > 0.0))
+        || not_covered.is_some_and(|n| n > 0.0 && billed.is_some_and(|b| n >= b - 0.005));
+    let proc_text = match cell(Role::Procedure) {
+        "" => r.text.as_str(),
+        s => s,
+    };
+    let description = t
+        .columns
+        .iter()
+        .zip(&r.cells)
+        .filter(|(c, s)| c.role == Role::Text && !s.is_empty())
+        .map(|(_, s)| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    ServiceLine {
+        service_date: date.map(|d| d.to_string()),
+        procedure_code: PROCEDURE
+            .captures(proc_text)
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().to_string()),
+        description: (!description.is_empty()).then_some(description),
+        billed_amount: billed,
+        allowed_amount: amount(ColumnKind::Allowed),
+        paid_amount: paid,
+        patient_responsibility: amount(ColumnKind::Owed),
+        denied,
+        codes,
+    }
 }
 
 fn block(
@@ -188,6 +474,8 @@ fn block(
             .and_then(|c| str_of(c)),
         billed_at: billed.map(|(_, r)| r),
         owed_at: owed.map(|(_, r)| r),
+        billed_labelled: labelled_total(FieldName::BilledAmount).is_some(),
+        owed_labelled: labelled_total(FieldName::PatientResponsibility).is_some(),
     }
 }
 
@@ -294,7 +582,7 @@ mod tests {
              04/09/2026   CT abdomen   $1,250.00   $0.00   $0.00   CO-197\n\
              04/09/2026   Contrast   $95.00   $0.00   $0.00   CO-197\n\
              Claim total   $1,345.00   $0.00   $0.00\n");
-        let f = super::super::extract(&t, rules);
+        let f = super::super::extract(&t, &crate::layout::analyze(&t, rules), rules);
         let numbers: Vec<_> = f.claims.iter().map(|c| c.claim_number.clone()).collect();
         assert_eq!(
             numbers,
@@ -319,7 +607,7 @@ mod tests {
         let rules = Rules::bundled().unwrap();
         let t = doc("Authorization request number: UMX-44190\n\
              We denied your request for a knee MRI.");
-        let f = super::super::extract(&t, rules);
+        let f = super::super::extract(&t, &crate::layout::analyze(&t, rules), rules);
         assert_eq!(f.claim_number, None);
         assert_eq!(f.reference_number.as_deref(), Some("UMX-44190"));
         assert!(f.claims.is_empty());

@@ -25,6 +25,8 @@ pub struct Cell {
 pub struct RawLine {
     /// Cells, left to right.
     pub cells: Vec<Cell>,
+    /// Words, left to right (a cell is one or more words).
+    pub words: Vec<Cell>,
     /// Baseline from the top of the page (points; a line index for plain text).
     pub y: f32,
     /// Largest type size on the line (points; 0 when unknown).
@@ -47,7 +49,7 @@ impl RawLine {
 
 /// A gap of at least this many type sizes between two words separates cells. Word spaces are
 /// a quarter to a third of the size; table gutters and label/value tabs are wider.
-const CELL_GAP: f64 = 1.0;
+const CELL_GAP: f64 = 0.6;
 /// A gap of more than this many type sizes separates words.
 const WORD_GAP: f64 = 0.12;
 
@@ -213,7 +215,7 @@ fn lines_from_glyphs(mut glyphs: Vec<Glyph>) -> Vec<RawLine> {
 fn cells_of_row(row: &[Glyph]) -> RawLine {
     let size = row.iter().map(|g| g.size).fold(0.0, f64::max);
     let y = row.first().map(|g| g.y).unwrap_or(0.0);
-    let mut cells: Vec<Cell> = Vec::new();
+    let mut words: Vec<Cell> = Vec::new();
     let mut cur = String::new();
     let (mut x0, mut x1) = (0.0f64, 0.0f64);
     let mut end = f64::NEG_INFINITY; // right edge of the last visible glyph
@@ -224,84 +226,136 @@ fn cells_of_row(row: &[Glyph]) -> RawLine {
             continue;
         }
         let gap = g.x - end;
-        let s = g.size.max(1.0);
-        if !cur.is_empty() && gap >= CELL_GAP * s {
-            cells.push(Cell {
+        if !cur.is_empty() && (pending_space || gap > WORD_GAP * g.size.max(1.0)) {
+            words.push(Cell {
                 text: std::mem::take(&mut cur),
                 x0: x0 as f32,
                 x1: x1 as f32,
             });
-        } else if !cur.is_empty() && (pending_space || gap > WORD_GAP * s) {
-            cur.push(' ');
         }
         if cur.is_empty() {
             x0 = g.x;
+            x1 = g.x;
         }
         cur.push_str(&g.ch);
         end = g.x + g.w;
         x1 = x1.max(end);
-        if cur.len() == g.ch.len() {
-            x1 = end;
-        }
         pending_space = false;
     }
     if !cur.is_empty() {
-        cells.push(Cell {
+        words.push(Cell {
             text: cur,
             x0: x0 as f32,
             x1: x1 as f32,
         });
     }
+    let words = join_letter_spacing(words);
+    let gap = (CELL_GAP * size.max(1.0)) as f32;
     RawLine {
-        cells,
+        cells: cells_of(&words, gap),
+        words,
         y: y as f32,
         size: size as f32,
     }
 }
 
-/// Cells of a plain-text line: runs of two or more spaces (or a tab) separate cells, and a
-/// cell's edges are its character columns, as in fixed-width remittances and `pdftotext
-/// -layout` output.
+/// Letter-spaced type ("H E A L T H  P L A N") comes out one letter per word: where most
+/// words are single letters, letters closer than 1.6 times the usual letter gap are joined,
+/// so the wider gaps between words stay.
+fn join_letter_spacing(words: Vec<Cell>) -> Vec<Cell> {
+    let singles = words.iter().filter(|w| w.text.chars().count() == 1).count();
+    if singles < 6 || singles * 2 < words.len() {
+        return words;
+    }
+    let mut gaps: Vec<f32> = words.windows(2).map(|w| w[1].x0 - w[0].x1).collect();
+    gaps.sort_by(f32::total_cmp);
+    let letter = gaps[gaps.len() / 4].max(0.0);
+    let mut out: Vec<Cell> = Vec::new();
+    for w in words {
+        match out.last_mut() {
+            Some(p) if w.x0 - p.x1 <= 1.6 * letter + 0.01 && w.text.chars().count() == 1 => {
+                p.text.push_str(&w.text);
+                p.x1 = w.x1;
+            }
+            _ => out.push(w),
+        }
+    }
+    out
+}
+
+/// Joins words into cells: a gap of at least `gap` between two words separates cells.
+pub fn cells_of(words: &[Cell], gap: f32) -> Vec<Cell> {
+    let mut cells: Vec<Cell> = Vec::new();
+    for w in words {
+        match cells.last_mut() {
+            Some(c) if w.x0 - c.x1 < gap => {
+                c.text.push(' ');
+                c.text.push_str(&w.text);
+                c.x1 = c.x1.max(w.x1);
+            }
+            _ => cells.push(w.clone()),
+        }
+    }
+    cells
+}
+
+/// Words and cells of a plain-text line: a space separates words, runs of two or more spaces
+/// (or a tab) separate cells, and edges are character columns, as in fixed-width remittances
+/// and `pdftotext -layout` output.
 pub fn plain_line(line: &str, index: usize) -> RawLine {
-    let mut cells = Vec::new();
+    let mut words = Vec::new();
     let mut cur = String::new();
-    let (mut x0, mut col, mut spaces) = (0usize, 0usize, 0usize);
-    let mut tab = false;
+    let (mut x0, mut col) = (0usize, 0usize);
+    let mut tab_before = false;
+    let mut tabbed = Vec::new(); // words that follow a tab: always a new cell
     for ch in line.chars() {
         if ch == ' ' || ch == '\t' {
-            let width = if ch == '\t' { 8 - col % 8 } else { 1 };
-            tab |= ch == '\t';
-            spaces += width;
-            col += width;
+            if !cur.is_empty() {
+                words.push(Cell {
+                    text: std::mem::take(&mut cur),
+                    x0: x0 as f32,
+                    x1: col as f32,
+                });
+            }
+            tab_before |= ch == '\t';
+            col += if ch == '\t' { 8 - col % 8 } else { 1 };
             continue;
-        }
-        // A tab separates cells even when it advances one column.
-        if !cur.is_empty() && (spaces >= 2 || tab) {
-            cells.push(Cell {
-                text: std::mem::take(&mut cur),
-                x0: x0 as f32,
-                x1: (col - spaces) as f32,
-            });
-        } else if !cur.is_empty() && spaces > 0 {
-            cur.push(' ');
         }
         if cur.is_empty() {
             x0 = col;
+            if tab_before {
+                tabbed.push(words.len());
+            }
+            tab_before = false;
         }
-        spaces = 0;
-        tab = false;
         cur.push(ch);
         col += 1;
     }
     if !cur.is_empty() {
-        cells.push(Cell {
+        words.push(Cell {
             text: cur,
             x0: x0 as f32,
-            x1: (col - spaces) as f32,
+            x1: col as f32,
         });
+    }
+    let mut cells = cells_of(&words, 2.0);
+    // A tab separates cells even when it advances one column.
+    if !tabbed.is_empty() {
+        cells.clear();
+        for (i, w) in words.iter().enumerate() {
+            match cells.last_mut() {
+                Some(c) if !tabbed.contains(&i) && w.x0 - c.x1 < 2.0 => {
+                    c.text.push(' ');
+                    c.text.push_str(&w.text);
+                    c.x1 = w.x1;
+                }
+                _ => cells.push(w.clone()),
+            }
+        }
     }
     RawLine {
         cells,
+        words,
         y: index as f32,
         size: 0.0,
     }
@@ -337,6 +391,29 @@ mod tests {
         assert_eq!(lines[0].cells[1].text, "Member ID: AB12");
         assert!(lines[0].cells[1].x0 >= 299.0);
         assert_eq!(lines[1].text(), "12 Elm St");
+    }
+
+    #[test]
+    fn letter_spaced_type_keeps_its_words() {
+        // "H E A L T H   P L A N": letters 0.3 size apart, words 1.0 apart.
+        let mut g = Vec::new();
+        let mut x = 72.0;
+        for word in ["HEALTH", "PLAN"] {
+            for c in word.chars() {
+                g.push(Glyph {
+                    x,
+                    y: 50.0,
+                    w: 6.0,
+                    size: 10.0,
+                    ch: c.to_string(),
+                });
+                x += 9.0;
+            }
+            x += 7.0;
+        }
+        let lines = lines_from_glyphs(g);
+        let words: Vec<&str> = lines[0].words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(words, ["HEALTH", "PLAN"]);
     }
 
     #[test]

@@ -1,0 +1,510 @@
+//! Stage 3, layout: [`Text`] (its positioned lines) and [`Rules`] in, [`Layout`] out: the
+//! tables of claim lines, read by column rather than by line.
+//!
+//! A table's header is a band of up to three lines of column labels (cells that wrap stack
+//! into one label: "Amount" over "billed"); each label's horizontal extent is its column. The
+//! lines below are cut into cells by the same wide gaps and each cell goes to the column it
+//! sits under. A line with an amount or a claim number starts a row; a line without one (a
+//! cell that wrapped, above or below its row when cells are centred) joins the nearest row.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::rules::{ColumnKind, Rules};
+use crate::text::{Cell, PositionedLine, Text};
+use crate::values;
+
+/// The tables of a document.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// Claim-line tables, in document order.
+    pub tables: Vec<Table>,
+}
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// An amount of this kind.
+    Amount(ColumnKind),
+    /// The claim number.
+    ClaimNumber,
+    /// The patient or member.
+    Patient,
+    /// The member ID.
+    MemberId,
+    /// A date of service.
+    Date,
+    /// Adjustment or remark codes.
+    Code,
+    /// A procedure code.
+    Procedure,
+    /// The provider.
+    Provider,
+    /// Anything else (a description, a status).
+    Text,
+}
+
+/// A column: its label and horizontal extent.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// What the column holds.
+    pub role: Role,
+    /// The header label, wrapped parts joined.
+    pub label: String,
+    /// Left edge.
+    pub x0: f32,
+    /// Right edge.
+    pub x1: f32,
+}
+
+/// One row: its text per column, with the cells that wrapped onto neighbouring lines.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Text per column (same order as [`Table::columns`]); empty where the row has none.
+    pub cells: Vec<String>,
+    /// The whole row as printed (its lines joined), for evidence and codes.
+    pub text: String,
+    /// Index of the row's first line in its page's `layout`.
+    pub line: usize,
+    /// The row is a total ("Claim total", "Totals").
+    pub total: bool,
+}
+
+/// A claim-line table.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// 1-based page number.
+    pub page: u32,
+    /// Index of the header's first line in the page's `layout`.
+    pub header_line: usize,
+    /// Columns, left to right.
+    pub columns: Vec<Column>,
+    /// Rows, top to bottom.
+    pub rows: Vec<Row>,
+}
+
+impl Table {
+    /// The index of the first column with this role.
+    pub fn column(&self, role: Role) -> Option<usize> {
+        self.columns.iter().position(|c| c.role == role)
+    }
+
+    /// The amount of kind `k` in a row.
+    pub fn amount(&self, row: &Row, k: ColumnKind) -> Option<f64> {
+        let i = self.column(Role::Amount(k))?;
+        values::find_amounts(row.cells.get(i)?)
+            .first()
+            .map(|a| a.value)
+    }
+}
+
+use crate::rules::constant as re;
+
+static CLAIM_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(claim|icn|dcn|internal control)( (number|no\.?|#|id|ref(erence)?|control (number|no\.?)))?\s*#?:?$",
+    )
+});
+static PATIENT_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^(patient|member|enrollee|beneficiary)( name)?:?$|^name$"));
+static MEMBER_ID_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(member|patient|subscriber|enrollee|recipient|medicaid|medicare)? ?(id|identification|number|#|no\.?)( (number|no\.?|#))?:?$|^mid$",
+    )
+});
+static DATE_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b(dates?|dos|serv(ice)? dt|from)\b"));
+static CODE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(codes?|remarks?|reason|adj(ustment)?|carc|rarc|grp ?/ ?rc|explanation|notes?)\b")
+});
+static PROCEDURE_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b(cpt|hcpcs|procedure|proc|service code|billing code|cdt)\b"));
+static PROVIDER_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b(provider|physician|doctor|facility|rendered by|payee)\b"));
+static TOTAL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\btotals?\b|\bsubtotal\b|\ball claims\b"));
+static NEW_CLAIM: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b(claim|icn)( number| no\.?| #| id)?\s*[:#]"));
+
+/// Reads the layout of a document.
+pub fn analyze(text: &Text, rules: &Rules) -> Layout {
+    let mut tables = Vec::new();
+    for page in &text.pages {
+        let lines = &page.layout;
+        let mut i = 0;
+        while i < lines.len() {
+            match table_at(lines, i, page.number, rules) {
+                Some(t) => {
+                    let last = t.rows.last().map(|r| r.line).unwrap_or(i);
+                    i = last.max(i) + 1;
+                    tables.push(t);
+                }
+                None => i += 1,
+            }
+        }
+    }
+    Layout { tables }
+}
+
+/// The role a header label gives its column.
+fn role_of(label: &str, rules: &Rules) -> Role {
+    let lower = label.to_ascii_lowercase();
+    let t = label.trim();
+    if CLAIM_LABEL.is_match(t) {
+        return Role::ClaimNumber;
+    }
+    if MEMBER_ID_LABEL.is_match(t) && !t.eq_ignore_ascii_case("no") {
+        return Role::MemberId;
+    }
+    if PATIENT_LABEL.is_match(t) {
+        return Role::Patient;
+    }
+    if PROCEDURE_LABEL.is_match(&lower) {
+        return Role::Procedure;
+    }
+    let kinds: Vec<ColumnKind> = rules
+        .columns
+        .iter()
+        .filter(|c| c.re.is_match(&lower))
+        .map(|c| c.kind)
+        .collect();
+    if let Some(k) = kinds.iter().find(|k| **k != ColumnKind::Ignore) {
+        return Role::Amount(*k);
+    }
+    if DATE_LABEL.is_match(t) {
+        return Role::Date;
+    }
+    if CODE_LABEL.is_match(t) {
+        return Role::Code;
+    }
+    if PROVIDER_LABEL.is_match(t) {
+        return Role::Provider;
+    }
+    Role::Text
+}
+
+fn overlaps(a0: f32, a1: f32, b0: f32, b1: f32) -> f32 {
+    (a1.min(b1) - a0.max(b0)).max(0.0)
+}
+
+/// Lines that hold no amount and no date: possible header lines.
+fn label_line(l: &PositionedLine) -> bool {
+    values::find_amounts(&l.text).is_empty()
+        && values::find_dates(&l.text).is_empty()
+        && l.cells.len() >= 2
+        && l.text.len() < 400
+}
+
+/// How far apart two lines may be and still belong together (a wrapped header or cell).
+fn near(a: &PositionedLine, b: &PositionedLine) -> bool {
+    let size = a.size.max(b.size);
+    if size <= 0.0 {
+        (b.y - a.y).abs() <= 1.0 // plain text: the next line
+    } else {
+        (b.y - a.y).abs() <= 1.8 * size
+    }
+}
+
+fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Option<Table> {
+    if !label_line(&lines[i]) {
+        return None;
+    }
+    // The header band: up to three label lines close together.
+    let mut end = i + 1;
+    while end < lines.len()
+        && end - i < 3
+        && label_line(&lines[end])
+        && near(&lines[end - 1], &lines[end])
+    {
+        end += 1;
+    }
+    // Stack the band's cells into column labels: cells that overlap horizontally are one label.
+    // (left, right, [(baseline, text)]) of each column label.
+    type Stack = (f32, f32, Vec<(f32, String)>);
+    let mut stacks: Vec<Stack> = Vec::new();
+    for l in &lines[i..end] {
+        for c in &l.cells {
+            match stacks
+                .iter_mut()
+                .find(|(x0, x1, _)| overlaps(*x0, *x1, c.x0, c.x1) > 0.0)
+            {
+                Some(s) => {
+                    s.0 = s.0.min(c.x0);
+                    s.1 = s.1.max(c.x1);
+                    s.2.push((l.y, c.text.clone()));
+                }
+                None => stacks.push((c.x0, c.x1, vec![(l.y, c.text.clone())])),
+            }
+        }
+    }
+    stacks.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let columns: Vec<Column> = stacks
+        .into_iter()
+        .map(|(x0, x1, mut parts)| {
+            parts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let label = parts
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect::<Vec<_>>()
+                .join(" ");
+            Column {
+                role: role_of(&label, rules),
+                label,
+                x0,
+                x1,
+            }
+        })
+        .collect();
+    let amounts = columns
+        .iter()
+        .filter(|c| matches!(c.role, Role::Amount(k) if k != ColumnKind::Other))
+        .count();
+    let has_claim = columns.iter().any(|c| c.role == Role::ClaimNumber);
+    let money = columns.iter().any(|c| {
+        matches!(
+            c.role,
+            Role::Amount(ColumnKind::Billed | ColumnKind::Owed | ColumnKind::Paid)
+        )
+    });
+    if !(money && (amounts >= 2 || has_claim)) {
+        return None;
+    }
+    // The rows: lines below the header until prose, a new header or a wide gap.
+    let header_last = &lines[end - 1];
+    let mut body: Vec<usize> = Vec::new();
+    let mut prev = header_last;
+    for (j, l) in lines.iter().enumerate().skip(end) {
+        let size = l.size.max(prev.size);
+        let gap_ok = if size <= 0.0 {
+            l.y - prev.y <= 2.5
+        } else {
+            l.y - prev.y <= 3.5 * size
+        };
+        let prose = l.cells.len() == 1 && l.text.split(' ').count() >= 9;
+        let new_header = j > end && label_line(l) && columns_like(l, rules) >= 2;
+        let new_claim = !has_claim && NEW_CLAIM.is_match(&l.text);
+        if !gap_ok || prose || new_header || new_claim {
+            break;
+        }
+        body.push(j);
+        prev = l;
+        if body.len() > 80 {
+            break;
+        }
+    }
+    let place = |c: &Cell| -> Option<usize> {
+        let mut best: Option<(usize, f32)> = None;
+        for (k, col) in columns.iter().enumerate() {
+            let o = overlaps(c.x0, c.x1, col.x0, col.x1);
+            if o > 0.0 && best.is_none_or(|(_, b)| o > b) {
+                best = Some((k, o));
+            }
+        }
+        if let Some((k, _)) = best {
+            return Some(k);
+        }
+        // Nothing overlaps: the nearest column (amounts are right-aligned under short labels).
+        columns
+            .iter()
+            .enumerate()
+            .map(|(k, col)| {
+                let d = if c.x1 < col.x0 {
+                    col.x0 - c.x1
+                } else {
+                    c.x0 - col.x1
+                };
+                (k, d.max(0.0))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(k, _)| k)
+    };
+    // Cut each line into column texts. A cell that spans columns is placed word by word.
+    let cut = |l: &PositionedLine| -> Vec<String> {
+        let mut out = vec![String::new(); columns.len()];
+        for c in &l.cells {
+            let spans = columns
+                .iter()
+                .filter(|col| overlaps(c.x0, c.x1, col.x0, col.x1) > 0.0)
+                .count();
+            let pieces: Vec<&Cell> = if spans > 1 {
+                l.words
+                    .iter()
+                    .filter(|w| w.x0 >= c.x0 - 0.01 && w.x1 <= c.x1 + 0.01)
+                    .collect()
+            } else {
+                vec![c]
+            };
+            for p in pieces {
+                if let Some(k) = place(p) {
+                    if !out[k].is_empty() {
+                        out[k].push(' ');
+                    }
+                    out[k].push_str(&p.text);
+                }
+            }
+        }
+        out
+    };
+    let cut_lines: Vec<(usize, Vec<String>)> = body.iter().map(|&j| (j, cut(&lines[j]))).collect();
+    let starts_row = |cells: &[String]| {
+        columns.iter().zip(cells).any(|(col, t)| match col.role {
+            Role::Amount(_) => !values::find_amounts(t).is_empty(),
+            Role::ClaimNumber => values::id_at_start(t).is_some(),
+            _ => false,
+        })
+    };
+    let starts: Vec<usize> = cut_lines
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, c))| starts_row(c))
+        .map(|(k, _)| k)
+        .collect();
+    if starts.is_empty() {
+        return None;
+    }
+    // Every other line joins the row whose first line is nearest (ties: the row above).
+    let mut rows: Vec<(Vec<(f32, usize)>, usize)> = starts.iter().map(|&s| (vec![], s)).collect();
+    let last_start = *starts.last().unwrap_or(&0);
+    // Claim numbers, dates and amounts do not wrap: a line without a row of its own that puts
+    // text under them is not part of the table (a note under it).
+    let single = |k: usize| {
+        matches!(
+            columns[k].role,
+            Role::ClaimNumber | Role::Date | Role::Amount(_)
+        )
+    };
+    for (k, (j, cells)) in cut_lines.iter().enumerate() {
+        let foreign = !starts.contains(&k)
+            && cells
+                .iter()
+                .enumerate()
+                .any(|(c, t)| !t.is_empty() && single(c));
+        // Lines well past the last row (a note under the table) are not part of it.
+        if k > last_start + 3 || (foreign && k > last_start) {
+            break;
+        }
+        if foreign {
+            continue;
+        }
+        let y = lines[*j].y;
+        let r = rows
+            .iter()
+            .enumerate()
+            .min_by(|a, b| {
+                let da = (lines[cut_lines[a.1.1].0].y - y).abs();
+                let db = (lines[cut_lines[b.1.1].0].y - y).abs();
+                da.total_cmp(&db).then(a.0.cmp(&b.0))
+            })
+            .map(|(r, _)| r)
+            .unwrap_or(0);
+        rows[r].0.push((y, k));
+    }
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .map(|(mut members, start)| {
+            members.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut cells = vec![String::new(); columns.len()];
+            let mut text = Vec::new();
+            for (_, k) in &members {
+                let (j, c) = &cut_lines[*k];
+                text.push(lines[*j].text.as_str());
+                for (dst, src) in cells.iter_mut().zip(c) {
+                    if src.is_empty() {
+                        continue;
+                    }
+                    if !dst.is_empty() {
+                        dst.push(' ');
+                    }
+                    dst.push_str(src);
+                }
+            }
+            let text = text.join(" ");
+            Row {
+                total: TOTAL.is_match(&text),
+                cells,
+                text,
+                line: cut_lines[start].0,
+            }
+        })
+        .collect();
+    Some(Table {
+        page,
+        header_line: i,
+        columns,
+        rows,
+    })
+}
+
+/// How many cells of a line read as amount column labels (a second header).
+fn columns_like(l: &PositionedLine, rules: &Rules) -> usize {
+    l.cells
+        .iter()
+        .filter(|c| matches!(role_of(&c.text, rules), Role::Amount(_)))
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{Method, Text};
+
+    fn table(doc: &str) -> Table {
+        let t = Text::new(
+            Method::PlainText,
+            vec![doc.lines().map(str::to_string).collect()],
+            Vec::new(),
+        );
+        let l = analyze(&t, Rules::bundled().unwrap());
+        assert_eq!(l.tables.len(), 1, "{:?}", l.tables);
+        l.tables.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn wrapped_header_labels_stack_and_rows_keep_their_wrapped_cells() {
+        let t = table(
+            &[
+                "Claims on this notice",
+                "Claim       Date of      Provider         Amount     Plan    You",
+                "number      service                       billed     paid    owe",
+                "AX-1001     03/02/2026   Pine Clinic      $120.00    $90.00  $30.00",
+                "AX-1002     03/09/2026   Lakeside Lab     $480.00    $0.00   $0.00",
+                "                         Partners",
+                "Codes: see the back of this page",
+            ]
+            .join("\n"),
+        );
+        let labels: Vec<&str> = t.columns.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Claim number",
+                "Date of service",
+                "Provider",
+                "Amount billed",
+                "Plan paid",
+                "You owe"
+            ]
+        );
+        assert_eq!(t.columns[0].role, Role::ClaimNumber);
+        assert_eq!(t.columns[3].role, Role::Amount(ColumnKind::Billed));
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.rows[1].cells[0], "AX-1002");
+        assert_eq!(t.rows[1].cells[2], "Lakeside Lab Partners");
+        assert_eq!(t.amount(&t.rows[1], ColumnKind::Billed), Some(480.0));
+        assert_eq!(t.amount(&t.rows[0], ColumnKind::Owed), Some(30.0));
+    }
+
+    #[test]
+    fn prose_is_not_a_table() {
+        let t = Text::new(
+            Method::PlainText,
+            vec![vec![
+                "We reviewed the amount billed and the amount you owe for this visit.".into(),
+                "You may appeal within 180 days.".into(),
+            ]],
+            Vec::new(),
+        );
+        assert!(analyze(&t, Rules::bundled().unwrap()).tables.is_empty());
+    }
+}
