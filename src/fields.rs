@@ -395,7 +395,40 @@ fn every_claim(
             f.member_id = Some(id.clone());
             set("member.member_id", *at, 0.8);
         }
-    } else if let Some(b) = blocks.first_mut() {
+    } else {
+        // One claim or none numbered: what the lines did not give, its table gives.
+        let from_layout = match blocks.first() {
+            Some(b) if !b.entry.lines.is_empty() => Some(b.clone()),
+            Some(_) => None,
+            None => claims::unnumbered(text, layout, rules),
+        };
+        if let Some(b) = from_layout {
+            if f.service_date.is_none()
+                && let Some((d, at)) = b.denied_date
+            {
+                f.service_date = Some(d);
+                ev.push(("claim.service_date".into(), line_evidence(text, at, 0.75)));
+            }
+            if f.billed_amount.is_none()
+                && let (Some(a), Some(at)) = (b.entry.billed_amount, b.billed_at)
+            {
+                f.billed_amount = Some(a);
+                ev.push(("claim.billed_amount".into(), line_evidence(text, at, 0.75)));
+            }
+            if f.patient_responsibility.is_none()
+                && let (Some(a), Some(at)) = (b.entry.patient_responsibility, b.owed_at)
+            {
+                f.patient_responsibility = Some(a);
+                ev.push((
+                    "claim.patient_responsibility".into(),
+                    line_evidence(text, at, 0.75),
+                ));
+            }
+        }
+    }
+    if blocks.len() == 1
+        && let Some(b) = blocks.first_mut()
+    {
         // One claim: the headline fields, read from the whole document, are the claim's.
         b.entry.claim_number = f.claim_number.clone().or(b.entry.claim_number.take());
         b.entry.provider = f.provider.clone().or(b.entry.provider.take());

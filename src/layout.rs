@@ -267,7 +267,8 @@ fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Opt
             Role::Amount(ColumnKind::Billed | ColumnKind::Owed | ColumnKind::Paid)
         )
     });
-    if !(money && (amounts >= 2 || has_claim)) {
+    let has_date = columns.iter().any(|c| c.role == Role::Date);
+    if !(money && (amounts >= 2 || has_claim || has_date)) {
         return None;
     }
     // The rows: lines below the header until prose, a new header or a wide gap.

@@ -145,6 +145,45 @@ pub(super) fn blocks(
     out
 }
 
+/// The first claim-line table of a document that numbers no claim, read as one claim
+/// without a number (its rows give the dates and amounts the labels did not).
+pub(super) fn unnumbered(text: &Text, layout: &Layout, rules: &Rules) -> Option<Block> {
+    let t = layout
+        .tables
+        .iter()
+        .find(|t| t.column(Role::ClaimNumber).is_none())?;
+    let rows: Vec<&Row> = t.rows.iter().collect();
+    let at = LineRef {
+        page: t.page,
+        line: rows.first().map(|r| line_of(text, t.page, r)).unwrap_or(0),
+    };
+    let mut b = Block {
+        entry: ClaimEntry {
+            claim_number: None,
+            provider: None,
+            service_date: None,
+            billed_amount: None,
+            allowed_amount: None,
+            paid_amount: None,
+            patient_responsibility: None,
+            status: ClaimStatus::Paid,
+            codes: Vec::new(),
+            lines: Vec::new(),
+        },
+        status_read: false,
+        at,
+        denied_date: None,
+        member_name: None,
+        member_id: None,
+        billed_at: Some(at),
+        owed_at: Some(at),
+        billed_labelled: false,
+        owed_labelled: false,
+    };
+    fill_from_rows(&mut b, t, &rows, rules);
+    Some(b)
+}
+
 /// The (page, layout line) where a claim number is first printed, at or after `at`'s page.
 fn layout_position(text: &Text, number: &str, at: LineRef) -> Option<(u32, usize)> {
     text.pages
