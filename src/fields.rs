@@ -357,9 +357,13 @@ fn every_claim(
         };
         f.claim_number = b.entry.claim_number.clone();
         set("claim.claim_number", b.at, 0.85);
-        if let Some((d, at)) = b.denied_date {
-            f.service_date = Some(d);
-            set("claim.service_date", at, 0.8);
+        // The headline's date is its own: another claim's date is worse than none.
+        match b.denied_date {
+            Some((d, at)) => {
+                f.service_date = Some(d);
+                set("claim.service_date", at, 0.8);
+            }
+            None => f.service_date = None,
         }
         if let (Some(a), Some(at)) = (b.entry.billed_amount, b.billed_at) {
             f.billed_amount = Some(a);
@@ -438,6 +442,9 @@ fn every_claim(
         if b.entry.service_date.is_none() {
             b.entry.service_date = f.service_date.map(|d| d.to_string());
         }
+    }
+    if f.service_date.is_none() {
+        ev.retain(|(p, _)| p != "claim.service_date");
     }
     f.claim_status_read = blocks.iter().map(|b| b.status_read).collect();
     f.claims = blocks.into_iter().map(|b| b.entry).collect();

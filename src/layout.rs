@@ -82,6 +82,8 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// Rows, top to bottom.
     pub rows: Vec<Row>,
+    /// Index of the last line the table takes (its last row's last wrapped line).
+    pub end_line: usize,
 }
 
 impl Table {
@@ -136,8 +138,7 @@ pub fn analyze(text: &Text, rules: &Rules) -> Layout {
         while i < lines.len() {
             match table_at(lines, i, page.number, rules) {
                 Some(t) => {
-                    let last = t.rows.last().map(|r| r.line).unwrap_or(i);
-                    i = last.max(i) + 1;
+                    i = t.end_line.max(i) + 1;
                     tables.push(t);
                 }
                 None => i += 1,
@@ -196,6 +197,14 @@ fn label_line(l: &PositionedLine) -> bool {
         && l.text.len() < 400
 }
 
+/// A short line of one label part ("DATE(S) OF" over "SERVICE"): part of a header band.
+fn short_label(l: &PositionedLine) -> bool {
+    values::find_amounts(&l.text).is_empty()
+        && values::find_dates(&l.text).is_empty()
+        && l.text.split(' ').count() <= 3
+        && l.text.len() <= 30
+}
+
 /// How far apart two lines may be and still belong together (a wrapped header or cell).
 fn near(a: &PositionedLine, b: &PositionedLine) -> bool {
     let size = a.size.max(b.size);
@@ -210,52 +219,38 @@ fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Opt
     if !label_line(&lines[i]) {
         return None;
     }
-    // The header band: up to three label lines close together.
+    // The header band: up to four label lines close together; a short label part just above
+    // or below belongs to it (a label wrapped in a taller header cell).
     let mut end = i + 1;
+    // A line of values under the labels (a row's wrapped cells) holds no label of its own.
+    let labels_in = |l: &PositionedLine| {
+        l.cells
+            .iter()
+            .any(|c| role_of(&c.text, rules) != Role::Text)
+    };
     while end < lines.len()
-        && end - i < 3
-        && label_line(&lines[end])
+        && end - i < 4
+        && ((label_line(&lines[end]) && labels_in(&lines[end])) || short_label(&lines[end]))
         && near(&lines[end - 1], &lines[end])
     {
         end += 1;
     }
-    // Stack the band's cells into column labels: cells that overlap horizontally are one label.
-    // (left, right, [(baseline, text)]) of each column label.
-    type Stack = (f32, f32, Vec<(f32, String)>);
-    let mut stacks: Vec<Stack> = Vec::new();
-    for l in &lines[i..end] {
-        for c in &l.cells {
-            match stacks
-                .iter_mut()
-                .find(|(x0, x1, _)| overlaps(*x0, *x1, c.x0, c.x1) > 0.0)
-            {
-                Some(s) => {
-                    s.0 = s.0.min(c.x0);
-                    s.1 = s.1.max(c.x1);
-                    s.2.push((l.y, c.text.clone()));
-                }
-                None => stacks.push((c.x0, c.x1, vec![(l.y, c.text.clone())])),
-            }
+    // A short label part just above (one cell) belongs to the band when it makes a label read
+    // better ("DATE(S) OF" over "SERVICE"), not when it is a heading ("Your claims").
+    let mut columns = columns_of(&lines[i..end], rules);
+    let mut i = i;
+    if i > 0
+        && lines[i - 1].cells.len() == 1
+        && short_label(&lines[i - 1])
+        && near(&lines[i - 1], &lines[i])
+    {
+        let with = columns_of(&lines[i - 1..end], rules);
+        let known = |c: &[Column]| c.iter().filter(|c| c.role != Role::Text).count();
+        if known(&with) > known(&columns) {
+            columns = with;
+            i -= 1;
         }
     }
-    stacks.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let columns: Vec<Column> = stacks
-        .into_iter()
-        .map(|(x0, x1, mut parts)| {
-            parts.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let label = parts
-                .into_iter()
-                .map(|(_, t)| t)
-                .collect::<Vec<_>>()
-                .join(" ");
-            Column {
-                role: role_of(&label, rules),
-                label,
-                x0,
-                x1,
-            }
-        })
-        .collect();
     let amounts = columns
         .iter()
         .filter(|c| matches!(c.role, Role::Amount(k) if k != ColumnKind::Other))
@@ -268,7 +263,10 @@ fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Opt
         )
     });
     let has_date = columns.iter().any(|c| c.role == Role::Date);
-    if !(money && (amounts >= 2 || has_claim || has_date)) {
+    // A claim-line table has money columns; a grid of claim headers (claim number, patient,
+    // provider, dates over their values) has a claim-number column and no money.
+    let claim_grid = has_claim && columns.len() >= 3;
+    if !(money && (amounts >= 2 || has_claim || has_date)) && !claim_grid {
         return None;
     }
     // The rows: lines below the header until prose, a new header or a wide gap.
@@ -283,7 +281,7 @@ fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Opt
             l.y - prev.y <= 3.5 * size
         };
         let prose = l.cells.len() == 1 && l.text.split(' ').count() >= 9;
-        let new_header = j > end && label_line(l) && columns_like(l, rules) >= 2;
+        let new_header = j > end && label_line(l) && columns_like(l, rules) >= 1;
         let new_claim = !has_claim && NEW_CLAIM.is_match(&l.text);
         if !gap_ok || prose || new_header || new_claim {
             break;
@@ -401,6 +399,11 @@ fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Opt
             .unwrap_or(0);
         rows[r].0.push((y, k));
     }
+    let end_line = rows
+        .iter()
+        .flat_map(|(m, _)| m.iter().map(|(_, k)| cut_lines[*k].0))
+        .max()
+        .unwrap_or(end);
     let rows: Vec<Row> = rows
         .into_iter()
         .map(|(mut members, start)| {
@@ -434,14 +437,60 @@ fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Opt
         header_line: i,
         columns,
         rows,
+        end_line,
     })
+}
+
+/// The columns of a header band: cells that overlap horizontally stack into one label.
+fn columns_of(band: &[PositionedLine], rules: &Rules) -> Vec<Column> {
+    // (left, right, [(baseline, text)]) of each column label.
+    type Stack = (f32, f32, Vec<(f32, String)>);
+    let mut stacks: Vec<Stack> = Vec::new();
+    for l in band {
+        for c in &l.cells {
+            match stacks
+                .iter_mut()
+                .find(|(x0, x1, _)| overlaps(*x0, *x1, c.x0, c.x1) > 0.0)
+            {
+                Some(s) => {
+                    s.0 = s.0.min(c.x0);
+                    s.1 = s.1.max(c.x1);
+                    s.2.push((l.y, c.text.clone()));
+                }
+                None => stacks.push((c.x0, c.x1, vec![(l.y, c.text.clone())])),
+            }
+        }
+    }
+    stacks.sort_by(|a, b| a.0.total_cmp(&b.0));
+    stacks
+        .into_iter()
+        .map(|(x0, x1, mut parts)| {
+            parts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let label = parts
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect::<Vec<_>>()
+                .join(" ");
+            Column {
+                role: role_of(&label, rules),
+                label,
+                x0,
+                x1,
+            }
+        })
+        .collect()
 }
 
 /// How many cells of a line read as amount column labels (a second header).
 fn columns_like(l: &PositionedLine, rules: &Rules) -> usize {
+    // A label is a few words without figures ("CLAIM STATUS 4 DENIED" is a value).
     l.cells
         .iter()
-        .filter(|c| matches!(role_of(&c.text, rules), Role::Amount(_)))
+        .filter(|c| {
+            !c.text.chars().any(|ch| ch.is_ascii_digit())
+                && c.text.split(' ').count() <= 4
+                && matches!(role_of(&c.text, rules), Role::Amount(_))
+        })
         .count()
 }
 

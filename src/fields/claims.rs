@@ -94,7 +94,9 @@ pub(super) fn blocks(
         let end = starts.get(i + 1).map(|(_, a)| *a).unwrap_or(doc_end);
         out.push(block(text, rules, cands, number, *at, end));
     }
-    if from_table.len() > out.len() {
+    // Claims read by column beat the same claims read by label (a label over a row of values
+    // is split by guesswork there).
+    if !from_table.is_empty() && from_table.len() >= out.len() {
         return from_table;
     }
     // Where each claim starts on the page's layout: its rows there are read by column.
@@ -110,21 +112,9 @@ pub(super) fn blocks(
             .next()
             .copied()
             .unwrap_or((u32::MAX, usize::MAX));
-        let table = layout.tables.iter().find(|t| {
-            t.column(Role::ClaimNumber).is_none()
-                && t.rows
-                    .iter()
-                    .any(|r| (t.page, r.line) >= from && (t.page, r.line) < to)
-        });
-        if let Some(t) = table {
-            let rows: Vec<&Row> = t
-                .rows
-                .iter()
-                .filter(|r| (t.page, r.line) >= from && (t.page, r.line) < to)
-                .collect();
-            let mut read = b.clone();
-            fill_from_rows(&mut read, t, &rows, rules);
-            if read.status_read {
+        let mut read = b.clone();
+        if read_rows_between(&mut read, layout, from, to, rules) && read.status_read {
+            {
                 // The block's own labelled totals still win over the table's.
                 read.entry.billed_amount = b
                     .entry
@@ -153,33 +143,10 @@ pub(super) fn unnumbered(text: &Text, layout: &Layout, rules: &Rules) -> Option<
         .iter()
         .find(|t| t.column(Role::ClaimNumber).is_none())?;
     let rows: Vec<&Row> = t.rows.iter().collect();
-    let at = LineRef {
+    let mut b = empty_block(rows.first().map(|r| at_row(text, t, r)).unwrap_or(LineRef {
         page: t.page,
-        line: rows.first().map(|r| line_of(text, t.page, r)).unwrap_or(0),
-    };
-    let mut b = Block {
-        entry: ClaimEntry {
-            claim_number: None,
-            provider: None,
-            service_date: None,
-            billed_amount: None,
-            allowed_amount: None,
-            paid_amount: None,
-            patient_responsibility: None,
-            status: ClaimStatus::Paid,
-            codes: Vec::new(),
-            lines: Vec::new(),
-        },
-        status_read: false,
-        at,
-        denied_date: None,
-        member_name: None,
-        member_id: None,
-        billed_at: Some(at),
-        owed_at: Some(at),
-        billed_labelled: false,
-        owed_labelled: false,
-    };
+        line: 0,
+    }));
     fill_from_rows(&mut b, t, &rows, rules);
     Some(b)
 }
@@ -201,14 +168,39 @@ fn layout_position(text: &Text, number: &str, at: LineRef) -> Option<(u32, usize
 /// rows without one are its further service lines.
 fn table_claims(text: &Text, layout: &Layout, rules: &Rules, skip: &[String]) -> Vec<Block> {
     let mut out: Vec<Block> = Vec::new();
+    // Where each claim of a header grid starts: its rows' amounts are in the tables below.
+    let mut grid: Vec<(Block, (u32, usize))> = Vec::new();
     for t in &layout.tables {
         let Some(claim_col) = t.column(Role::ClaimNumber) else {
             continue;
         };
-        let at = |row: &Row| LineRef {
-            page: t.page,
-            line: line_of(text, t.page, row),
-        };
+        let money = t.columns.iter().any(|c| matches!(c.role, Role::Amount(_)));
+        if !money {
+            for row in t.rows.iter().filter(|r| !r.total) {
+                let Some(n) = crate::values::id_at_start(&row.cells[claim_col])
+                    .map(|f| f.value)
+                    .filter(|n| !skip.contains(&key(n)))
+                else {
+                    continue;
+                };
+                let at = at_row(text, t, row);
+                let mut b = empty_block(at);
+                b.entry.claim_number = Some(n);
+                let text_of = |role: Role| {
+                    t.column(role)
+                        .map(|i| row.cells[i].trim().to_string())
+                        .filter(|s| !s.is_empty())
+                };
+                b.entry.provider = text_of(Role::Provider);
+                b.member_name = text_of(Role::Patient).map(|s| (s, at));
+                let date = text_of(Role::Date)
+                    .and_then(|s| crate::values::find_dates(&s).first().map(|d| d.value));
+                b.entry.service_date = date.map(|d| d.to_string());
+                b.denied_date = date.map(|d| (d, at));
+                grid.push((b, (t.page, row.line)));
+            }
+            continue;
+        }
         let mut current: Option<(Block, Vec<&Row>)> = None;
         let finish = |cur: Option<(Block, Vec<&Row>)>, out: &mut Vec<Block>| {
             if let Some((mut b, rows)) = cur {
@@ -228,35 +220,15 @@ fn table_claims(text: &Text, layout: &Layout, rules: &Rules, skip: &[String]) ->
                             .map(|i| row.cells[i].trim().to_string())
                             .filter(|s| !s.is_empty())
                     };
-                    let at = at(row);
-                    current = Some((
-                        Block {
-                            entry: ClaimEntry {
-                                claim_number: Some(n),
-                                provider: text_of(Role::Provider),
-                                service_date: None,
-                                billed_amount: None,
-                                allowed_amount: None,
-                                paid_amount: None,
-                                patient_responsibility: None,
-                                status: ClaimStatus::Paid,
-                                codes: Vec::new(),
-                                lines: Vec::new(),
-                            },
-                            status_read: false,
-                            at,
-                            denied_date: None,
-                            member_name: text_of(Role::Patient).map(|s| (s, at)),
-                            member_id: text_of(Role::MemberId)
-                                .and_then(|s| crate::values::id_at_start(&s).map(|f| f.value))
-                                .map(|s| (s, at)),
-                            billed_at: Some(at),
-                            owed_at: Some(at),
-                            billed_labelled: false,
-                            owed_labelled: false,
-                        },
-                        vec![row],
-                    ));
+                    let at = at_row(text, t, row);
+                    let mut b = empty_block(at);
+                    b.entry.claim_number = Some(n);
+                    b.entry.provider = text_of(Role::Provider);
+                    b.member_name = text_of(Role::Patient).map(|s| (s, at));
+                    b.member_id = text_of(Role::MemberId)
+                        .and_then(|s| crate::values::id_at_start(&s).map(|f| f.value))
+                        .map(|s| (s, at));
+                    current = Some((b, vec![row]));
                 }
                 _ => {
                     if let Some((_, rows)) = current.as_mut() {
@@ -267,7 +239,74 @@ fn table_claims(text: &Text, layout: &Layout, rules: &Rules, skip: &[String]) ->
         }
         finish(current.take(), &mut out);
     }
+    if grid.len() > out.len() {
+        let starts: Vec<(u32, usize)> = grid.iter().map(|(_, p)| *p).collect();
+        return grid
+            .into_iter()
+            .enumerate()
+            .map(|(i, (mut b, from))| {
+                let to = starts.get(i + 1).copied().unwrap_or((u32::MAX, usize::MAX));
+                read_rows_between(&mut b, layout, from, to, rules);
+                b
+            })
+            .collect();
+    }
     out
+}
+
+fn at_row(text: &Text, t: &Table, row: &Row) -> LineRef {
+    LineRef {
+        page: t.page,
+        line: line_of(text, t.page, row),
+    }
+}
+
+fn empty_block(at: LineRef) -> Block {
+    Block {
+        entry: ClaimEntry {
+            claim_number: None,
+            provider: None,
+            service_date: None,
+            billed_amount: None,
+            allowed_amount: None,
+            paid_amount: None,
+            patient_responsibility: None,
+            status: ClaimStatus::Paid,
+            codes: Vec::new(),
+            lines: Vec::new(),
+        },
+        status_read: false,
+        at,
+        denied_date: None,
+        member_name: None,
+        member_id: None,
+        billed_at: Some(at),
+        owed_at: Some(at),
+        billed_labelled: false,
+        owed_labelled: false,
+    }
+}
+
+/// Fills a claim from the rows of the first claim-line table (without a claim-number column)
+/// that lie between two layout positions; `false` when there are none.
+fn read_rows_between(
+    b: &mut Block,
+    layout: &Layout,
+    from: (u32, usize),
+    to: (u32, usize),
+    rules: &Rules,
+) -> bool {
+    let inside = |t: &Table, r: &Row| (t.page, r.line) >= from && (t.page, r.line) < to;
+    let Some(t) = layout
+        .tables
+        .iter()
+        .find(|t| t.column(Role::ClaimNumber).is_none() && t.rows.iter().any(|r| inside(t, r)))
+    else {
+        return false;
+    };
+    let rows: Vec<&Row> = t.rows.iter().filter(|r| inside(t, r)).collect();
+    fill_from_rows(b, t, &rows, rules);
+    true
 }
 
 /// The line of `text.pages[page].lines` that holds a layout row (same words), for evidence;
@@ -291,6 +330,11 @@ fn line_of(text: &Text, page: u32, row: &Row) -> usize {
 /// Amounts, dates, codes, lines and status of a claim from its table rows (a total row, when
 /// the claim has one, gives the totals).
 fn fill_from_rows(b: &mut Block, t: &Table, rows: &[&Row], rules: &Rules) {
+    // A claim's total row closes it: rows after it (a statement's grand totals) are not its.
+    let rows = match rows.iter().position(|r| r.total) {
+        Some(i) => &rows[..=i],
+        None => rows,
+    };
     let lines: Vec<&&Row> = rows.iter().filter(|r| !r.total).collect();
     let total = rows.iter().find(|r| r.total);
     let sum = |k: ColumnKind| -> Option<f64> {
@@ -321,8 +365,11 @@ fn fill_from_rows(b: &mut Block, t: &Table, rows: &[&Row], rules: &Rules) {
         .filter(|l| l.denied)
         .filter_map(date_of)
         .min();
-    b.entry.service_date = first.map(|d| d.to_string());
-    b.denied_date = denied_first.or(first).map(|d| (d, b.at));
+    // Lines without dates keep the claim's own (printed once in its header).
+    if first.is_some() {
+        b.entry.service_date = first.map(|d| d.to_string());
+        b.denied_date = denied_first.or(first).map(|d| (d, b.at));
+    }
     let denied = service_lines.iter().filter(|l| l.denied).count();
     if !service_lines.is_empty() {
         b.entry.status = match denied {
@@ -344,13 +391,30 @@ fn fill_from_rows(b: &mut Block, t: &Table, rows: &[&Row], rules: &Rules) {
     b.entry.lines = service_lines;
 }
 
+/// A date printed without separators in a date column, as remittances do: `MMDDYY` or
+/// `MMDDYYYY` (a column of dates says it is one; elsewhere six digits are not read as a date).
+fn compact_date(cell: &str) -> Option<jiff::civil::Date> {
+    cell.split(' ').find_map(|t| {
+        if !t.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let (m, d, y) = match t.len() {
+            6 => (&t[0..2], &t[2..4], format!("20{}", &t[4..6])),
+            8 => (&t[0..2], &t[2..4], t[4..8].to_string()),
+            _ => return None,
+        };
+        jiff::civil::Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()
+    })
+}
+
 /// A service line from a layout row: its columns say which amount is which.
 fn layout_line(t: &Table, r: &Row, rules: &Rules) -> ServiceLine {
     let cell = |role: Role| t.column(role).map(|i| r.cells[i].as_str()).unwrap_or("");
     let date = crate::values::find_dates(cell(Role::Date))
         .first()
-        .or(crate::values::find_dates(&r.text).first())
-        .map(|d| d.value);
+        .map(|d| d.value)
+        .or_else(|| compact_date(cell(Role::Date)))
+        .or_else(|| crate::values::find_dates(&r.text).first().map(|d| d.value));
     let mut codes = codes_in(&r.text, rules);
     // A code column may print bare CARCs ("197") without their group; only a cell that
     // holds nothing but codes is read that way.
@@ -638,6 +702,77 @@ mod tests {
             Some("2026-04-09")
         );
         assert_eq!(f.provider.as_deref(), Some("Bayview Imaging"));
+    }
+
+    // A remittance prints its column header once; each claim starts with a line naming its
+    // ICN, dates are MMDDYY, a status line says "DENIED" (a value, not a new header), and the
+    // statement's grand totals after the last claim are not that claim's.
+    #[test]
+    fn a_remittance_header_printed_once_serves_every_claim() {
+        let rules = Rules::bundled().unwrap();
+        let lines = [
+            "NORTHWIND HEALTH PLAN                       REMITTANCE ADVICE",
+            "",
+            "SERV DATE   PROC     BILLED    ALLOWED      PAID   GRP/RC",
+            "PATIENT ALVAREZ, R   MID NWH1002   ICN 7710000001",
+            "STATUS 1 PROCESSED",
+            "020326      99213    150.00      90.00     72.00   CO-45",
+            "CLAIM TOTAL          150.00      90.00     72.00",
+            "",
+            "PATIENT OKONKWO, T   MID NWH1003   ICN 7710000002",
+            "STATUS 4 DENIED",
+            "021026      97110    120.00       0.00      0.00   CO-50",
+            "021126      97140     95.00       0.00      0.00   CO-50",
+            "CLAIM TOTAL          215.00       0.00      0.00",
+            "",
+            "REMIT TOTALS         365.00      90.00     72.00",
+        ];
+        let t = doc(&lines.join("\n"));
+        let f = super::super::extract(&t, &crate::layout::analyze(&t, rules), rules);
+        assert_eq!(f.claims.len(), 2);
+        assert_eq!(f.claims[1].status, ClaimStatus::Denied);
+        assert_eq!(f.claims[1].lines.len(), 2);
+        assert_eq!(f.claim_number.as_deref(), Some("7710000002"));
+        assert_eq!(f.billed_amount, Some(215.0));
+        assert_eq!(
+            f.service_date.map(|d| d.to_string()).as_deref(),
+            Some("2026-02-10")
+        );
+    }
+
+    // Claim headers printed as a grid (labels over values), each followed by its service
+    // lines: every claim, and the denied one's amounts.
+    #[test]
+    fn claim_header_grids_with_their_service_tables() {
+        let rules = Rules::bundled().unwrap();
+        let lines = [
+            "Your claims",
+            "CLAIM NUMBER    PATIENT       PROVIDER            DATE OF SERVICE",
+            "QX-5501         Ana Ruiz      Elm Family Care     01/05/2026",
+            "Service                 Billed    Plan paid    You owe",
+            "Office visit            140.00       110.00      30.00",
+            "Claim total             140.00       110.00      30.00",
+            "CLAIM NUMBER    PATIENT       PROVIDER            DATE OF SERVICE",
+            "QX-5502         Ana Ruiz      Birch Imaging       01/19/2026",
+            "Service                 Billed    Plan paid    You owe",
+            "CT scan                 900.00         0.00     900.00",
+            "Claim total             900.00         0.00     900.00",
+        ];
+        let t = doc(&lines.join("\n"));
+        let f = super::super::extract(&t, &crate::layout::analyze(&t, rules), rules);
+        let numbers: Vec<_> = f
+            .claims
+            .iter()
+            .filter_map(|c| c.claim_number.clone())
+            .collect();
+        assert_eq!(numbers, ["QX-5501", "QX-5502"]);
+        assert_eq!(f.claim_number.as_deref(), Some("QX-5502"));
+        assert_eq!(f.patient_responsibility, Some(900.0));
+        assert_eq!(
+            f.service_date.map(|d| d.to_string()).as_deref(),
+            Some("2026-01-19")
+        );
+        assert_eq!(f.provider.as_deref(), Some("Birch Imaging"));
     }
 
     // A pre-service letter: the authorization number is a reference, not a claim.
