@@ -126,8 +126,6 @@ static PROVIDER_LABEL: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\b(provider|physician|doctor|facility|rendered by|payee)\b"));
 static TOTAL: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\btotals?\b|\bsubtotal\b|\ball claims\b"));
-static NEW_CLAIM: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b(claim|icn)( number| no\.?| #| id)?\s*[:#]"));
 
 /// Reads the layout of a document.
 pub fn analyze(text: &Text, rules: &Rules) -> Layout {
@@ -282,8 +280,7 @@ fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Opt
         };
         let prose = l.cells.len() == 1 && l.text.split(' ').count() >= 9;
         let new_header = j > end && label_line(l) && columns_like(l, rules) >= 1;
-        let new_claim = !has_claim && NEW_CLAIM.is_match(&l.text);
-        if !gap_ok || prose || new_header || new_claim {
+        if !gap_ok || prose || new_header {
             break;
         }
         body.push(j);
@@ -346,9 +343,15 @@ fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Opt
         out
     };
     let cut_lines: Vec<(usize, Vec<String>)> = body.iter().map(|&j| (j, cut(&lines[j]))).collect();
+    // A row has a billed amount (when the table has that column: an adjustment printed on
+    // its own line above or below a row is part of it) or a claim number.
+    let has_billed = columns
+        .iter()
+        .any(|c| c.role == Role::Amount(ColumnKind::Billed));
     let starts_row = |cells: &[String]| {
         columns.iter().zip(cells).any(|(col, t)| match col.role {
-            Role::Amount(_) => !values::find_amounts(t).is_empty(),
+            Role::Amount(ColumnKind::Billed) => !values::find_amounts(t).is_empty(),
+            Role::Amount(_) if !has_billed => !values::find_amounts(t).is_empty(),
             Role::ClaimNumber => values::id_at_start(t).is_some(),
             _ => false,
         })
