@@ -674,17 +674,20 @@ mod tests {
     #[test]
     fn the_headline_is_the_first_denied_claim() {
         let rules = Rules::bundled().unwrap();
-        let t = doc("Harbor Ridge Health Plan\n\
-             Explanation of Benefits    Statement date: 05/04/2026\n\
-             Member: Tomas R. Lindqvist    Member ID: HRH55102938\n\
-             Date of service   Service   Amount billed   Plan paid   You owe   Code\n\
-             Claim number: 7731-0001   Provider: Alder Street Clinic\n\
-             04/02/2026   Office visit   $180.00   $140.00   $40.00   PR-3\n\
-             Claim total   $180.00   $140.00   $40.00\n\
-             Claim number: 7731-0002   Provider: Bayview Imaging\n\
-             04/09/2026   CT abdomen   $1,250.00   $0.00   $0.00   CO-197\n\
-             04/09/2026   Contrast   $95.00   $0.00   $0.00   CO-197\n\
-             Claim total   $1,345.00   $0.00   $0.00\n");
+        let lines = [
+            "Harbor Ridge Health Plan",
+            "Explanation of Benefits    Statement date: 05/04/2026",
+            "Member: Tomas R. Lindqvist    Member ID: HRH55102938",
+            "Date of service   Service        Amount billed   Plan paid   You owe   Code",
+            "Claim number: 7731-0001   Provider: Alder Street Clinic",
+            "04/02/2026        Office visit         $180.00     $140.00    $40.00   PR-3",
+            "Claim total                            $180.00     $140.00    $40.00",
+            "Claim number: 7731-0002   Provider: Bayview Imaging",
+            "04/09/2026        CT abdomen         $1,250.00       $0.00     $0.00   CO-197",
+            "04/09/2026        Contrast              $95.00       $0.00     $0.00   CO-197",
+            "Claim total                          $1,345.00       $0.00     $0.00",
+        ];
+        let t = doc(&lines.join("\n"));
         let f = super::super::extract(&t, &crate::layout::analyze(&t, rules), rules);
         let numbers: Vec<_> = f.claims.iter().map(|c| c.claim_number.clone()).collect();
         assert_eq!(
