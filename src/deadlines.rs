@@ -70,7 +70,14 @@ static NEXT_LEVEL: LazyLock<Regex> = LazyLock::new(|| {
 });
 static AFTER_FINAL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(after|once|following) (you (receive|get)|we (make|send|issue)|receiving|receipt of|exhausting)\b|\bfinal (internal )?(adverse|decision|determination)\b|\binternal appeals? (process )?(is|are|has been) (complete|exhausted)",
+        r"(?i)\b(after|once|following) (you (receive|get)|we (make|send|issue)|receiving|receipt of|exhausting)\b|\b(of|after|from) (getting|receiving|receipt of|the date of) (the|that) (decision|redetermination|reconsideration|determination)\b|\bfinal (internal )?(adverse|decision|determination)\b|\binternal appeals? (process )?(is|are|has been) (complete|exhausted)",
+    )
+});
+// What anchors a window to this document: "of the date of this notice", "after you receive
+// this letter".
+static THIS_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\bthis (notice|letter|statement|explanation of benefits|eob|summary notice|denial|determination|decision|notification)\b",
     )
 });
 // Deadlines that are not for filing an appeal: keeping services during an appeal.
@@ -126,10 +133,25 @@ pub fn find(
         .iter()
         .map(|c| {
             let s = text.sentence_text(c.at);
-            NEXT_LEVEL.is_match(&s) || (!decision && AFTER_FINAL.is_match(&s))
+            if decision {
+                return NEXT_LEVEL.is_match(&s);
+            }
+            // Counted from a later event ("after the final decision", "of getting the
+            // decision"), not from receiving this notice.
+            let later_event = AFTER_FINAL.find_iter(&s).any(|m| {
+                !s[m.end()..]
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("this")
+            });
+            // A window counted from this notice is this notice's, whatever level it names.
+            later_event || (NEXT_LEVEL.is_match(&s) && !THIS_NOTICE.is_match(&s))
         })
         .collect();
-    if next_level.contains(&decision) {
+    // A first notice's deadline is never a window counted from a later event (the plan's
+    // appeal decision, a final denial): those describe the next levels. An appeal decision's
+    // is the next level's, when it states one.
+    if !decision || next_level.contains(&decision) {
         cands = cands
             .into_iter()
             .zip(next_level)
@@ -365,10 +387,20 @@ fn candidates(text: &Text, letter_date: Option<Date>) -> Vec<Candidate> {
         });
     }
     for d in values::find_dates(flat) {
-        let Some(s) = is_filing_sentence(d.start) else {
+        let (mut ss, _) = text.sentence_at(d.start);
+        // A date alone on its line under "File your appeal by:" reads with that line.
+        let lead_in = flat[..ss].trim_end().ends_with(':') && flat[ss..d.start].trim().is_empty();
+        let at = if lead_in {
+            ss = text
+                .sentence_at(flat[..ss].trim_end().len().saturating_sub(1))
+                .0;
+            ss
+        } else {
+            d.start
+        };
+        let Some(s) = is_filing_sentence(at) else {
             continue;
         };
-        let (ss, _) = text.sentence_at(d.start);
         let before = &flat[ss..d.start];
         let tail: String = before
             .chars()
@@ -556,6 +588,53 @@ mod program_tests {
         let class = crate::classify::classify(&t, rules);
         let fields = crate::fields::extract(&t, &crate::layout::analyze(&t, rules), rules);
         find(&t, &class, fields.letter_date, rules)
+    }
+
+    // Regressions (a Medicare Summary Notice's appeal page): the date sits alone on the line
+    // under "File your appeal by:", and the next level's window is counted from a LATER
+    // decision ("within 180 days of getting the decision"); the later window once became this
+    // notice's deadline, two months past the real one.
+    #[test]
+    fn a_window_counted_from_a_later_decision_is_not_this_notices_deadline() {
+        let d = deadline(
+            "Medicare Summary Notice\nDate of this notice: March 2, 2026\n\
+             Medicare denied this service (CO-50).\n\
+             If you disagree with a decision on this notice, you can file an appeal.\n\
+             Make sure to file your appeal by:\n\
+             June 30, 2026\n\
+             We generally decide within 60 days after we receive your request. If you disagree\n\
+             with that decision, you can ask for a reconsideration; you must ask within 180 days\n\
+             of getting the decision.",
+        )
+        .unwrap();
+        assert_eq!(d.date.map(|x| x.to_string()).as_deref(), Some("2026-06-30"));
+        assert_eq!(d.basis, Some(DeadlineBasis::Stated));
+        // Without the stated date the program's own window applies, not the later level's.
+        let d = deadline(
+            "Medicare Summary Notice\nDate of this notice: March 2, 2026\n\
+             Medicare denied this service (CO-50).\n\
+             We generally decide within 60 days after we receive your request. If you disagree\n\
+             with that decision, you can ask for a reconsideration; you must ask within 180 days\n\
+             of getting the decision.",
+        )
+        .unwrap();
+        assert_eq!(d.date.map(|x| x.to_string()).as_deref(), Some("2026-06-30"));
+        assert_eq!(d.basis, Some(DeadlineBasis::Default));
+    }
+
+    // The external review window named in a first denial counts from the final internal
+    // decision: the internal appeal's window is this letter's deadline. A fair hearing asked
+    // for within N days of THIS notice is this notice's deadline.
+    #[test]
+    fn next_levels_counted_from_later_events_describe_the_next_step() {
+        let d = deadline(
+            "Acme PPO\nDate: 01/10/2026\nWe denied your claim. If you disagree with this \
+             decision, you may appeal within 180 days of the date of this letter. You may ask \
+             for an external review within 4 months after you receive our final decision.",
+        )
+        .unwrap();
+        assert_eq!(d.date.map(|x| x.to_string()).as_deref(), Some("2026-07-09"));
+        assert_eq!(d.basis, Some(DeadlineBasis::Computed));
     }
 
     #[test]
