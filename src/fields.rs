@@ -152,6 +152,7 @@ static DENIED_WORDS: LazyLock<Regex> =
 pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
     let mut cands: HashMap<FieldName, Vec<Candidate>> = HashMap::new();
     labelled(text, rules, &mut cands);
+    under_labels(text, layout, rules, &mut cands);
     let table = claim_table(text, rules);
 
     let mut f = Fields::default();
@@ -882,6 +883,69 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
     }
 }
 
+/// Values printed under their labels (the layout's pairs, read by column): the label cell
+/// starts with a field's label (its translation may follow: "MEMBER ID / N.o DE MIEMBRO") and
+/// the whole cell under it is the value, so an identifier printed in groups is read whole.
+/// These go before the line-by-line readings of the same line, which split such rows by
+/// guesswork.
+fn under_labels(
+    text: &Text,
+    layout: &Layout,
+    rules: &Rules,
+    cands: &mut HashMap<FieldName, Vec<Candidate>>,
+) {
+    let mut found: Vec<(FieldName, Candidate)> = Vec::new();
+    for p in &layout.pairs {
+        let labels = labels_on(&p.label, rules);
+        let Some(l) = labels.first() else { continue };
+        let rest = p.label[l.end..].trim_start_matches([' ', ':', '#']);
+        if !p.label[..l.start].trim().is_empty()
+            || !(rest.is_empty() || rest.starts_with(['/', '(']))
+        {
+            continue;
+        }
+        let Some(page) = text.pages.get(p.page as usize - 1) else {
+            continue;
+        };
+        let probe: String = p.value.chars().take(24).collect();
+        let Some(line) = page.lines.iter().position(|x| x.contains(&probe)) else {
+            continue;
+        };
+        let at = LineRef { page: p.page, line };
+        // A bare "Date" over a column of dates (payments, visits) names no field.
+        let one_word = !p.label[l.start..l.end].trim().contains(' ');
+        for (field, kind) in &l.alts {
+            if one_word && *kind == ValueKind::Date {
+                continue;
+            }
+            let v = match kind {
+                ValueKind::Id => values::grouped_id(&p.value)
+                    .map(|f| (Value::Str(f.value), f.end))
+                    .or_else(|| parse_value(*kind, &p.value, rules, false)),
+                _ => parse_value(*kind, &p.value, rules, false),
+            };
+            if let Some((value, _)) = v {
+                found.push((
+                    *field,
+                    Candidate {
+                        value,
+                        at,
+                        confidence: 0.9,
+                        total: TOTAL.is_match(&p.label),
+                    },
+                ));
+                break;
+            }
+        }
+    }
+    for (field, c) in found.into_iter().rev() {
+        cands.entry(field).or_default().insert(0, c);
+    }
+    for v in cands.values_mut() {
+        v.sort_by_key(|c| (c.at.page, c.at.line));
+    }
+}
+
 /// The start of a line that continues a wrapped cell: one to three capitalised words, no digits,
 /// directly followed by the next label ("Physicians Visit date: ...").
 fn wrapped_tail(next: &str, rules: &Rules) -> Option<String> {
@@ -1563,6 +1627,28 @@ mod tests {
             vec![],
         );
         extract_all(&t, Rules::bundled().unwrap())
+    }
+
+    // A grid of labels over values: the value under "MEMBER ID / ..." is read whole (an
+    // identifier printed in groups), and a bare "Date" over a column of dates names nothing.
+    #[test]
+    fn values_under_their_labels_are_read_by_column() {
+        let f = fields_of(
+            &[
+                "MEMBER NAME          MEMBER ID / NO. DE MIEMBRO    DATE OF NOTICE",
+                "Rosa M. Quintero     KTH 4410 2288 7               03/02/2026",
+                "",
+                "Payee                Date          Amount",
+                "Pine Clinic          04/28/2026    $12.00",
+            ]
+            .join("\n"),
+        );
+        assert_eq!(f.member_id.as_deref(), Some("KTH441022887"));
+        assert_eq!(f.member_name.as_deref(), Some("Rosa M. Quintero"));
+        assert_eq!(
+            f.letter_date.map(|d| d.to_string()).as_deref(),
+            Some("2026-03-02")
+        );
     }
 
     // A banner, a department and a slogan sit above or beside the brand; the brand is the

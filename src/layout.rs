@@ -15,11 +15,26 @@ use crate::rules::{ColumnKind, Rules};
 use crate::text::{Cell, PositionedLine, Text};
 use crate::values;
 
-/// The tables of a document.
+/// The tables and key-value pairs of a document.
 #[derive(Debug, Clone, Default)]
 pub struct Layout {
     /// Claim-line tables, in document order.
     pub tables: Vec<Table>,
+    /// Labels printed over their values (a grid of member and claim details), in order.
+    pub pairs: Vec<Pair>,
+}
+
+/// A label and the value printed under it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pair {
+    /// 1-based page number.
+    pub page: u32,
+    /// The label cell's text.
+    pub label: String,
+    /// The value cell's text.
+    pub value: String,
+    /// Index of the value's line in the page's `layout`.
+    pub line: usize,
 }
 
 /// What a column holds.
@@ -130,7 +145,9 @@ static TOTAL: LazyLock<Regex> =
 /// Reads the layout of a document.
 pub fn analyze(text: &Text, rules: &Rules) -> Layout {
     let mut tables = Vec::new();
+    let mut pairs = Vec::new();
     for page in &text.pages {
+        pairs.extend(pairs_on(&page.layout, page.number));
         let lines = &page.layout;
         let mut i = 0;
         while i < lines.len() {
@@ -143,7 +160,45 @@ pub fn analyze(text: &Text, rules: &Rules) -> Layout {
             }
         }
     }
-    Layout { tables }
+    Layout { tables, pairs }
+}
+
+/// Labels over values: a line of two or more short label cells (no figures) and the line
+/// just below; each label takes the cell under it that overlaps it most.
+fn pairs_on(lines: &[PositionedLine], page: u32) -> Vec<Pair> {
+    let label_cell = |c: &Cell| {
+        !c.text.chars().any(|ch| ch.is_ascii_digit())
+            && c.text.split(' ').count() <= 8
+            && c.text.chars().any(char::is_alphabetic)
+    };
+    let mut out = Vec::new();
+    for (i, pair) in lines.windows(2).enumerate() {
+        let (a, b) = (&pair[0], &pair[1]);
+        if a.cells.len() < 2 || !a.cells.iter().all(label_cell) || !near(a, b) {
+            continue;
+        }
+        // The value line must not itself be all labels (a header wrapped over two lines).
+        if b.cells.iter().all(label_cell) && b.cells.len() >= a.cells.len() {
+            continue;
+        }
+        for l in &a.cells {
+            let best = b
+                .cells
+                .iter()
+                .map(|v| (v, overlaps(l.x0, l.x1, v.x0, v.x1)))
+                .filter(|(_, o)| *o > 0.0)
+                .max_by(|x, y| x.1.total_cmp(&y.1));
+            if let Some((v, _)) = best {
+                out.push(Pair {
+                    page,
+                    label: l.text.clone(),
+                    value: v.text.clone(),
+                    line: i + 1,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The role a header label gives its column.
