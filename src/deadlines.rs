@@ -15,7 +15,7 @@ use regex::Regex;
 use crate::classify::{Classification, evidence_at};
 use crate::report::{Action, DeadlineBasis, DocumentType, Evidence};
 use crate::rules::{Level, Rules};
-use crate::text::Text;
+use crate::text::{LineRef, Text};
 use crate::values;
 
 /// The appeal deadline and how it was found.
@@ -329,8 +329,9 @@ fn candidates(text: &Text, letter_date: Option<Date>) -> Vec<Candidate> {
         } else {
             String::new()
         };
-        let about_appeal =
-            APPEAL_WORDS.is_match(&s) || (APPEAL_WORDS.is_match(&prev) && s.len() < 160);
+        let about_appeal = APPEAL_WORDS.is_match(&s)
+            || (APPEAL_WORDS.is_match(&prev) && s.len() < 160)
+            || heading_above(text, start);
         (about_appeal && MEMBER_ACTS.is_match(&s) && !NOT_FILING.is_match(&s)).then_some(s)
     };
     for c in WINDOW.captures_iter(flat) {
@@ -454,6 +455,21 @@ fn candidates(text: &Text, letter_date: Option<Date>) -> Vec<Candidate> {
         }
     }
     out
+}
+
+/// Whether the section holding `at` is headed by an appeal heading ("HOW TO ASK FOR AN
+/// APPEAL"): a short line without a full stop, at most six lines up on the same page.
+fn heading_above(text: &Text, at: usize) -> bool {
+    let r = text.locate(at);
+    (r.line.saturating_sub(6)..r.line).rev().any(|i| {
+        let l = text.line(LineRef {
+            page: r.page,
+            line: i,
+        });
+        l.split_whitespace().count() <= 8
+            && !l.trim_end().ends_with('.')
+            && APPEAL_WORDS.is_match(l)
+    })
 }
 
 /// `180`, `sixty (60)`, `one hundred twenty`, `sixty-five`.

@@ -217,14 +217,17 @@ fn role_of(label: &str, rules: &Rules) -> Role {
     if PROCEDURE_LABEL.is_match(&lower) {
         return Role::Procedure;
     }
-    let kinds: Vec<ColumnKind> = rules
+    // The longest column header wins: "You may be billed" is what the patient owes, not
+    // the billed amount; "Service approved?" holds no amount at all.
+    let best = rules
         .columns
         .iter()
-        .filter(|c| c.re.is_match(&lower))
-        .map(|c| c.kind)
-        .collect();
-    if let Some(k) = kinds.iter().find(|k| **k != ColumnKind::Ignore) {
-        return Role::Amount(*k);
+        .filter_map(|c| c.re.find(&lower).map(|m| (m.end() - m.start(), c.kind)))
+        .max_by_key(|(len, _)| *len);
+    match best {
+        Some((_, ColumnKind::Ignore)) => return Role::Text,
+        Some((_, k)) => return Role::Amount(k),
+        None => {}
     }
     if DATE_LABEL.is_match(t) {
         return Role::Date;
@@ -244,18 +247,18 @@ fn overlaps(a0: f32, a1: f32, b0: f32, b1: f32) -> f32 {
 
 /// Lines that hold no amount and no date: possible header lines.
 fn label_line(l: &PositionedLine) -> bool {
-    values::find_amounts(&l.text).is_empty()
-        && values::find_dates(&l.text).is_empty()
-        && l.cells.len() >= 2
-        && l.text.len() < 400
+    l.cells.len() >= 2 && l.text.len() < 400 && no_figures(&l.text)
+}
+
+/// No amount and no date (both need a digit: most lines are ruled out without a regex).
+fn no_figures(s: &str) -> bool {
+    !s.bytes().any(|b| b.is_ascii_digit())
+        || (values::find_amounts(s).is_empty() && values::find_dates(s).is_empty())
 }
 
 /// A short line of one label part ("DATE(S) OF" over "SERVICE"): part of a header band.
 fn short_label(l: &PositionedLine) -> bool {
-    values::find_amounts(&l.text).is_empty()
-        && values::find_dates(&l.text).is_empty()
-        && l.text.split(' ').count() <= 3
-        && l.text.len() <= 30
+    l.text.len() <= 30 && l.text.split(' ').count() <= 3 && no_figures(&l.text)
 }
 
 /// How far apart two lines may be and still belong together (a wrapped header or cell).
@@ -505,7 +508,12 @@ fn columns_of(band: &[PositionedLine], rules: &Rules) -> Vec<Column> {
     type Stack = (f32, f32, Vec<(f32, String)>);
     let mut stacks: Vec<Stack> = Vec::new();
     for l in band {
-        for c in &l.cells {
+        for c in l
+            .cells
+            .iter()
+            .flat_map(|c| split_labels(c, &l.words, rules))
+        {
+            let c = &c;
             match stacks
                 .iter_mut()
                 .find(|(x0, x1, _)| overlaps(*x0, *x1, c.x0, c.x1) > 0.0)
@@ -537,6 +545,53 @@ fn columns_of(band: &[PositionedLine], rules: &Rules) -> Vec<Column> {
             }
         })
         .collect()
+}
+
+/// A header cell that holds several amount labels printed close together ("Billed Discount
+/// Allowed") is split into one cell per label, at the words each label covers.
+fn split_labels(cell: &Cell, words: &[Cell], rules: &Rules) -> Vec<Cell> {
+    let lower = cell.text.to_ascii_lowercase();
+    let mut found: Vec<(usize, usize)> = rules
+        .columns
+        .iter()
+        .flat_map(|c| c.re.find_iter(&lower).map(|m| (m.start(), m.end())))
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0).then((b.1 - b.0).cmp(&(a.1 - a.0))));
+    let mut labels: Vec<(usize, usize)> = Vec::new();
+    for f in found {
+        if labels.last().is_none_or(|l| f.0 >= l.1) {
+            labels.push(f);
+        }
+    }
+    let inside: Vec<&Cell> = words
+        .iter()
+        .filter(|w| w.x0 >= cell.x0 - 0.01 && w.x1 <= cell.x1 + 0.01)
+        .collect();
+    if labels.len() < 2 || inside.is_empty() {
+        return vec![cell.clone()];
+    }
+    // Each word's offset in the cell's text (words are joined by one space).
+    let mut out: Vec<Cell> = Vec::new();
+    let mut offset = 0;
+    let mut current: Option<usize> = None;
+    for w in inside {
+        let start = offset;
+        offset += w.text.len() + 1;
+        // The label this word starts or belongs to; words before the first label join it.
+        let label = labels.iter().rposition(|l| l.0 <= start).unwrap_or(0);
+        match out.last_mut() {
+            Some(c) if current == Some(label) => {
+                c.text.push(' ');
+                c.text.push_str(&w.text);
+                c.x1 = w.x1;
+            }
+            _ => {
+                out.push(w.clone());
+                current = Some(label);
+            }
+        }
+    }
+    out
 }
 
 /// How many cells of a line read as amount column labels (a second header).

@@ -89,10 +89,34 @@ pub(super) fn blocks(
         page: last.number,
         line: last.lines.len(),
     };
+    // A claim's section may open before its number (provider, dates, then "Claim number"):
+    // when the previous claim closes with a total row, the next one starts after it.
+    let bounds: Vec<LineRef> = starts
+        .iter()
+        .enumerate()
+        .map(|(i, (_, at))| {
+            let Some((_, prev)) = i.checked_sub(1).and_then(|p| starts.get(p)) else {
+                return *at;
+            };
+            text.lines()
+                .filter(|(r, l)| {
+                    pos(*r) > pos(*prev) && pos(*r) < pos(*at) && super::TOTAL.is_match(l)
+                })
+                .last()
+                .map(|(r, _)| LineRef {
+                    page: r.page,
+                    line: r.line + 1,
+                })
+                .filter(|r| r.page == at.page)
+                .unwrap_or(*at)
+        })
+        .collect();
     let mut out = Vec::new();
     for (i, (number, at)) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).map(|(_, a)| *a).unwrap_or(doc_end);
-        out.push(block(text, rules, cands, number, *at, end));
+        let end = bounds.get(i + 1).copied().unwrap_or(doc_end);
+        let mut b = block(text, rules, cands, number, bounds[i], end);
+        b.at = *at;
+        out.push(b);
     }
     // Claims read by column beat the same claims read by label (a label over a row of values
     // is split by guesswork there).
@@ -487,6 +511,7 @@ fn block(
     end: LineRef,
 ) -> Block {
     let inside = |r: LineRef| pos(r) >= pos(start) && pos(r) < pos(end);
+    let near_start = |r: LineRef| r.page == start.page && r.line < start.line + 15;
     let in_block = |name: FieldName| -> Vec<&Candidate> {
         cands
             .get(&name)
@@ -569,12 +594,15 @@ fn block(
         status_read,
         at: start,
         denied_date,
+        // The patient of a claim is named in its heading, not in a later page's prose.
         member_name: in_block(FieldName::MemberName)
-            .first()
-            .and_then(|c| str_of(c)),
+            .into_iter()
+            .find(|c| near_start(c.at))
+            .and_then(str_of),
         member_id: in_block(FieldName::MemberId)
-            .first()
-            .and_then(|c| str_of(c)),
+            .into_iter()
+            .find(|c| near_start(c.at))
+            .and_then(str_of),
         billed_at: billed.map(|(_, r)| r),
         owed_at: owed.map(|(_, r)| r),
         billed_labelled: labelled_total(FieldName::BilledAmount).is_some(),

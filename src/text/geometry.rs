@@ -59,7 +59,34 @@ struct Glyph {
     y: f64,
     w: f64,
     size: f64,
-    ch: String,
+    ch: Chars,
+}
+
+/// A glyph's text, held inline: one glyph decodes to a character or a short ligature, and a
+/// page has thousands of glyphs (one allocation each was a tenth of the layout's time).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Chars {
+    bytes: [u8; 15],
+    len: u8,
+}
+
+impl Chars {
+    fn new(s: &str) -> Chars {
+        let mut end = s.len().min(15);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut bytes = [0u8; 15];
+        bytes[..end].copy_from_slice(&s.as_bytes()[..end]);
+        Chars {
+            bytes,
+            len: end as u8,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
+    }
 }
 
 /// Collects the glyphs of one page with their positions (an output device for pdf-extract).
@@ -118,7 +145,7 @@ impl OutputDev for GlyphCollector {
             y: self.height - trm.m32,
             w: (width * size).max(0.0),
             size,
-            ch: ch.to_string(),
+            ch: Chars::new(ch),
         });
         Ok(())
     }
@@ -184,7 +211,7 @@ impl<A: OutputDev, B: OutputDev> OutputDev for Tee<A, B> {
 
 /// Groups glyphs into lines by baseline, then words and cells by the gaps between them.
 fn lines_from_glyphs(mut glyphs: Vec<Glyph>) -> Vec<RawLine> {
-    glyphs.retain(|g| !g.ch.is_empty());
+    glyphs.retain(|g| g.ch.len > 0);
     glyphs.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
     // Baselines closer than 40% of the type size are one line (a superscript stays on it).
     let mut rows: Vec<Vec<Glyph>> = Vec::new();
@@ -221,7 +248,7 @@ fn cells_of_row(row: &[Glyph]) -> RawLine {
     let mut end = f64::NEG_INFINITY; // right edge of the last visible glyph
     let mut pending_space = false;
     for g in row {
-        if g.ch.trim().is_empty() {
+        if g.ch.as_str().trim().is_empty() {
             pending_space = !cur.is_empty();
             continue;
         }
@@ -237,7 +264,7 @@ fn cells_of_row(row: &[Glyph]) -> RawLine {
             x0 = g.x;
             x1 = g.x;
         }
-        cur.push_str(&g.ch);
+        cur.push_str(g.ch.as_str());
         end = g.x + g.w;
         x1 = x1.max(end);
         pending_space = false;
@@ -373,7 +400,7 @@ mod tests {
                 y,
                 w: size * 0.5,
                 size,
-                ch: c.to_string(),
+                ch: Chars::new(&c.to_string()),
             })
             .collect()
     }
@@ -405,7 +432,7 @@ mod tests {
                     y: 50.0,
                     w: 6.0,
                     size: 10.0,
-                    ch: c.to_string(),
+                    ch: Chars::new(&c.to_string()),
                 });
                 x += 9.0;
             }
