@@ -108,12 +108,19 @@ pub fn find_dates(s: &str) -> Vec<Found<Date>> {
 
 /// The date at the start of `s` (after spaces), if any.
 pub fn date_at_start(s: &str) -> Option<Found<Date>> {
-    let lead = s.len() - s.trim_start().len();
+    let trimmed = s.trim_start();
+    // A weekday may stand before the date, as in e-mail and portal headers ("Tue 01/27/2026",
+    // "Tue, 12 May 2026 15:42").
+    let lead = s.len() - trimmed.len() + WEEKDAY.find(trimmed).map(|m| m.end()).unwrap_or(0);
     find_dates(s)
         .into_iter()
         .next()
         .filter(|f| f.start <= lead + 1)
 }
+
+static WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day|sday|nesday|rsday|urday)?\.?,?\s+")
+});
 
 /// A dollar amount at the start of `s`: `$1,234.56`, `1234.56`, `($45.00)`, `$0`.
 /// A bare integer without `$` or cents is not an amount.
@@ -590,6 +597,21 @@ mod tests {
         assert_eq!((f.value.as_str(), f.end), ("0526184407", 12));
         assert_eq!(g("1234 5678 100.00"), None, "runs into an amount");
         assert_eq!(g("1234 5 6"), None);
+    }
+
+    #[test]
+    fn dates_after_a_weekday() {
+        let d = |s: &str| date_at_start(s).map(|f| f.value.to_string());
+        assert_eq!(
+            d("Tue 01/27/2026 3:42 PM CT").as_deref(),
+            Some("2026-01-27")
+        );
+        assert_eq!(
+            d("Tue, 12 May 2026 15:42:07 -0500").as_deref(),
+            Some("2026-05-12")
+        );
+        assert_eq!(d("Wednesday, March 4, 2026").as_deref(), Some("2026-03-04"));
+        assert_eq!(d("Tuesday night, then 03/04/2026"), None);
     }
 
     #[test]
