@@ -1054,6 +1054,10 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
             return Some((p, *at));
         }
     }
+    // An e-mail's sender: "From: Acme Health Partners Claims Support <claims@...>".
+    if let Some((name, at)) = email_sender(text, &plausible) {
+        return Some((name, at));
+    }
     // A short name in title case alone on the first line is a letterhead too.
     let (at, first) = tops.first()?;
     let p = parts_of(first).into_iter().next()?;
@@ -1067,6 +1071,31 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
         && plausible(&p)
         && !p.chars().any(|c| c.is_ascii_digit()))
     .then_some((p, *at))
+}
+
+/// The organisation in an e-mail's `From:` header, without the team that wrote ("Claims
+/// Support", "Member Services Team") and the address.
+fn email_sender(text: &Text, plausible: &dyn Fn(&str) -> bool) -> Option<(String, LineRef)> {
+    static TEAM: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"(?i)\s+(claims?|support|team|department|dept\.?|services?|resolution|customer|member|appeals?|care|unit|desk|center|no-?reply)\b.*$",
+        )
+    });
+    let page = text.pages.first()?;
+    page.lines.iter().take(8).enumerate().find_map(|(i, l)| {
+        let rest = l.strip_prefix("From:")?.trim();
+        let display = rest.split('<').next()?.trim().trim_matches('"');
+        let name = TEAM.replace(display, "").trim().to_string();
+        (ORG_WORD.is_match(&name) && plausible(&name) && name.split(' ').count() >= 2).then(|| {
+            (
+                name,
+                LineRef {
+                    page: page.number,
+                    line: i,
+                },
+            )
+        })
+    })
 }
 
 /// The plausible name printed in the largest type among the first lines of page 1, when that
@@ -1648,6 +1677,20 @@ mod tests {
         assert_eq!(
             f.letter_date.map(|d| d.to_string()).as_deref(),
             Some("2026-03-02")
+        );
+    }
+
+    #[test]
+    fn an_emails_sender_is_the_payer() {
+        let f = fields_of(
+            "From: Larkspur Health Partners Claims Support <claims@larkspur.example>\n\
+             To: Jo Ames <jo@example.net>\nDate: Tue, 12 May 2026 15:42:07 -0500\n\
+             Subject: RE: your claim\n\nHi Jo, your claim was denied as a duplicate.",
+        );
+        assert_eq!(f.payer_name.as_deref(), Some("Larkspur Health Partners"));
+        assert_eq!(
+            f.letter_date.map(|d| d.to_string()).as_deref(),
+            Some("2026-05-12")
         );
     }
 
