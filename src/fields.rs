@@ -1086,15 +1086,13 @@ fn email_sender(text: &Text, plausible: &dyn Fn(&str) -> bool) -> Option<(String
         let rest = l.strip_prefix("From:")?.trim();
         let display = rest.split('<').next()?.trim().trim_matches('"');
         let name = TEAM.replace(display, "").trim().to_string();
-        (ORG_WORD.is_match(&name) && plausible(&name) && name.split(' ').count() >= 2).then(|| {
-            (
-                name,
-                LineRef {
-                    page: page.number,
-                    line: i,
-                },
-            )
-        })
+        (ORG_WORD.is_match(&name) && plausible(&name) && name.split(' ').count() >= 2).then_some((
+            name,
+            LineRef {
+                page: page.number,
+                line: i,
+            },
+        ))
     })
 }
 
