@@ -389,7 +389,7 @@ fn candidates(text: &Text, letter_date: Option<Date>) -> Vec<Candidate> {
     }
     for d in values::find_dates(flat) {
         let (mut ss, _) = text.sentence_at(d.start);
-        // A date alone on its line under "File your appeal by:" reads with that line.
+        // A date alone on its line under "... appeal by:" reads with that line.
         let lead_in = flat[..ss].trim_end().ends_with(':') && flat[ss..d.start].trim().is_empty();
         let at = if lead_in {
             ss = text
@@ -606,33 +606,26 @@ mod program_tests {
         find(&t, &class, fields.letter_date, rules)
     }
 
-    // Regressions (a Medicare Summary Notice's appeal page): the date sits alone on the line
-    // under "File your appeal by:", and the next level's window is counted from a LATER
-    // decision ("within 180 days of getting the decision"); the later window once became this
-    // notice's deadline, two months past the real one.
+    // Regressions (a summary notice's appeal page): the date sits alone on the line under
+    // "... by:", and the next level's window counts from a LATER decision ("within 180 days
+    // of receiving the decision"); that later window once became the notice's deadline, two
+    // months past the real one.
     #[test]
     fn a_window_counted_from_a_later_decision_is_not_this_notices_deadline() {
-        let d = deadline(
-            "Medicare Summary Notice\nDate of this notice: March 2, 2026\n\
+        let appeal_page = "Medicare Summary Notice\nDate of this notice: March 2, 2026\n\
              Medicare denied this service (CO-50).\n\
-             If you disagree with a decision on this notice, you can file an appeal.\n\
-             Make sure to file your appeal by:\n\
-             June 30, 2026\n\
-             We generally decide within 60 days after we receive your request. If you disagree\n\
-             with that decision, you can ask for a reconsideration; you must ask within 180 days\n\
-             of getting the decision.",
-        )
-        .unwrap();
+             To ask for an appeal of a denied service, send your request so it reaches us by:\n\
+             June 30, 2026\n";
+        let next_level = "A written answer usually follows within 60 days. Should you still \
+             disagree, a second review may be asked for within 180 days of receiving the decision.";
+        let d = deadline(&format!("{appeal_page}{next_level}")).unwrap();
         assert_eq!(d.date.map(|x| x.to_string()).as_deref(), Some("2026-06-30"));
         assert_eq!(d.basis, Some(DeadlineBasis::Stated));
         // Without the stated date the program's own window applies, not the later level's.
-        let d = deadline(
+        let d = deadline(&format!(
             "Medicare Summary Notice\nDate of this notice: March 2, 2026\n\
-             Medicare denied this service (CO-50).\n\
-             We generally decide within 60 days after we receive your request. If you disagree\n\
-             with that decision, you can ask for a reconsideration; you must ask within 180 days\n\
-             of getting the decision.",
-        )
+             Medicare denied this service (CO-50).\n{next_level}"
+        ))
         .unwrap();
         assert_eq!(d.date.map(|x| x.to_string()).as_deref(), Some("2026-06-30"));
         assert_eq!(d.basis, Some(DeadlineBasis::Default));

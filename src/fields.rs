@@ -105,7 +105,7 @@ static NOT_LETTERHEAD: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(explanation of|notice of|notice for|summary notice|this is not a bill|important|page \d|date|re:|dear|member id|number|claims?|p\.?o\.? box|suite|street|avenue|\bst\.|\bave\b|road|drive|boulevard|attn|www\.|\.com|\.org|\.gov|department|unit|(member|customer|provider|participant) services|management|review|division|office|center|a medicaid|a medicare|offered by)\b|\d{5}|\d{3}-\d{4}",
     )
 });
-// A slogan under a logo ("Care that grows with you", "Your health. Our promise."), not a name.
+// A slogan under a logo ("Here when you need us", "Our members come first."), not a name.
 static TAGLINE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\b(your|our|we|you|since|su|sus|tu|nuestro|nuestra)\b|\.\s|[.!]$"));
 // Titles printed large at the top of a letter, never the sender's name.
@@ -884,7 +884,7 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
 }
 
 /// Values printed under their labels (the layout's pairs, read by column): the label cell
-/// starts with a field's label (its translation may follow: "MEMBER ID / N.o DE MIEMBRO") and
+/// starts with a field's label (its translation may follow: "MEMBER ID / NO. DE MIEMBRO") and
 /// the whole cell under it is the value, so an identifier printed in groups is read whole.
 /// These go before the line-by-line readings of the same line, which split such rows by
 /// guesswork.
@@ -1054,7 +1054,7 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
             return Some((p, *at));
         }
     }
-    // An e-mail's sender: "From: Acme Health Partners Claims Support <claims@...>".
+    // An e-mail's sender: "From: Acme Health Member Care Team <care@...>".
     if let Some((name, at)) = email_sender(text, &plausible) {
         return Some((name, at));
     }
@@ -1074,7 +1074,7 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
 }
 
 /// The organisation in an e-mail's `From:` header, without the team that wrote ("Claims
-/// Support", "Member Services Team") and the address.
+/// Team", "Member Services") and the address.
 fn email_sender(text: &Text, plausible: &dyn Fn(&str) -> bool) -> Option<(String, LineRef)> {
     static TEAM: LazyLock<Regex> = LazyLock::new(|| {
         re(
@@ -1681,14 +1681,14 @@ mod tests {
     #[test]
     fn an_emails_sender_is_the_payer() {
         let f = fields_of(
-            "From: Larkspur Health Partners Claims Support <claims@larkspur.example>\n\
-             To: Jo Ames <jo@example.net>\nDate: Tue, 12 May 2026 15:42:07 -0500\n\
+            "From: Larkspur Mutual Health Member Care Team <care@larkspur.example>\n\
+             To: Jo Ames <jo@example.net>\nDate: Fri, 6 Mar 2026 08:11:52 +0000\n\
              Subject: RE: your claim\n\nHi Jo, your claim was denied as a duplicate.",
         );
-        assert_eq!(f.payer_name.as_deref(), Some("Larkspur Health Partners"));
+        assert_eq!(f.payer_name.as_deref(), Some("Larkspur Mutual Health"));
         assert_eq!(
             f.letter_date.map(|d| d.to_string()).as_deref(),
-            Some("2026-05-12")
+            Some("2026-03-06")
         );
     }
 

@@ -256,7 +256,7 @@ fn no_figures(s: &str) -> bool {
         || (values::find_amounts(s).is_empty() && values::find_dates(s).is_empty())
 }
 
-/// A short line of one label part ("DATE(S) OF" over "SERVICE"): part of a header band.
+/// A short line of one label part ("DATE OF" over "VISIT"): part of a header band.
 fn short_label(l: &PositionedLine) -> bool {
     l.text.len() <= 30 && l.text.split(' ').count() <= 3 && no_figures(&l.text)
 }
@@ -292,7 +292,7 @@ fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Opt
         end += 1;
     }
     // A short label part just above (one cell) belongs to the band when it makes a label read
-    // better ("DATE(S) OF" over "SERVICE"), not when it is a heading ("Your claims").
+    // better ("DATE OF" over "VISIT"), not when it is a heading ("Claims on this page").
     let mut columns = columns_of(&lines[i..end], rules);
     let mut i = i;
     if i > 0
@@ -596,7 +596,7 @@ fn split_labels(cell: &Cell, words: &[Cell], rules: &Rules) -> Vec<Cell> {
 
 /// How many cells of a line read as amount column labels (a second header).
 fn columns_like(l: &PositionedLine, rules: &Rules) -> usize {
-    // A label is a few words without figures ("CLAIM STATUS 4 DENIED" is a value).
+    // A label is a few words without figures ("STATUS: 2 - DENIED" is a value).
     l.cells
         .iter()
         .filter(|c| {
