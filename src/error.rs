@@ -70,6 +70,15 @@ pub enum Error {
         /// What the parser reported.
         reason: String,
     },
+    /// A file named `.pdf` holds something else (typically a portal's HTML error page saved
+    /// by a failed download): reading it as a letter would hide that the letter is missing.
+    #[error("{path}: not a PDF: the file holds {holds}")]
+    NotAPdf {
+        /// The input as given.
+        path: PathBuf,
+        /// What the file really holds ("an HTML page", "plain text").
+        holds: String,
+    },
     /// The PDF is encrypted with a password.
     #[error("{path}: encrypted PDF: it needs a password to open")]
     EncryptedPdf {
@@ -115,6 +124,7 @@ impl Error {
             Error::Unsupported { .. } => "unsupported",
             Error::NoText { .. } => "no_text",
             Error::DamagedPdf { .. } => "damaged_pdf",
+            Error::NotAPdf { .. } => "not_a_pdf",
             Error::BadImage { .. } => "bad_image",
             Error::EncryptedPdf { .. } => "encrypted_pdf",
             Error::Internal { .. } => "internal",

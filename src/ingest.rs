@@ -74,7 +74,10 @@ pub struct Document {
 pub fn load(input: &Input) -> Result<Document> {
     let path = input.display_path();
     let bytes = match input {
-        Input::Path(p) => read_file(p)?,
+        Input::Path(p) => {
+            let doc = from_bytes(path, read_file(p)?)?;
+            return named_pdf_holds_pdf(p, doc);
+        }
         Input::Stdin => {
             let mut buf = Vec::new();
             std::io::stdin()
@@ -95,6 +98,25 @@ pub fn load(input: &Input) -> Result<Document> {
         }
     };
     from_bytes(path, bytes)
+}
+
+/// A file named `.pdf` must hold a PDF: an HTML page or plain text under that name is what a
+/// failed portal download leaves, and reading it as a letter would tell the user the letter
+/// was read. (Other mismatches, such as a PDF named `.txt`, are read by their content.)
+fn named_pdf_holds_pdf(p: &std::path::Path, doc: Document) -> Result<Document> {
+    let named_pdf = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+    let holds = match doc.media_type {
+        MediaType::Html => "an HTML page",
+        MediaType::PlainText => "plain text",
+        _ => return Ok(doc),
+    };
+    if named_pdf {
+        return Err(Error::NotAPdf {
+            path: doc.path,
+            holds: holds.into(),
+        });
+    }
+    Ok(doc)
 }
 
 /// Identifies an in-memory document (used for stdin and by library callers).

@@ -311,3 +311,39 @@ fn accented_letter_before_a_period_is_read() {
     assert_eq!(v["denial"]["category"], "medical_necessity");
     assert_eq!(v["dates"]["appeal_deadline"], "2025-11-29");
 }
+
+// A portal download that failed leaves an HTML error page named `.pdf`: an error that says
+// what the file holds, never a report of an "other" document that was read.
+#[test]
+fn a_pdf_name_holding_html_or_text_is_not_read_as_a_letter() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("eob-march.pdf");
+    std::fs::write(
+        &html,
+        "<!DOCTYPE html><html><head><title>Session expired</title></head>\
+         <body><p>Your session has expired. Please sign in again.</p></body></html>",
+    )
+    .unwrap();
+    rejects(&html, "not a PDF: the file holds an HTML page");
+    let text = dir.path().join("letter.PDF");
+    std::fs::write(&text, "Download failed. Try again later.\n").unwrap();
+    rejects(&text, "not a PDF: the file holds plain text");
+    // The batch records it with its kind and goes on.
+    let out = overturn()
+        .args(["batch", "--quiet"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let kinds: Vec<String> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["error"]["kind"].as_str().unwrap_or("").to_string()
+        })
+        .collect();
+    assert_eq!(kinds, ["not_a_pdf", "not_a_pdf"]);
+}
