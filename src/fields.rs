@@ -904,11 +904,8 @@ fn under_labels(
         {
             continue;
         }
-        let Some(page) = text.pages.get(p.page as usize - 1) else {
-            continue;
-        };
         let probe: String = p.value.chars().take(24).collect();
-        let Some(line) = page.lines.iter().position(|x| x.contains(&probe)) else {
+        let Some(line) = text.line_containing(p.page, &probe) else {
             continue;
         };
         let at = LineRef { page: p.page, line };

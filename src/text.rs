@@ -301,6 +301,19 @@ impl Text {
             .unwrap_or(0)
     }
 
+    /// The index of the first line of page `page` that contains `needle` (a positioned line's
+    /// words, found again in the reading-order lines for evidence).
+    pub fn line_containing(&self, page: u32, needle: &str) -> Option<usize> {
+        if needle.is_empty() {
+            return None;
+        }
+        self.pages
+            .get((page as usize).checked_sub(1)?)?
+            .lines
+            .iter()
+            .position(|l| l.contains(needle))
+    }
+
     /// The text of a line.
     pub fn line(&self, r: LineRef) -> &str {
         self.pages

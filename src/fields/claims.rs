@@ -336,18 +336,10 @@ fn read_rows_between(
 /// The line of `text.pages[page].lines` that holds a layout row (same words), for evidence;
 /// the first line of the page when none matches.
 fn line_of(text: &Text, page: u32, row: &Row) -> usize {
-    let Some(p) = text.pages.get(page as usize - 1) else {
-        return 0;
-    };
-    let first = row
-        .cells
+    row.cells
         .iter()
         .find(|c| c.len() >= 4)
-        .map(String::as_str)
-        .unwrap_or("");
-    p.lines
-        .iter()
-        .position(|l| !first.is_empty() && l.contains(first))
+        .and_then(|c| text.line_containing(page, c))
         .unwrap_or(0)
 }
 
@@ -396,11 +388,7 @@ fn fill_from_rows(b: &mut Block, t: &Table, rows: &[&Row], rules: &Rules) {
     }
     let denied = service_lines.iter().filter(|l| l.denied).count();
     if !service_lines.is_empty() {
-        b.entry.status = match denied {
-            0 => ClaimStatus::Paid,
-            n if n == service_lines.len() => ClaimStatus::Denied,
-            _ => ClaimStatus::PartlyDenied,
-        };
+        b.entry.status = status_of_lines(denied, service_lines.len());
         b.status_read = true;
     }
     let mut codes: Vec<Code> = Vec::new();
@@ -610,15 +598,20 @@ fn block(
     }
 }
 
+/// A claim's status from how many of its `lines` service lines were denied.
+fn status_of_lines(denied: usize, lines: usize) -> ClaimStatus {
+    match denied {
+        0 => ClaimStatus::Paid,
+        n if n == lines => ClaimStatus::Denied,
+        _ => ClaimStatus::PartlyDenied,
+    }
+}
+
 /// The claim's status: from its table's lines when it has one, else from its words and codes.
 fn status_of(table: Option<&ClaimTable>, lines: &[&str], codes: &[Code]) -> (ClaimStatus, bool) {
     if let Some(t) = table.filter(|t| !t.lines.is_empty()) {
         let denied = t.lines.iter().filter(|l| l.denied).count();
-        return match denied {
-            0 => (ClaimStatus::Paid, true),
-            n if n == t.lines.len() => (ClaimStatus::Denied, true),
-            _ => (ClaimStatus::PartlyDenied, true),
-        };
+        return (status_of_lines(denied, t.lines.len()), true);
     }
     let words = lines.join(" ");
     let denial_code = codes

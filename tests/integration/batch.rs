@@ -6,7 +6,7 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
-use crate::util::{fixture_input, overturn, root};
+use crate::util::{batch_with_failures, fixture_input, overturn, root};
 
 const SOME: [&str; 4] = [
     "mn-ppo-letter",
@@ -126,14 +126,7 @@ fn unordered_and_single_job_give_the_same_records() {
 #[test]
 fn csv_has_the_documented_columns_and_one_row_per_input() {
     let (dir, files) = corpus(true);
-    let out = overturn()
-        .args(["batch", "--format", "csv", "--quiet"])
-        .arg(dir.path())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = batch_with_failures(&["--format", "csv", "--quiet"], dir.path());
     let mut rd = csv::Reader::from_reader(out.as_slice());
     let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(header, overturn::batch::CSV_COLUMNS);
@@ -291,14 +284,7 @@ fn csv_lines_has_one_row_per_service_line() {
     let eob = crate::util::root().join("fixtures/multi-claim-ppo-eob/input.pdf");
     std::fs::copy(&eob, dir.path().join("eob.pdf")).unwrap();
     std::fs::write(dir.path().join("broken.pdf"), b"%PDF-1.7\n1 0 obj <<").unwrap();
-    let out = overturn()
-        .args(["batch", "--format", "csv-lines", "--quiet"])
-        .arg(dir.path())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = batch_with_failures(&["--format", "csv-lines", "--quiet"], dir.path());
     let mut rd = csv::Reader::from_reader(out.as_slice());
     let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(header, overturn::batch::CSV_LINE_COLUMNS);

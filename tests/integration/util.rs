@@ -43,3 +43,17 @@ pub fn fixture_input(dir: &std::path::Path) -> PathBuf {
 pub fn overturn() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("overturn").expect("binary builds")
 }
+
+/// Runs `overturn batch ARGS DIR` over a folder holding at least one bad input: exit code 1
+/// (some inputs failed, their records are written); returns what it wrote on stdout.
+pub fn batch_with_failures(args: &[&str], dir: &std::path::Path) -> Vec<u8> {
+    overturn()
+        .arg("batch")
+        .args(args)
+        .arg(dir)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone()
+}
