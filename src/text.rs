@@ -225,10 +225,21 @@ impl Text {
     }
 
     /// Whether the sentence holding `at` is conditional or hypothetical before `at`
-    /// ("If your claim is denied because ...", "for example"): appeal-rights boilerplate.
+    /// ("If your claim is denied because ...", "for example"): appeal-rights boilerplate. A
+    /// phrase right after an event still to come ("... after you receive our final adverse
+    /// determination") is hypothetical too: it describes a later document, not this one.
     pub fn is_conditional(&self, at: usize) -> bool {
         let (s, _) = self.sentence_at(at);
         let before = self.flat[s..at.min(self.flat.len())].to_ascii_lowercase();
+        let near_start = before
+            .char_indices()
+            .rev()
+            .nth(40)
+            .map(|(i, _)| i)
+            .unwrap_or(0);
+        if LATER_EVENT.is_match(&before[near_start..]) {
+            return true;
+        }
         before.split(|c: char| !c.is_ascii_alphabetic()).any(|w| {
             matches!(
                 w,
@@ -251,7 +262,10 @@ impl Text {
         let line = &self.full[line_start..nl];
         let last = line.chars().last().unwrap_or(' ');
         let next = self.full[nl + 1..].chars().next().unwrap_or(' ');
-        let continues = last.is_ascii_lowercase() || matches!(last, ',' | '-' | '(' | '/' | '&');
+        // A line ending in a number ("within 10") goes on when the next starts in lower case.
+        let continues = last.is_ascii_lowercase()
+            || matches!(last, ',' | '-' | '(' | '/' | '&')
+            || (last.is_ascii_digit() && next.is_ascii_lowercase());
         let words = line.split_whitespace().count();
         !continues
             || matches!(next, '-' | '*' | '\u{2022}')
@@ -663,6 +677,13 @@ fn page_has_text(lines: &[String]) -> bool {
 }
 
 #[allow(clippy::expect_used)] // constant patterns, covered by tests
+// "after you receive our", "once you get the", "of receiving a": what follows is a later event.
+static LATER_EVENT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"\b((after|once|when|until) (you|we)|(receive|receiving|get|getting|receipt of|issue|issues|send|sends) (our|the|a|any|its))\b[^.;]*$",
+    )
+    .expect("constant regex")
+});
 static HTML_DROP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"(?is)<(script|style|head)\b.*?</(script|style|head)>|<!--.*?-->")
         .expect("constant regex")
