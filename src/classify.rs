@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::report::{Category, Code, CodeSystem, DocumentType, Evidence, PlanType};
-use crate::rules::{Rules, SignalKind};
+use crate::rules::{PlanRule, Rules, SignalKind};
 use crate::text::Text;
 
 /// Weight kept by a match inside a conditional sentence.
@@ -217,20 +217,32 @@ pub fn classify(text: &Text, rules: &Rules) -> Classification {
     // Plan type.
     let mut plan_scores: Vec<(PlanType, f64, usize)> = Vec::new();
     for p in &rules.plans {
-        if let Some((w, at)) = best_match(text, &p.re, p.weight) {
+        if let Some((w, at)) = best_plan_match(text, p, rules) {
             match plan_scores.iter_mut().find(|(t, _, _)| *t == p.plan_type) {
                 Some(e) => e.1 += w,
                 None => plan_scores.push((p.plan_type, w, at)),
             }
         }
     }
-    let plan = plan_scores.iter().filter(|(_, w, _)| *w >= 3.0).fold(
-        None::<&(PlanType, f64, usize)>,
-        |best, x| match best {
-            Some(b) if b.1 >= x.1 => Some(b),
-            _ => Some(x),
-        },
-    );
+    // A public program decides the appeal route; the product type (HMO, PPO) only says how the
+    // network works, and programs' plans are often HMOs or PPOs. So a program found at all
+    // outranks a product type.
+    let is_program = |t: PlanType| {
+        !matches!(
+            t,
+            PlanType::Hmo | PlanType::Ppo | PlanType::Epo | PlanType::Pos | PlanType::Unknown
+        )
+    };
+    let best_of = |program: bool| {
+        plan_scores
+            .iter()
+            .filter(|(t, w, _)| *w >= 3.0 && is_program(*t) == program)
+            .fold(None::<&(PlanType, f64, usize)>, |best, x| match best {
+                Some(b) if b.1 >= x.1 => Some(b),
+                _ => Some(x),
+            })
+    };
+    let plan = best_of(true).or_else(|| best_of(false));
     let plan_type = plan.map(|p| p.0).unwrap_or(PlanType::Unknown);
     if let Some((_, w, at)) = plan {
         evidence.push((
@@ -370,6 +382,48 @@ fn best_match(text: &Text, re: &Regex, weight: f64) -> Option<(f64, usize)> {
     }
     best
 }
+
+/// Lines at the top of the first page that hold the letterhead.
+const LETTERHEAD_LINES: usize = 6;
+
+/// The weight of a plan pattern's best match, by where it stands: on a line that names the
+/// document's own plan it counts double, in a sentence about other coverage (or a list of
+/// programs, as on a form) a quarter, in a conditional sentence a fifth.
+fn best_plan_match(text: &Text, p: &PlanRule, rules: &Rules) -> Option<(f64, usize)> {
+    let mut best: Option<(f64, usize)> = None;
+    for m in p.re.find_iter(text.flat_lower()) {
+        let r = text.locate(m.start());
+        let line = text.line(r).to_ascii_lowercase();
+        let start = text.offset_of(r);
+        let before = line.get(..m.start().saturating_sub(start)).unwrap_or("");
+        let sentence = text.sentence_text(m.start()).to_ascii_lowercase();
+        let own =
+            (r.page == 1 && r.line < LETTERHEAD_LINES) || rules.plan_identity.is_match(before);
+        if p.identity_only && !own {
+            continue;
+        }
+        let other =
+            rules.plan_other.is_match(&sentence) || PROGRAMS.find_iter(&sentence).count() >= 3;
+        let mut w = p.weight;
+        if other {
+            w *= 0.25;
+        } else if own {
+            w *= 2.0;
+        }
+        if text.is_conditional(m.start()) {
+            w *= CONDITIONAL;
+        }
+        if best.is_none_or(|b| w > b.0) {
+            best = Some((w, m.start()));
+        }
+    }
+    best
+}
+
+// Program names, to tell a list of them (a form's "other coverage" boxes) from a plan's name.
+static PROGRAMS: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\b(medicare|medicaid|tricare|champva|chip|cobra|marketplace|workers'? comp\w*)\b")
+});
 
 /// The category and weight of a code, if it is a denial code.
 fn code_category(rules: &Rules, system: CodeSystem, code: &str) -> Option<(Category, f64)> {
@@ -544,6 +598,20 @@ mod tests {
         assert_eq!(d.category, Category::PriorAuthorization);
         assert_eq!(d.codes[0].group.as_deref(), Some("CO"));
         assert_eq!(d.codes[0].code, "197");
+    }
+
+    // Regression: a first denial's external-review paragraph names the final adverse
+    // determination a person may receive later; that made the denial an appeal decision.
+    #[test]
+    fn a_later_final_decision_named_in_appeal_rights_is_not_this_document() {
+        let c = classify_str(
+            "Acme PPO\nWe denied your claim for an MRI because it was not medically necessary.\nYou may appeal within 180 days. You may ask for an external review within 4 months after you receive our final internal adverse\ndetermination.",
+        );
+        assert_eq!(c.document_type, DocumentType::DenialLetter);
+        let d = classify_str(
+            "Acme PPO\nThis is our final internal adverse determination on your appeal. We upheld the denial of your claim.",
+        );
+        assert_eq!(d.document_type, DocumentType::AppealDecision);
     }
 
     #[test]

@@ -619,6 +619,7 @@ mod table {
         basis: Option<DeadlineBasis>,
         action: Option<Action>,
         warns: Option<String>,
+        plan: Option<crate::report::PlanType>,
     }
 
     #[derive(serde::Deserialize)]
@@ -626,7 +627,7 @@ mod table {
         case: Vec<Case>,
     }
 
-    fn deadline(s: &str) -> Option<Deadline> {
+    fn deadline(s: &str) -> (Option<Deadline>, crate::report::PlanType) {
         let t = Text::new(
             Method::PlainText,
             vec![s.lines().map(String::from).collect()],
@@ -635,7 +636,7 @@ mod table {
         let rules = Rules::bundled().unwrap();
         let class = crate::classify::classify(&t, rules);
         let fields = crate::fields::extract(&t, &crate::layout::analyze(&t, rules), rules);
-        find(&t, &class, fields.letter_date, rules)
+        (find(&t, &class, fields.letter_date, rules), class.plan_type)
     }
 
     #[test]
@@ -645,7 +646,11 @@ mod table {
         assert!(table.case.len() >= 20);
         let mut failures = Vec::new();
         for c in &table.case {
-            let Some(d) = deadline(&c.text) else {
+            let (d, plan) = deadline(&c.text);
+            if c.plan.is_some_and(|p| p != plan) {
+                failures.push(format!("{}: plan {plan:?}, want {:?}", c.name, c.plan));
+            }
+            let Some(d) = d else {
                 failures.push(format!("{}: no deadline", c.name));
                 continue;
             };

@@ -95,6 +95,8 @@ pub struct PlanRule {
     pub weight: f64,
     /// The compiled pattern.
     pub re: Regex,
+    /// Counts only where the document names its own plan (letterhead, a plan label).
+    pub identity_only: bool,
 }
 
 /// How a field's value is read.
@@ -354,6 +356,10 @@ pub struct Rules {
     pub signals: Vec<Signal>,
     /// Plan-type signals.
     pub plans: Vec<PlanRule>,
+    /// A line that names the document's own plan: "Plan:", "Product", "Your plan", "Coverage".
+    pub plan_identity: Regex,
+    /// A sentence about other coverage: "primary coverage", "apply for", "other insurance".
+    pub plan_other: Regex,
     /// Field labels.
     pub fields: Vec<FieldRule>,
     /// Every field label in one set, to find a line's labels in one pass.
@@ -420,6 +426,14 @@ struct RawPhrase {
 struct DocumentFile {
     signal: Vec<RawSignal>,
     plan: Vec<RawPlan>,
+    plan_context: RawPlanContext,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlanContext {
+    identity: String,
+    other: String,
 }
 
 #[derive(Deserialize)]
@@ -436,6 +450,8 @@ struct RawPlan {
     plan_type: PlanType,
     weight: f64,
     pattern: String,
+    #[serde(default)]
+    identity_only: bool,
 }
 
 #[derive(Deserialize)]
@@ -619,6 +635,16 @@ impl Rules {
                 p.pattern.clone(),
             );
         }
+        jobs.one(
+            "document.toml",
+            "plan_context.identity",
+            doc.plan_context.identity.clone(),
+        );
+        jobs.one(
+            "document.toml",
+            "plan_context.other",
+            doc.plan_context.other.clone(),
+        );
         let label = |l: &str| format!(r"\b(?P<l>{l})(?:[^\w]|$)");
         let mut label_patterns = Vec::new();
         let mut label_index = Vec::new();
@@ -668,9 +694,12 @@ impl Rules {
                     plan_type: p.plan_type,
                     weight: p.weight,
                     re: out.next_one()?,
+                    identity_only: p.identity_only,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        let plan_identity = out.next_one()?;
+        let plan_other = out.next_one()?;
         let field_rules = (fields.field.into_iter())
             .map(|f| {
                 Ok(FieldRule {
@@ -700,6 +729,8 @@ impl Rules {
             phrases,
             signals,
             plans,
+            plan_identity,
+            plan_other,
             fields: field_rules,
             stop_words: fields
                 .stop_words
