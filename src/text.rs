@@ -676,14 +676,13 @@ fn page_has_text(lines: &[String]) -> bool {
     bad * 4 < useful && words >= 3
 }
 
-#[allow(clippy::expect_used)] // constant patterns, covered by tests
 // "after you receive our", "once you get the", "of receiving a": what follows is a later event.
 static LATER_EVENT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(
+    crate::rules::constant(
         r"\b((after|once|when|until) (you|we)|(receive|receiving|get|getting|receipt of|issue|issues|send|sends) (our|the|a|any|its))\b[^.;]*$",
     )
-    .expect("constant regex")
 });
+#[allow(clippy::expect_used)] // constant patterns, covered by tests
 static HTML_DROP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"(?is)<(script|style|head)\b.*?</(script|style|head)>|<!--.*?-->")
         .expect("constant regex")
