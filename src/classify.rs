@@ -224,6 +224,14 @@ pub fn classify(text: &Text, rules: &Rules) -> Classification {
             }
         }
     }
+    // A state agency's letterhead makes a Medicaid notice fee-for-service; without Medicaid
+    // named at all it is some other agency's letter.
+    if !plan_scores
+        .iter()
+        .any(|(t, _, _)| *t == PlanType::MedicaidManagedCare)
+    {
+        plan_scores.retain(|(t, _, _)| *t != PlanType::MedicaidFeeForService);
+    }
     // A public program decides the appeal route; the product type (HMO, PPO) only says how the
     // network works, and programs' plans are often HMOs or PPOs. So a program found at all
     // outranks a product type.

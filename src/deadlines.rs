@@ -86,6 +86,12 @@ static NOT_FILING: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(keep (getting|receiving)|continue (to get|to receive|getting|receiving)|services? (to |may |will |can |could |would )?continue|benefits? (to |may |will |can |could |would )?continue|continuation of (benefits|services)|aid paid pending)\b",
     )
 });
+// A provider's own dispute or reconsideration process (remittances).
+static PROVIDER_DISPUTE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\bprovider(s|'s)? (claim )?(dispute|reconsideration|appeal|payment dispute|inquiry)\b|\b(remittance advice|remittance)\b",
+    )
+});
 // What may stand before a filing window: "within 60 days", "no later than 180 days",
 // "you have 65 days".
 static WINDOW_LEAD: LazyLock<Regex> =
@@ -105,6 +111,8 @@ struct Candidate {
     basis: DeadlineBasis,
     window: Option<String>,
     at: usize,
+    /// Length of the window or date as written, from `at`.
+    len: usize,
     business_days: bool,
 }
 
@@ -113,6 +121,7 @@ pub fn find(
     text: &Text,
     class: &Classification,
     letter_date: Option<Date>,
+    state: Option<&str>,
     rules: &Rules,
 ) -> Option<Deadline> {
     let decision = class.document_type == DocumentType::AppealDecision;
@@ -120,12 +129,21 @@ pub fn find(
     let program = rules
         .program(class.plan_type)
         .or_else(|| rules.programs.last())?;
-    let level: &Level = if decision {
+    let own_level = if decision {
         &program.after_decision
     } else {
         &program.first
     };
-    let mut warnings = Vec::new();
+    let (level, state_warning) = rules.level_for(own_level, state);
+    let level = &level;
+    // A window read from the document is capped at the state's own limit when it is known,
+    // else at the program's (the federal limit), not at the shortest state's.
+    let cap_level = if state_warning.is_some() {
+        own_level
+    } else {
+        level
+    };
+    let mut warnings: Vec<String> = Vec::new();
 
     let mut cands = candidates(text, letter_date);
     // An appeal decision offers the next level; an initial denial offers the first.
@@ -183,6 +201,58 @@ pub fn find(
         (None, None) => None,
     };
     if let Some(c) = chosen {
+        // A computed window longer than the program's fixed one gives way to the program's.
+        let over = |limit: i64| {
+            letter_date
+                .and_then(|d| add_window(d, Some(limit), None))
+                .is_some_and(|most| most < c.date)
+        };
+        // A provider's dispute window is the plan's contract, not the member appeal's rule.
+        let provider_dispute = PROVIDER_DISPUTE.is_match(&text.sentence_text(c.at));
+        let capped = cap_level
+            .cap_days
+            .filter(|limit| c.basis == DeadlineBasis::Computed && !provider_dispute && over(*limit))
+            .and_then(|_| {
+                letter_date.and_then(|d| add_window(d, cap_level.days, cap_level.months))
+            });
+        if let Some(cap) = capped {
+            let window = level_window(cap_level);
+            warnings.push(format!(
+                "the document gives a window of {} but {} allows {window} ({}); the program's window was counted instead",
+                c.window.as_deref().unwrap_or("more"),
+                program.name,
+                level.rule
+            ));
+            return Some(Deadline {
+                date: Some(cap),
+                basis: Some(DeadlineBasis::Default),
+                window: Some(window),
+                action: level.action,
+                label: level.label.clone(),
+                rule: Some(level.rule.clone()),
+                evidence: Some(evidence_at(text, c.at, 0.6)),
+                warnings,
+            });
+        }
+        // Figures OCR was unsure of: the earliest date they could plausibly read as.
+        if let Some(earlier) = uncertain_reading(text, c, letter_date)
+            && earlier < c.date
+        {
+            warnings.push(format!(
+                "OCR read the figures of the deadline ({}) with low confidence; they could read as {earlier}, the earlier date, which was taken: check the document",
+                c.date
+            ));
+            return Some(Deadline {
+                date: Some(earlier),
+                basis: Some(c.basis),
+                window: c.window.clone(),
+                action: level.action,
+                label: level.label.clone(),
+                rule: Some(level.rule.clone()),
+                evidence: Some(evidence_at(text, c.at, 0.5)),
+                warnings,
+            });
+        }
         if c.business_days {
             warnings.push("the window is in business days; it was counted as calendar days, which gives an earlier date".into());
         }
@@ -218,11 +288,8 @@ pub fn find(
     }
 
     // Nothing stated: the program's default window.
-    let window = match (level.days, level.months) {
-        (Some(d), _) => format!("{d} days"),
-        (_, Some(m)) => format!("{m} months"),
-        _ => String::new(),
-    };
+    let window = level_window(level);
+    warnings.extend(state_warning);
     let date = letter_date.and_then(|d| add_window(d, level.days, level.months));
     if letter_date.is_none() {
         warnings.push("no letter date was found, so the appeal deadline could not be counted; assume it is soon".into());
@@ -242,6 +309,65 @@ pub fn find(
         evidence: None,
         warnings,
     })
+}
+
+/// Digits OCR often reads in place of another: the smaller digit each may really be.
+const SMALLER_LOOKALIKES: [(char, &[char]); 4] = [
+    ('8', &['3', '6']),
+    ('6', &['5']),
+    ('7', &['1']),
+    ('9', &['4']),
+];
+
+/// When OCR read a figure of the candidate's window or date with low confidence, the
+/// earliest date any one look-alike digit would give (never before the letter date).
+fn uncertain_reading(text: &Text, c: &Candidate, letter_date: Option<Date>) -> Option<Date> {
+    let flat = text.flat();
+    let span = flat.get(c.at..c.at + c.len)?;
+    let page = text.locate(c.at).page;
+    let unsure = text.uncertain.iter().any(|(p, w)| {
+        *p == page && w.chars().any(|ch| ch.is_ascii_digit()) && {
+            let w: String = w.chars().filter(|ch| ch.is_ascii_alphanumeric()).collect();
+            !w.is_empty() && span.contains(&w)
+        }
+    });
+    if !unsure {
+        return None;
+    }
+    let read = |s: &str| -> Option<Date> {
+        match c.basis {
+            DeadlineBasis::Computed => {
+                let (days, months) = parse_window(s)?;
+                add_window(letter_date?, days, months)
+            }
+            _ => values::find_dates(s).first().map(|d| d.value),
+        }
+    };
+    let mut best: Option<Date> = None;
+    for (i, ch) in span.char_indices() {
+        let Some((_, alts)) = SMALLER_LOOKALIKES.iter().find(|(d, _)| *d == ch) else {
+            continue;
+        };
+        for alt in *alts {
+            let variant = format!("{}{alt}{}", &span[..i], &span[i + ch.len_utf8()..]);
+            if let Some(d) = read(&variant)
+                && letter_date.is_none_or(|l| d > l)
+                && best.is_none_or(|b| d < b)
+            {
+                best = Some(d);
+            }
+        }
+    }
+    best
+}
+
+/// A level's window as words: "65 days", "4 months".
+fn level_window(level: &Level) -> String {
+    match (level.days, level.months) {
+        (Some(d), _) => format!("{d} days"),
+        (_, Some(m)) => format!("{m} months"),
+        _ => String::new(),
+    }
 }
 
 /// Recounts the deadline of a report that may have been corrected by hand: a `computed` or
@@ -273,21 +399,19 @@ pub fn recompute(report: &mut crate::report::Report, rules: &Rules) {
             else {
                 return;
             };
-            let level = if decision {
-                &p.after_decision
-            } else {
-                &p.first
-            };
+            let (level, _) = rules.level_for(
+                if decision {
+                    &p.after_decision
+                } else {
+                    &p.first
+                },
+                report.member.state.as_deref(),
+            );
+            let level = &level;
             report.dates.appeal_deadline =
                 add_window(letter, level.days, level.months).map(|d| d.to_string());
             report.dates.appeal_deadline_basis = Some(DeadlineBasis::Default);
-            report.dates.appeal_window = Some(
-                level
-                    .days
-                    .map(|d| format!("{d} days"))
-                    .or(level.months.map(|m| format!("{m} months")))
-                    .unwrap_or_default(),
-            );
+            report.dates.appeal_window = Some(level_window(level));
         }
     }
 }
@@ -379,6 +503,7 @@ fn candidates(text: &Text, letter_date: Option<Date>) -> Vec<Candidate> {
             basis: DeadlineBasis::Computed,
             window: Some(m.as_str().to_string()),
             at: m.start(),
+            len: m.len(),
             business_days: c
                 .name("kind")
                 .is_some_and(|k| !k.as_str().to_ascii_lowercase().starts_with("calendar")),
@@ -422,6 +547,7 @@ fn candidates(text: &Text, letter_date: Option<Date>) -> Vec<Candidate> {
             basis: DeadlineBasis::Stated,
             window: None,
             at: d.start,
+            len: d.end - d.start,
             business_days: false,
         });
     }
@@ -447,6 +573,7 @@ fn candidates(text: &Text, letter_date: Option<Date>) -> Vec<Candidate> {
                 basis: DeadlineBasis::Stated,
                 window: None,
                 at: base + d.start,
+                len: d.end - d.start,
                 business_days: false,
             });
         }
@@ -620,6 +747,9 @@ mod table {
         action: Option<Action>,
         warns: Option<String>,
         plan: Option<crate::report::PlanType>,
+        /// Words OCR read with low confidence (page 1).
+        #[serde(default)]
+        uncertain: Vec<String>,
     }
 
     #[derive(serde::Deserialize)]
@@ -627,16 +757,26 @@ mod table {
         case: Vec<Case>,
     }
 
-    fn deadline(s: &str) -> (Option<Deadline>, crate::report::PlanType) {
-        let t = Text::new(
+    fn deadline(s: &str, uncertain: &[String]) -> (Option<Deadline>, crate::report::PlanType) {
+        let mut t = Text::new(
             Method::PlainText,
             vec![s.lines().map(String::from).collect()],
             vec![],
         );
+        t.uncertain = uncertain.iter().map(|w| (1, w.clone())).collect();
         let rules = Rules::bundled().unwrap();
         let class = crate::classify::classify(&t, rules);
         let fields = crate::fields::extract(&t, &crate::layout::analyze(&t, rules), rules);
-        (find(&t, &class, fields.letter_date, rules), class.plan_type)
+        (
+            find(
+                &t,
+                &class,
+                fields.letter_date,
+                fields.state.as_deref(),
+                rules,
+            ),
+            class.plan_type,
+        )
     }
 
     #[test]
@@ -646,7 +786,7 @@ mod table {
         assert!(table.case.len() >= 20);
         let mut failures = Vec::new();
         for c in &table.case {
-            let (d, plan) = deadline(&c.text);
+            let (d, plan) = deadline(&c.text, &c.uncertain);
             if c.plan.is_some_and(|p| p != plan) {
                 failures.push(format!("{}: plan {plan:?}, want {:?}", c.name, c.plan));
             }

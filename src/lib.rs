@@ -194,7 +194,13 @@ pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
     let class = classify::classify(text, rules);
     let layout = layout::analyze(text, rules);
     let fields = fields::extract(text, &layout, rules);
-    let deadline = deadlines::find(text, &class, fields.letter_date, rules);
+    let deadline = deadlines::find(
+        text,
+        &class,
+        fields.letter_date,
+        fields.state.as_deref(),
+        rules,
+    );
 
     let mut evidence: BTreeMap<String, report::Evidence> = BTreeMap::new();
     for (k, v) in class.evidence.iter().chain(fields.evidence.iter()) {

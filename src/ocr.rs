@@ -47,6 +47,10 @@ pub struct PageImage {
 pub struct OcrPage {
     /// Lines in reading order.
     pub lines: Vec<String>,
+    /// The page's lines from OCR's word boxes, for the layout stage.
+    pub layout: Vec<crate::text::RawLine>,
+    /// Words read with low confidence (below [`UNCERTAIN_WORD`]).
+    pub uncertain: Vec<String>,
     /// Mean word confidence, 0..1.
     pub confidence: f64,
     /// Degrees the page was turned to read it (0 when it was upright).
@@ -135,13 +139,57 @@ fn recognize_once(page: &PageImage) -> Result<OcrPage, String> {
         let mut engine = engine.recognize().map_err(|e| format!("OCR: {e}"))?;
         let text = engine.get_text().map_err(|e| format!("OCR text: {e}"))?;
         let confidence = (engine.mean_text_conf().clamp(0, 100) as f64) / 100.0;
+        // Word boxes and confidences (tesseract's result iterator, as TSV rows).
+        let tsv = engine.get_tsv_text(0).unwrap_or_default();
         *slot = Some((lang.to_string(), engine));
+        let (words, uncertain) = words_of_tsv(&tsv, 72.0 / dpi as f32);
         Ok(OcrPage {
             lines: text.lines().map(clean_line).collect(),
+            layout: crate::text::lines_from_words(words),
+            uncertain,
             confidence,
             rotated: 0,
         })
     })
+}
+
+/// A word read with a confidence below this (tesseract's 0-100 scale) is uncertain: its
+/// digits may be wrong.
+pub const UNCERTAIN_WORD: f32 = 60.0;
+
+/// The words of tesseract's TSV output (level 5 rows: page, block, paragraph, line, word,
+/// left, top, width, height, confidence, text) with boxes scaled from pixels to points, and
+/// the words read with low confidence.
+fn words_of_tsv(tsv: &str, scale: f32) -> (Vec<crate::text::OcrWord>, Vec<String>) {
+    let mut words = Vec::new();
+    let mut uncertain = Vec::new();
+    for row in tsv.lines() {
+        let f: Vec<&str> = row.split('\t').collect();
+        if f.len() < 12 || f[0] != "5" {
+            continue;
+        }
+        let num = |i: usize| f[i].trim().parse::<f32>().ok();
+        let (Some(left), Some(top), Some(width), Some(height), Some(conf)) =
+            (num(6), num(7), num(8), num(9), num(10))
+        else {
+            continue;
+        };
+        let text = clean_line(f[11]);
+        if text.is_empty() {
+            continue;
+        }
+        if (0.0..UNCERTAIN_WORD).contains(&conf) {
+            uncertain.push(text.clone());
+        }
+        words.push(crate::text::OcrWord {
+            text,
+            x0: left * scale,
+            y0: top * scale,
+            x1: (left + width) * scale,
+            y1: (top + height) * scale,
+        });
+    }
+    (words, uncertain)
 }
 
 // "$1 340.00": OCR reads a thousands comma as a space; with a dollar sign that is safe to mend.

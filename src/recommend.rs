@@ -53,11 +53,15 @@ pub fn next_steps(report: &Report, rules: &Rules, ctx: &Context) -> Vec<Step> {
         .program(report.payer.plan_type)
         .or_else(|| rules.programs.last());
     if let Some(program) = program {
-        let level = if decision {
-            &program.after_decision
-        } else {
-            &program.first
-        };
+        let (level, _) = rules.level_for(
+            if decision {
+                &program.after_decision
+            } else {
+                &program.first
+            },
+            report.member.state.as_deref(),
+        );
+        let level = &level;
         let when = match (&due, report.dates.appeal_deadline_basis) {
             (Some(d), Some(DeadlineBasis::Default)) => format!(
                 " by {d} (the document states no deadline; this is the {} default, counted from the letter date)",

@@ -117,6 +117,9 @@ pub enum PlanType {
     MedicarePartD,
     /// A Medicaid managed care plan.
     MedicaidManagedCare,
+    /// A state's own Medicaid program (fee-for-service): the state agency decides, and the
+    /// first appeal is the state fair hearing.
+    MedicaidFeeForService,
     /// Original (fee-for-service) Medicare.
     OriginalMedicare,
     /// The document does not say.

@@ -20,6 +20,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("programs.toml", include_str!("../rules/programs.toml")),
     ("next_steps.toml", include_str!("../rules/next_steps.toml")),
     ("states.toml", include_str!("../data/states.toml")),
+    (
+        "fair_hearing.toml",
+        include_str!("../data/fair_hearing.toml"),
+    ),
     ("payers.toml", include_str!("../rules/payers.toml")),
 ];
 
@@ -242,6 +246,47 @@ pub struct Level {
     pub rule: String,
     /// What a person should know about this level.
     pub note: Option<String>,
+    /// The longest window the regulation allows, in days from the notice's date (receipt
+    /// presumed 5 days after it where the rule counts from receipt): a longer window read
+    /// from the document is replaced by the level's own (a typo or a generic paragraph must
+    /// not push the date out). None: no fixed limit (employer and ACA plans).
+    #[serde(default)]
+    pub cap_days: Option<i64>,
+    /// Each state sets the window (`data/fair_hearing.toml`): see [`Rules::level_for`].
+    #[serde(default)]
+    pub per_state: bool,
+}
+
+/// One state's time limit to ask for a Medicaid fair hearing on the agency's own notice.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FairHearingState {
+    /// Two-letter code.
+    pub code: String,
+    /// The state's name.
+    pub name: String,
+    /// Days to ask, when sourced.
+    pub days: Option<i64>,
+    /// What the days count from, as the source says.
+    #[serde(default)]
+    pub counts_from: String,
+    /// Whether the window was read in a primary or official source.
+    pub sourced: bool,
+    /// The citation.
+    #[serde(default)]
+    pub source: String,
+    /// Where it was read.
+    #[serde(default)]
+    pub url: String,
+    /// Anything a reader should know.
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FairHearingFile {
+    state: Vec<FairHearingState>,
 }
 
 /// A program's fast appeal for urgent, not-yet-received care.
@@ -384,6 +429,8 @@ pub struct Rules {
     pub states: std::collections::BTreeMap<String, StateInfo>,
     /// Where the state data comes from, and when it was read.
     pub states_source: String,
+    /// Medicaid fair hearing windows by state, for the state's own (fee-for-service) notices.
+    pub fair_hearing: Vec<FairHearingState>,
     /// Known insurer names, as one whole-word pattern.
     pub payer_names: Regex,
 }
@@ -542,6 +589,8 @@ impl Rules {
         let programs: ProgramsFile = parse("programs.toml", get("programs.toml")?)?;
         let steps: StepsFile = parse("next_steps.toml", get("next_steps.toml")?)?;
         let states: StatesFile = parse("states.toml", get("states.toml")?)?;
+        let fair: FairHearingFile = parse("fair_hearing.toml", get("fair_hearing.toml")?)?;
+        check_fair_hearing(&fair.state)?;
         let payers: PayersFile = parse("payers.toml", get("payers.toml")?)?;
         let alternation = payers
             .names
@@ -748,8 +797,51 @@ impl Rules {
             documents,
             states: states.states,
             states_source: states.source,
+            fair_hearing: fair.state,
             payer_names,
         })
+    }
+
+    /// A level as it applies in `state`: a per-state level takes the state's sourced window;
+    /// with the state unknown or unsourced, the shortest sourced window of any state, and a
+    /// warning that says so (never a later deadline than the state's own).
+    pub fn level_for(&self, level: &Level, state: Option<&str>) -> (Level, Option<String>) {
+        if !level.per_state {
+            return (level.clone(), None);
+        }
+        let mut out = level.clone();
+        let own = state.and_then(|c| self.fair_hearing.iter().find(|s| s.code == c));
+        if let Some(s) = own.filter(|s| s.sourced)
+            && let Some(days) = s.days
+        {
+            out.days = Some(days);
+            out.months = None;
+            out.cap_days = Some(days);
+            out.rule = format!("{}; {}", s.source, level.rule);
+            out.label = format!("{} ({}: {days} days)", level.label, s.name);
+            return (out, None);
+        }
+        let Some(shortest) = self
+            .fair_hearing
+            .iter()
+            .filter(|s| s.sourced)
+            .filter_map(|s| s.days.map(|d| (d, s)))
+            .min_by_key(|(d, _)| *d)
+        else {
+            return (out, None);
+        };
+        out.days = Some(shortest.0);
+        out.months = None;
+        let whose = match own {
+            Some(s) => format!("{}'s time limit could not be sourced here", s.name),
+            None => "the state could not be read from the document".to_string(),
+        };
+        let why = format!(
+            "{whose}; the shortest window any state gives ({} days, {}) was counted, so the real deadline may be later",
+            shortest.0, shortest.1.name
+        );
+        out.label = format!("{} (check your state's time limit)", level.label);
+        (out, Some(why))
     }
 
     /// The program for a plan type.
@@ -910,6 +1002,35 @@ fn for_lowercase(pattern: &str) -> std::result::Result<String, String> {
 /// A rule pattern as it is compiled: ASCII word boundaries, letters lower-cased.
 fn prepare(pattern: &str) -> std::result::Result<String, String> {
     for_lowercase(&ascii_words(pattern))
+}
+
+/// The fair hearing table: the 50 states and DC once each; a sourced window has its citation
+/// and at most the 90 days federal rule allows (42 CFR 431.221(d)).
+fn check_fair_hearing(states: &[FairHearingState]) -> Result<()> {
+    let bad = |id: &str, reason: &str| Error::Rules {
+        file: "fair_hearing.toml".into(),
+        id: id.into(),
+        reason: reason.into(),
+    };
+    let codes: HashSet<&str> = states.iter().map(|s| s.code.as_str()).collect();
+    if states.len() != 51 || codes.len() != 51 {
+        return Err(bad("state", "expected the 50 states and DC once each"));
+    }
+    for s in states {
+        if s.sourced && (s.source.is_empty() || !s.days.is_some_and(|d| (1..=90).contains(&d))) {
+            return Err(bad(
+                &s.code,
+                "a sourced window needs a citation and 1 to 90 days",
+            ));
+        }
+        if !s.sourced && s.days.is_some() {
+            return Err(bad(&s.code, "an unsourced state has no days"));
+        }
+    }
+    if !states.iter().any(|s| s.sourced) {
+        return Err(bad("state", "no state is sourced"));
+    }
+    Ok(())
 }
 
 /// The error for a rule entry that does not compile.

@@ -38,7 +38,7 @@ pub enum Method {
 
 mod geometry;
 
-pub use geometry::{Cell, GlyphCollector, RawLine, plain_line};
+pub use geometry::{Cell, GlyphCollector, OcrWord, RawLine, lines_from_words, plain_line};
 
 /// One page of text.
 #[derive(Debug, Clone)]
@@ -87,6 +87,8 @@ pub struct Text {
     pub warnings: Vec<String>,
     /// (page, mean confidence 0..1) of every page read by OCR.
     pub ocr_confidence: Vec<(u32, f64)>,
+    /// (page, word) of every word OCR read with low confidence: its digits may be wrong.
+    pub uncertain: Vec<(u32, String)>,
     full: String,
     flat: String,
     flat_lower: String,
@@ -155,6 +157,7 @@ impl Text {
             pages,
             warnings,
             ocr_confidence: Vec::new(),
+            uncertain: Vec::new(),
             full,
             flat,
             flat_lower,
@@ -497,6 +500,7 @@ fn pdf_text(doc: &Document) -> Result<Text> {
         });
     }
     let mut confidence = Vec::new();
+    let mut uncertain = Vec::new();
     let page_numbers: Vec<u32> = page_ids.keys().copied().collect();
     for n in &textless {
         let index = page_numbers.iter().position(|p| p == n).unwrap_or(0);
@@ -509,7 +513,8 @@ fn pdf_text(doc: &Document) -> Result<Text> {
             Ok(page) => {
                 warnings.extend(page.rotation_warning(*n));
                 confidence.push((*n, page.confidence));
-                pages[index] = (page.lines, Vec::new());
+                uncertain.extend(page.uncertain.into_iter().map(|w| (*n, w)));
+                pages[index] = (page.lines, page.layout);
             }
             Err(reason) => warnings.push(format!(
                 "page {n}: no usable text layer, and OCR failed: {reason}"
@@ -529,6 +534,7 @@ fn pdf_text(doc: &Document) -> Result<Text> {
     };
     let mut text = Text::with_layout(method, pages, warnings);
     text.ocr_confidence = confidence;
+    text.uncertain = uncertain;
     text.warn_low_confidence();
     if text.chars() == 0 {
         return Err(Error::NoText {
@@ -550,6 +556,7 @@ fn image_text(doc: &Document) -> Result<Text> {
         .map_err(bad)?;
     let mut pages = Vec::new();
     let mut confidence = Vec::new();
+    let mut uncertain = Vec::new();
     let mut warnings = Vec::new();
     for (i, img) in images.iter().enumerate() {
         let page = catch_unwind(AssertUnwindSafe(|| crate::ocr::recognize(img)))
@@ -563,10 +570,12 @@ fn image_text(doc: &Document) -> Result<Text> {
             })?;
         confidence.push((i as u32 + 1, page.confidence));
         warnings.extend(page.rotation_warning(i as u32 + 1));
-        pages.push(page.lines);
+        uncertain.extend(page.uncertain.into_iter().map(|w| (i as u32 + 1, w)));
+        pages.push((page.lines, page.layout));
     }
-    let mut text = Text::new(Method::Ocr, pages, warnings);
+    let mut text = Text::with_layout(Method::Ocr, pages, warnings);
     text.ocr_confidence = confidence;
+    text.uncertain = uncertain;
     text.warn_low_confidence();
     if text.chars() == 0 {
         return Err(Error::NoText {

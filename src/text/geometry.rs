@@ -286,6 +286,73 @@ fn cells_of_row(row: &[Glyph]) -> RawLine {
     }
 }
 
+/// A word that OCR found, with its box in points from the page's top left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OcrWord {
+    /// The word.
+    pub text: String,
+    /// Left edge (points).
+    pub x0: f32,
+    /// Top edge (points).
+    pub y0: f32,
+    /// Right edge (points).
+    pub x1: f32,
+    /// Bottom edge (points).
+    pub y1: f32,
+}
+
+/// Groups OCR's word boxes into lines the way glyphs are grouped: words whose vertical
+/// centres lie within half a line height of each other are one line (across the blocks OCR
+/// made of a two-column header), and a wide gap splits a line into cells.
+pub fn lines_from_words(mut words: Vec<OcrWord>) -> Vec<RawLine> {
+    words.retain(|w| !w.text.trim().is_empty() && w.y1 > w.y0);
+    let centre = |w: &OcrWord| (w.y0 + w.y1) / 2.0;
+    words.sort_by(|a, b| centre(a).total_cmp(&centre(b)).then(a.x0.total_cmp(&b.x0)));
+    let mut rows: Vec<Vec<OcrWord>> = Vec::new();
+    let mut row_centre = f32::NEG_INFINITY;
+    let mut row_height = 0.0f32;
+    for w in words {
+        let h = w.y1 - w.y0;
+        if rows.is_empty() || centre(&w) - row_centre > 0.5 * row_height.max(h) {
+            row_centre = centre(&w);
+            row_height = h;
+            rows.push(Vec::new());
+        }
+        if let Some(r) = rows.last_mut() {
+            r.push(w);
+        }
+    }
+    rows.into_iter()
+        .map(|mut row| {
+            row.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+            // The line's type size: the median word height (capitals and descenders make
+            // a word's box about the size of the type).
+            let mut heights: Vec<f32> = row.iter().map(|w| w.y1 - w.y0).collect();
+            heights.sort_by(f32::total_cmp);
+            let size = heights[heights.len() / 2];
+            let y = row.iter().map(|w| w.y1).fold(0.0, f32::max);
+            let words: Vec<Cell> = row
+                .into_iter()
+                .map(|w| Cell {
+                    text: w.text,
+                    x0: w.x0,
+                    x1: w.x1,
+                })
+                .collect();
+            RawLine {
+                cells: cells_of(&words, OCR_CELL_GAP * size.max(1.0)),
+                words,
+                y,
+                size,
+            }
+        })
+        .collect()
+}
+
+/// OCR's word boxes are looser than glyph boxes and its word spaces wider: a cell gap is a
+/// little wider than for a PDF's text.
+const OCR_CELL_GAP: f32 = 0.9;
+
 /// Letter-spaced type ("H E A L T H  P L A N") comes out one letter per word: where most
 /// words are single letters, letters closer than 1.6 times the usual letter gap are joined,
 /// so the wider gaps between words stay.

@@ -260,6 +260,7 @@ fn fixture_set_covers_every_category_type_and_plan() {
         "medicare_advantage",
         "medicare_part_d",
         "medicaid_managed_care",
+        "medicaid_fee_for_service",
         "original_medicare",
         "unknown",
     ] {
