@@ -37,6 +37,9 @@ pub struct Deadline {
     pub evidence: Option<Evidence>,
     /// Why the reader should double-check.
     pub warnings: Vec<String>,
+    /// A first notice's window for the next level, counted from a later event ("within 4
+    /// months after our final decision"), and where it is.
+    pub next_level: Option<(String, Evidence)>,
 }
 
 use crate::rules::constant as re;
@@ -86,6 +89,12 @@ static NOT_FILING: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(keep (getting|receiving)|continue (to get|to receive|getting|receiving)|services? (to |may |will |can |could |would )?continue|benefits? (to |may |will |can |could |would )?continue|continuation of (benefits|services)|aid paid pending)\b",
     )
 });
+// A window counted from the date of service: "within 365 days of the date of service".
+static SERVICE_ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^[^.;]{0,12}\b(of|from|after) (the )?(date|day)s? (of|you received the) (service|care|treatment)",
+    )
+});
 // A provider's own dispute or reconsideration process (remittances).
 static PROVIDER_DISPUTE: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -104,6 +113,17 @@ static DEADLINE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 static BIRTH_OR_SERVICE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\b(birth|dob|service|received on|dated)\b"));
 
+/// What the deadline is counted from, as read from the document by the other stages.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    /// The letter's date (receipt is taken as this date: the earliest plausible).
+    pub letter_date: Option<Date>,
+    /// The (first) date of service, for windows counted from it.
+    pub service_date: Option<Date>,
+    /// The state, for programs whose window each state sets.
+    pub state: Option<String>,
+}
+
 /// A deadline read from one sentence.
 #[derive(Debug, Clone)]
 struct Candidate {
@@ -117,13 +137,8 @@ struct Candidate {
 }
 
 /// Finds the appeal deadline of a document that denies something (or decides an appeal).
-pub fn find(
-    text: &Text,
-    class: &Classification,
-    letter_date: Option<Date>,
-    state: Option<&str>,
-    rules: &Rules,
-) -> Option<Deadline> {
+pub fn find(text: &Text, class: &Classification, known: &Known, rules: &Rules) -> Option<Deadline> {
+    let (letter_date, state) = (known.letter_date, known.state.as_deref());
     let decision = class.document_type == DocumentType::AppealDecision;
     class.denial.as_ref()?;
     let program = rules
@@ -145,7 +160,11 @@ pub fn find(
     };
     let mut warnings: Vec<String> = Vec::new();
 
-    let mut cands = candidates(text, letter_date);
+    let warned = warnings.len();
+    let mut cands = candidates(text, letter_date, known.service_date, &mut warnings);
+    // A window counted from a date of service that was not found: its deadline is earlier
+    // than any count from the letter, so no default may stand in for it.
+    let service_unknown = warnings.len() > warned;
     // An appeal decision offers the next level; an initial denial offers the first.
     let next_level: Vec<bool> = cands
         .iter()
@@ -169,6 +188,17 @@ pub fn find(
     // A first notice's deadline is never a window counted from a later event (the plan's
     // appeal decision, a final denial): those describe the next levels. An appeal decision's
     // is the next level's, when it states one.
+    // The first window for the next level, to tell the person what follows.
+    let next_window = (!decision)
+        .then(|| {
+            cands
+                .iter()
+                .zip(&next_level)
+                .filter(|(c, next)| **next && c.basis == DeadlineBasis::Computed)
+                .min_by_key(|(c, _)| c.at)
+                .and_then(|(c, _)| Some((c.window.clone()?, evidence_at(text, c.at, 0.8))))
+        })
+        .flatten();
     if !decision || next_level.contains(&decision) {
         cands = cands
             .into_iter()
@@ -232,6 +262,7 @@ pub fn find(
                 rule: Some(level.rule.clone()),
                 evidence: Some(evidence_at(text, c.at, 0.6)),
                 warnings,
+                next_level: next_window,
             });
         }
         // Figures OCR was unsure of: the earliest date they could plausibly read as.
@@ -251,6 +282,7 @@ pub fn find(
                 rule: Some(level.rule.clone()),
                 evidence: Some(evidence_at(text, c.at, 0.5)),
                 warnings,
+                next_level: next_window,
             });
         }
         if c.business_days {
@@ -284,9 +316,23 @@ pub fn find(
                 },
             )),
             warnings,
+            next_level: next_window,
         });
     }
 
+    if service_unknown {
+        return Some(Deadline {
+            date: None,
+            basis: None,
+            window: None,
+            action: level.action,
+            label: level.label.clone(),
+            rule: Some(level.rule.clone()),
+            evidence: None,
+            warnings,
+            next_level: next_window,
+        });
+    }
     // Nothing stated: the program's default window.
     let window = level_window(level);
     warnings.extend(state_warning);
@@ -308,6 +354,7 @@ pub fn find(
         rule: Some(level.rule.clone()),
         evidence: None,
         warnings,
+        next_level: next_window,
     })
 }
 
@@ -439,8 +486,15 @@ pub fn add_window(d: Date, days: Option<i64>, months: Option<i64>) -> Option<Dat
     }
 }
 
-/// Every deadline a sentence about filing an appeal states.
-fn candidates(text: &Text, letter_date: Option<Date>) -> Vec<Candidate> {
+/// Every deadline a sentence about filing an appeal states. A window counted from the date of
+/// service is counted from it (earlier than the letter); without that date it is left out,
+/// with a warning.
+fn candidates(
+    text: &Text,
+    letter_date: Option<Date>,
+    service_date: Option<Date>,
+    warnings: &mut Vec<String>,
+) -> Vec<Candidate> {
     let flat = text.flat();
     let mut out = Vec::new();
     // A filing sentence talks about an appeal (itself or the sentence before it: "... file an
@@ -485,7 +539,23 @@ fn candidates(text: &Text, letter_date: Option<Date>) -> Vec<Candidate> {
         let Some(n) = parse_number(n.as_str()) else {
             continue;
         };
-        let Some(start) = letter_date else { continue };
+        let after = flat.get(m.end()..).unwrap_or("");
+        let after = after.get(..after.len().min(60)).unwrap_or(after);
+        let from_service = SERVICE_ANCHOR.is_match(after);
+        let start = if from_service {
+            match service_date {
+                Some(d) => d,
+                None => {
+                    warnings.push("the document counts a window from the date of service, which was not found; check that deadline by hand".into());
+                    continue;
+                }
+            }
+        } else {
+            match letter_date {
+                Some(d) => d,
+                None => continue,
+            }
+        };
         let unit = unit.as_str().to_ascii_lowercase();
         let date = if unit.starts_with("month") {
             add_window(start, None, Some(n))
@@ -684,7 +754,7 @@ mod tests {
             vec![s.lines().map(String::from).collect()],
             vec![],
         );
-        candidates(&t, Some(letter))
+        candidates(&t, Some(letter), None, &mut Vec::new())
             .into_iter()
             .map(|c| (c.date, c.basis))
             .collect()
@@ -750,6 +820,8 @@ mod table {
         /// Words OCR read with low confidence (page 1).
         #[serde(default)]
         uncertain: Vec<String>,
+        /// The next level's window the document gives ("none": it gives none).
+        next_window: Option<String>,
     }
 
     #[derive(serde::Deserialize)]
@@ -767,16 +839,12 @@ mod table {
         let rules = Rules::bundled().unwrap();
         let class = crate::classify::classify(&t, rules);
         let fields = crate::fields::extract(&t, &crate::layout::analyze(&t, rules), rules);
-        (
-            find(
-                &t,
-                &class,
-                fields.letter_date,
-                fields.state.as_deref(),
-                rules,
-            ),
-            class.plan_type,
-        )
+        let known = Known {
+            letter_date: fields.letter_date,
+            service_date: fields.service_date,
+            state: fields.state.clone(),
+        };
+        (find(&t, &class, &known, rules), class.plan_type)
     }
 
     #[test]
@@ -812,6 +880,19 @@ mod table {
                     "{}: action {:?}, want {:?}",
                     c.name, d.action, c.action
                 ));
+            }
+            if let Some(want) = &c.next_window {
+                let got = d
+                    .next_level
+                    .as_ref()
+                    .map(|(w, _)| w.as_str())
+                    .unwrap_or("none");
+                if got != want {
+                    failures.push(format!(
+                        "{}: next level window {got:?}, want {want:?}",
+                        c.name
+                    ));
+                }
             }
             if let Some(w) = &c.warns
                 && !d.warnings.iter().any(|x| x.contains(w.as_str()))

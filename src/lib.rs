@@ -194,13 +194,12 @@ pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
     let class = classify::classify(text, rules);
     let layout = layout::analyze(text, rules);
     let fields = fields::extract(text, &layout, rules);
-    let deadline = deadlines::find(
-        text,
-        &class,
-        fields.letter_date,
-        fields.state.as_deref(),
-        rules,
-    );
+    let known = deadlines::Known {
+        letter_date: fields.letter_date,
+        service_date: fields.service_date,
+        state: fields.state.clone(),
+    };
+    let deadline = deadlines::find(text, &class, &known, rules);
 
     let mut evidence: BTreeMap<String, report::Evidence> = BTreeMap::new();
     for (k, v) in class.evidence.iter().chain(fields.evidence.iter()) {
@@ -215,6 +214,7 @@ pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
         appeal_deadline: None,
         appeal_deadline_basis: None,
         appeal_window: None,
+        next_level_window: None,
     };
     if let Some(d) = &deadline {
         dates.appeal_deadline = d.date.map(|x| x.to_string());
@@ -222,6 +222,10 @@ pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
         dates.appeal_window = d.window.clone();
         if let Some(e) = &d.evidence {
             evidence.insert("dates.appeal_deadline".into(), e.clone());
+        }
+        if let Some((window, e)) = &d.next_level {
+            dates.next_level_window = Some(window.clone());
+            evidence.insert("dates.next_level_window".into(), e.clone());
         }
         warnings.extend(d.warnings.iter().cloned());
     }

@@ -102,6 +102,13 @@ pub fn next_steps(report: &Report, rules: &Rules, ctx: &Context) -> Vec<Step> {
         if let Some(note) = &level.note {
             why = format!("{why} {note}");
         }
+        // What the document itself says about the level after this one.
+        if !decision && let Some(window) = &report.dates.next_level_window {
+            why = format!(
+                "{why} This document gives {window} for the next level ({}), counted from the plan's decision on your appeal, not from this notice.",
+                program.after_decision.label
+            );
+        }
         if provider_fix {
             why = format!(
                 "{why} You owe nothing on this claim, so appeal only if the provider bills you."

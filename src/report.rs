@@ -374,6 +374,10 @@ pub struct Dates {
     pub appeal_deadline_basis: Option<DeadlineBasis>,
     /// The window as written (e.g. "180 days").
     pub appeal_window: Option<String>,
+    /// On a first notice: the window it gives for the next level, counted from that level's
+    /// own starting event (e.g. "4 months" after the final internal decision), as written.
+    #[serde(default)]
+    pub next_level_window: Option<String>,
 }
 
 /// The kinds of next step.

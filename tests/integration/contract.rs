@@ -129,6 +129,7 @@ struct Dates {
     appeal_deadline: Option<String>,
     appeal_deadline_basis: Option<String>,
     appeal_window: Option<String>,
+    next_level_window: Option<String>,
 }
 #[allow(dead_code)]
 #[derive(Deserialize)]

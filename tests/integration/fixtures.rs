@@ -121,6 +121,51 @@ fn evidence_problems(report: &Value) -> Vec<String> {
     out
 }
 
+/// The next steps, the appeal letter and the calendar use the report's one deadline.
+fn one_deadline(r: &overturn::Report) -> Vec<String> {
+    use overturn::report::Action;
+    let mut out = Vec::new();
+    let Some(deadline) = r.dates.appeal_deadline.clone() else {
+        return out;
+    };
+    let filing = [
+        Action::InternalAppeal,
+        Action::ExpeditedAppeal,
+        Action::ExternalReview,
+        Action::StateFairHearing,
+    ];
+    // Every dated filing step is due on the deadline (a step of another level, such as an
+    // external review asked for alongside, may carry no date of its own).
+    let filing_steps: Vec<_> = r
+        .next_steps
+        .iter()
+        .filter(|s| filing.contains(&s.action))
+        .collect();
+    for s in &filing_steps {
+        if s.due.as_ref().is_some_and(|d| *d != deadline) {
+            out.push(format!(
+                "step {:?} is due {:?}, the deadline is {deadline}",
+                s.action, s.due
+            ));
+        }
+    }
+    if !filing_steps.is_empty() && !filing_steps.iter().any(|s| s.due.is_some()) {
+        out.push(format!("no filing step is due on the deadline {deadline}"));
+    }
+    let ics = overturn::calendar::ics(std::slice::from_ref(r), 0);
+    if !ics.contains(&deadline.replace('-', "")) {
+        out.push(format!("the calendar has no event on {deadline}"));
+    }
+    let rules = overturn::rules::Rules::bundled().unwrap();
+    let letter = overturn::appeal::draft(r, rules, overturn::appeal::Format::Text);
+    if r.next_steps.iter().any(|s| filing.contains(&s.action)) && !letter.contains(&deadline) {
+        out.push(format!(
+            "the appeal letter does not give the deadline {deadline}"
+        ));
+    }
+    out
+}
+
 /// Checks fixtures; returns (documents, fields checked, wrong, problems).
 fn check(dirs: &[std::path::PathBuf]) -> (usize, usize, usize, Vec<String>) {
     let mut failures = Vec::new();
@@ -131,7 +176,10 @@ fn check(dirs: &[std::path::PathBuf]) -> (usize, usize, usize, Vec<String>) {
             serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
                 .unwrap_or_else(|e| panic!("{name}/expected.json: {e}"));
         let report = match overturn::parse(&overturn::Input::Path(fixture_input(dir))) {
-            Ok(r) => serde_json::to_value(r).unwrap(),
+            Ok(r) => {
+                failures.extend(one_deadline(&r).into_iter().map(|p| format!("{name}: {p}")));
+                serde_json::to_value(r).unwrap()
+            }
             Err(e) => {
                 failures.push(format!("{name}: failed to parse: {e}"));
                 continue;
