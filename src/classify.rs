@@ -433,6 +433,23 @@ static PROGRAMS: LazyLock<Regex> = LazyLock::new(|| {
     re(r"\b(medicare|medicaid|tricare|champva|chip|cobra|marketplace|workers'? comp\w*)\b")
 });
 
+/// The denial category a short explanation (a code's legend line) states, by the category
+/// phrases; `None` when none reaches the weight a category needs.
+pub fn category_of_text(s: &str, rules: &Rules) -> Option<Category> {
+    let lower = s.to_ascii_lowercase();
+    let mut scores: HashMap<Category, f64> = HashMap::new();
+    for p in &rules.phrases {
+        if p.re.is_match(&lower) {
+            *scores.entry(p.category).or_default() += p.weight;
+        }
+    }
+    scores
+        .into_iter()
+        .filter(|(_, w)| *w >= 2.0)
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(c, _)| c)
+}
+
 /// The category and weight of a code, if it is a denial code.
 fn code_category(rules: &Rules, system: CodeSystem, code: &str) -> Option<(Category, f64)> {
     let table = match system {

@@ -22,6 +22,20 @@ pub struct Layout {
     pub tables: Vec<Table>,
     /// Labels printed over their values (a grid of member and claim details), in order.
     pub pairs: Vec<Pair>,
+    /// The document's explanation of the codes its tables print in a code column
+    /// ("MN  Not medically necessary ..."): code -> (page, first line index, description).
+    pub legend: std::collections::HashMap<String, LegendEntry>,
+}
+
+/// One code's explanation as the document prints it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegendEntry {
+    /// 1-based page number.
+    pub page: u32,
+    /// Index of its first line in the page's `layout`.
+    pub line: usize,
+    /// The explanation, its lines joined.
+    pub text: String,
 }
 
 /// A label and the value printed under it.
@@ -107,6 +121,12 @@ impl Table {
         self.columns.iter().position(|c| c.role == role)
     }
 
+    /// The column of remark or reason codes: the rightmost code column (a code printed
+    /// beside the service on the left is the procedure's).
+    pub fn code_column(&self) -> Option<usize> {
+        self.columns.iter().rposition(|c| c.role == Role::Code)
+    }
+
     /// The amount of kind `k` in a row.
     pub fn amount(&self, row: &Row, k: ColumnKind) -> Option<f64> {
         let i = self.column(Role::Amount(k))?;
@@ -133,10 +153,15 @@ static MEMBER_ID_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 static DATE_LABEL: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\b(dates?|dos|serv(ice)? dt|from)\b"));
 static CODE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(codes?|remarks?|reason|adj(ustment)?|carc|rarc|grp ?/ ?rc|explanation|notes?)\b")
+    re(
+        r"(?i)\b(codes?|remarks?|reason|adj(ustment)?|carc|rarc|grp ?/ ?rc|explanation|notes?|msg|message)\b",
+    )
 });
-static PROCEDURE_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b(cpt|hcpcs|procedure|proc|service code|billing code|cdt)\b"));
+static PROCEDURE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(cpt|hcpcs|procedure|proc|service code|billing code|cdt|service ?/ ?code|service and code)\b",
+    )
+});
 static PROVIDER_LABEL: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\b(provider|physician|doctor|facility|rendered by|payee)\b"));
 static TOTAL: LazyLock<Regex> =
@@ -160,7 +185,96 @@ pub fn analyze(text: &Text, rules: &Rules) -> Layout {
             }
         }
     }
-    Layout { tables, pairs }
+    let legend = legend_of(text, &tables);
+    Layout {
+        tables,
+        pairs,
+        legend,
+    }
+}
+
+/// The codes printed in the tables' code columns (payer remark codes such as "MN" or "D47",
+/// bare CARCs), each one's explanation: a line outside the tables that starts with the code
+/// and goes on in words, with the lines that continue it (up to the next code, a heading or
+/// a gap).
+fn legend_of(text: &Text, tables: &[Table]) -> std::collections::HashMap<String, LegendEntry> {
+    let mut codes: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for t in tables {
+        let Some(k) = t.code_column() else {
+            continue;
+        };
+        for r in &t.rows {
+            for tok in r.cells[k].split([' ', ',', ';', '/']) {
+                let tok = tok.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+                // A lone letter is too common a word to find its explanation by.
+                if (2..=6).contains(&tok.len()) && tok.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    codes.insert(tok.to_ascii_uppercase());
+                }
+            }
+        }
+    }
+    let mut out = std::collections::HashMap::new();
+    if codes.is_empty() {
+        return out;
+    }
+    let in_table = |page: u32, line: usize| {
+        tables
+            .iter()
+            .any(|t| t.page == page && t.rows.iter().any(|r| r.line == line))
+    };
+    // A line that starts with one of the codes and then says something in words.
+    let starts = |l: &PositionedLine| -> Option<(String, String)> {
+        let first = l.words.first()?;
+        let code = first
+            .text
+            .trim_end_matches([':', '-', '.', ')', '='])
+            .trim_start_matches('(')
+            .to_ascii_uppercase();
+        if !codes.contains(&code) {
+            return None;
+        }
+        let rest = l
+            .text
+            .get(first.text.len()..)
+            .unwrap_or("")
+            .trim_start_matches([' ', ':', '-', '=', '\u{2013}', '\u{2014}', '|'])
+            .trim();
+        let words = rest
+            .split(' ')
+            .filter(|w| w.len() >= 2 && w.chars().all(|c| c.is_alphabetic()))
+            .count();
+        (words >= 2).then(|| (code, rest.to_string()))
+    };
+    for page in &text.pages {
+        let lines = &page.layout;
+        let mut i = 0;
+        while i < lines.len() {
+            let Some((code, mut desc)) = starts(&lines[i]).filter(|_| !in_table(page.number, i))
+            else {
+                i += 1;
+                continue;
+            };
+            let first = i;
+            i += 1;
+            // Continuation lines: close below, not another code, not a heading.
+            while i < lines.len()
+                && i - first <= 6
+                && starts(&lines[i]).is_none()
+                && near(&lines[i - 1], &lines[i])
+                && lines[i].text.chars().any(|c| c.is_ascii_lowercase())
+            {
+                desc.push(' ');
+                desc.push_str(&lines[i].text);
+                i += 1;
+            }
+            out.entry(code).or_insert(LegendEntry {
+                page: page.number,
+                line: first,
+                text: desc,
+            });
+        }
+    }
+    out
 }
 
 /// Labels over values: a line of two or more short label cells (no figures) and the line
@@ -621,6 +735,35 @@ mod tests {
         let l = analyze(&t, Rules::bundled().unwrap());
         assert_eq!(l.tables.len(), 1, "{:?}", l.tables);
         l.tables.into_iter().next().unwrap()
+    }
+
+    // The explanation of a code printed in the code column: the line that starts with it,
+    // with its continuation; a word that happens to be a code elsewhere in prose is not read.
+    #[test]
+    fn legend_explains_the_codes_of_the_code_column() {
+        let doc = [
+            "Service date   Billed     Plan paid   You owe   Remark",
+            "04/01/2026     $300.00    $0.00       $0.00     NX",
+            "04/01/2026     $80.00     $64.00      $16.00    CP",
+            "",
+            "NX   Not medically necessary under policy 12-B; reason code CO-50.",
+            "     Your doctor may send records and ask us to look again.",
+            "CP   Your copay.",
+            "A copy of this statement was sent to your provider.",
+        ]
+        .join("\n");
+        let t = Text::new(
+            Method::PlainText,
+            vec![doc.lines().map(str::to_string).collect()],
+            Vec::new(),
+        );
+        let l = analyze(&t, Rules::bundled().unwrap());
+        let nx = &l.legend["NX"];
+        assert!(nx.text.starts_with("Not medically necessary"), "{nx:?}");
+        assert!(nx.text.contains("ask us to look again"), "{nx:?}");
+        // "Your copay." has a single word after the code and no more: too little to be sure.
+        assert!(!l.legend.contains_key("A"));
+        assert_eq!(l.legend.len(), 1, "{:?}", l.legend);
     }
 
     #[test]

@@ -189,6 +189,103 @@ fn headline_codes(report: &mut Report) {
     }
 }
 
+/// In a document with several claims, the denial's category is that of the headline claim's
+/// own denied lines when their codes say it (a CARC's category, or the category the
+/// document's explanation of its own code states): the document's words elsewhere may be
+/// about another claim ("already processed on claim ...": a duplicate of the headline).
+fn headline_category(
+    report: &mut Report,
+    text: &text::Text,
+    layout: &layout::Layout,
+    rules: &Rules,
+) {
+    if report.claims.len() < 2 {
+        return;
+    }
+    let Some(denial) = report.denial.as_mut() else {
+        return;
+    };
+    let Some(head) = report
+        .claims
+        .iter()
+        .find(|c| c.claim_number.is_some() && c.claim_number == report.claim.claim_number)
+    else {
+        return;
+    };
+    let mut found: Vec<(report::Category, &report::Code)> = Vec::new();
+    for c in head
+        .lines
+        .iter()
+        .filter(|l| l.denied)
+        .flat_map(|l| &l.codes)
+    {
+        let category = match c.system {
+            report::CodeSystem::Carc => rules.carc.get(&c.code).and_then(|e| e.category),
+            report::CodeSystem::Payer => c
+                .description
+                .as_deref()
+                .and_then(|d| classify::category_of_text(d, rules)),
+            report::CodeSystem::Rarc => None,
+        };
+        if let Some(k) = category {
+            found.push((k, c));
+        }
+    }
+    let Some((category, _)) = found.first().copied() else {
+        return;
+    };
+    if found.iter().any(|(k, _)| *k == denial.category) {
+        return;
+    }
+    denial.category = category;
+    // The reason in the document's words: its explanation of its own code, when it has one
+    // (the code of that category, or the one whose explanation cites the CARC).
+    let first = found.first().map(|(_, c)| *c);
+    let denied_codes = head
+        .lines
+        .iter()
+        .filter(|l| l.denied)
+        .flat_map(|l| &l.codes);
+    let code = found
+        .iter()
+        .find(|(k, c)| *k == category && c.system == report::CodeSystem::Payer)
+        .map(|(_, c)| *c)
+        .or_else(|| {
+            let carc = first?;
+            denied_codes.clone().find(|c| {
+                c.system == report::CodeSystem::Payer
+                    && c.description.as_deref().is_some_and(|d| {
+                        d.split(|ch: char| !ch.is_ascii_alphanumeric())
+                            .any(|w| w == carc.code)
+                    })
+            })
+        })
+        .or(first);
+    let Some(code) = code else {
+        return;
+    };
+    // The payer's explanation of its code is the reason as the document gives it.
+    if code.system == report::CodeSystem::Payer
+        && let Some(e) = layout.legend.get(&code.code)
+    {
+        denial.reason_text = code.description.clone();
+        let evidence = &mut report.evidence;
+        let line = text
+            .pages
+            .get(e.page as usize - 1)
+            .and_then(|p| p.layout.get(e.line))
+            .map(|l| l.text.clone())
+            .unwrap_or_default();
+        let ev = report::Evidence {
+            page: e.page,
+            line,
+            confidence: 0.8,
+        };
+        evidence.insert("denial.category".into(), ev.clone());
+        evidence.insert("denial.reason_text".into(), ev);
+    }
+}
+
 /// Runs the stages after text extraction.
 pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
     let class = classify::classify(text, rules);
@@ -306,6 +403,7 @@ pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
         warnings,
     };
     headline_codes(&mut report);
+    headline_category(&mut report, text, &layout, rules);
     report.next_steps = recommend::next_steps(&report, rules, &recommend::Context::default());
     report
 }

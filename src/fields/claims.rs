@@ -171,7 +171,7 @@ pub(super) fn unnumbered(text: &Text, layout: &Layout, rules: &Rules) -> Option<
         page: t.page,
         line: 0,
     }));
-    fill_from_rows(&mut b, t, &rows, rules);
+    fill_from_rows(&mut b, t, &rows, &layout.legend, rules);
     Some(b)
 }
 
@@ -228,7 +228,7 @@ fn table_claims(text: &Text, layout: &Layout, rules: &Rules, skip: &[String]) ->
         let mut current: Option<(Block, Vec<&Row>)> = None;
         let finish = |cur: Option<(Block, Vec<&Row>)>, out: &mut Vec<Block>| {
             if let Some((mut b, rows)) = cur {
-                fill_from_rows(&mut b, t, &rows, rules);
+                fill_from_rows(&mut b, t, &rows, &layout.legend, rules);
                 out.push(b);
             }
         };
@@ -329,7 +329,7 @@ fn read_rows_between(
         return false;
     };
     let rows: Vec<&Row> = t.rows.iter().filter(|r| inside(t, r)).collect();
-    fill_from_rows(b, t, &rows, rules);
+    fill_from_rows(b, t, &rows, &layout.legend, rules);
     true
 }
 
@@ -345,7 +345,7 @@ fn line_of(text: &Text, page: u32, row: &Row) -> usize {
 
 /// Amounts, dates, codes, lines and status of a claim from its table rows (a total row, when
 /// the claim has one, gives the totals).
-fn fill_from_rows(b: &mut Block, t: &Table, rows: &[&Row], rules: &Rules) {
+fn fill_from_rows(b: &mut Block, t: &Table, rows: &[&Row], legend: &Legend, rules: &Rules) {
     // A claim's total row closes it: rows after it (a statement's grand totals) are not its.
     let rows = match rows.iter().position(|r| r.total) {
         Some(i) => &rows[..=i],
@@ -368,7 +368,7 @@ fn fill_from_rows(b: &mut Block, t: &Table, rows: &[&Row], rules: &Rules) {
     b.entry.patient_responsibility = sum(ColumnKind::Owed);
     let mut service_lines = Vec::new();
     for r in &lines {
-        service_lines.push(layout_line(t, r, rules));
+        service_lines.push(layout_line(t, r, legend, rules));
     }
     let date_of = |l: &ServiceLine| {
         l.service_date
@@ -420,7 +420,10 @@ fn compact_date(cell: &str) -> Option<jiff::civil::Date> {
 }
 
 /// A service line from a layout row: its columns say which amount is which.
-fn layout_line(t: &Table, r: &Row, rules: &Rules) -> ServiceLine {
+/// The document's explanations of its code column's codes.
+type Legend = std::collections::HashMap<String, crate::layout::LegendEntry>;
+
+fn layout_line(t: &Table, r: &Row, legend: &Legend, rules: &Rules) -> ServiceLine {
     let cell = |role: Role| t.column(role).map(|i| r.cells[i].as_str()).unwrap_or("");
     let date = crate::values::find_dates(cell(Role::Date))
         .first()
@@ -430,7 +433,7 @@ fn layout_line(t: &Table, r: &Row, rules: &Rules) -> ServiceLine {
     let mut codes = codes_in(&r.text, rules);
     // A code column may print bare CARCs ("197") without their group; only a cell that
     // holds nothing but codes is read that way.
-    let code_cell = cell(Role::Code);
+    let code_cell = t.code_column().map(|i| r.cells[i].as_str()).unwrap_or("");
     let only_codes = code_cell.split([' ', ',', ';', '/']).all(|t| {
         t.is_empty()
             || t == "-"
@@ -450,6 +453,29 @@ fn layout_line(t: &Table, r: &Row, rules: &Rules) -> ServiceLine {
                 group: None,
                 code: tok.to_string(),
                 description: e.category.map(|_| e.description.clone()),
+            });
+        }
+    }
+    // A payer's own code the document explains: the code with its explanation, and the
+    // CARCs the explanation cites ("... Reason code CO-50.").
+    for tok in code_cell.split([' ', ',', ';', '/']) {
+        let tok = tok
+            .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+            .to_ascii_uppercase();
+        let Some(e) = legend.get(&tok) else {
+            continue;
+        };
+        for c in codes_in(&e.text, rules) {
+            if !codes.iter().any(|o| o.label() == c.label()) {
+                codes.push(c);
+            }
+        }
+        if !codes.iter().any(|o| o.code == tok) {
+            codes.push(Code {
+                system: CodeSystem::Payer,
+                group: None,
+                code: tok,
+                description: Some(e.text.clone()),
             });
         }
     }
