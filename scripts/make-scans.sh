@@ -86,4 +86,16 @@ convert "$tmp/benefit-limit-letter-1.png" -resize 68%x65.33% -threshold 55% -uni
 render cob-letter 300; out scan-cob-letter cob-letter
 convert "$tmp/cob-letter-1.png" -background white -rotate -2 -colorspace Gray -depth 8 -define png:compression-level=9 fixtures/scan-cob-letter/input.png
 
-ls -la fixtures/scan-* fixtures/fax-* fixtures/mixed-* | grep input
+# 16. Phone photos of a two-page EOB, one JPEG per page (page-1.jpg, page-2.jpg: read as one
+# document by `overturn parse page-1.jpg page-2.jpg`): a slight keystone from holding the phone
+# at an angle, a shadow across the page, and the 72 dpi phones write into the file.
+render multi-claim-ppo-eob 200; out photo-multi-claim-ppo-eob multi-claim-ppo-eob
+for n in 1 2; do
+  convert "$tmp/multi-claim-ppo-eob-$n.png" -background white -virtual-pixel white \
+    -distort Perspective '0,0 18,12  %[fx:w-1],0 %[fx:w-10],0  0,%[fx:h-1] 0,%[fx:h-1]  %[fx:w-1],%[fx:h-1] %[fx:w-22],%[fx:h-8]' \
+    \( +clone -sparse-color Barycentric '0,0 gray(235) %w,%h gray(255)' \) -compose Multiply -composite \
+    -seed 11 -attenuate 0.2 +noise Gaussian -colorspace Gray -units PixelsPerInch -density 72 -quality 80 \
+    "fixtures/photo-multi-claim-ppo-eob/page-$n.jpg"
+done
+
+ls -la fixtures/scan-* fixtures/fax-* fixtures/mixed-* fixtures/photo-* | grep -E "input|page-"

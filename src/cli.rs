@@ -33,8 +33,10 @@ struct Args {
 enum Command {
     /// Parse one document (PDF or text; `-` for stdin) and print its report as JSON.
     Parse {
-        /// The document.
-        file: PathBuf,
+        /// The document; several files are read as its pages, in the order given (a letter
+        /// photographed page by page: page1.jpg page2.jpg ...).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         /// One line of JSON instead of pretty-printed.
         #[arg(long)]
         compact: bool,
@@ -60,8 +62,10 @@ enum Command {
     },
     /// Draft an appeal letter from a document or a report.
     Appeal {
-        /// The document, or its report JSON (`-` for stdin).
-        input: PathBuf,
+        /// The document, or its report JSON (`-` for stdin); several files are read as the
+        /// pages of one document, in the order given.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
         /// Write the letter here instead of stdout.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -75,6 +79,9 @@ enum Command {
         /// Documents or report files.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
+        /// Read the files as the pages of one document, in the order given.
+        #[arg(long)]
+        pages: bool,
         /// Write the calendar here instead of stdout.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -248,12 +255,13 @@ fn run(args: Args) -> anyhow::Result<u8> {
     overturn::ocr::set_language(&args.lang);
     match args.command {
         Command::Parse {
-            file,
+            files,
             compact,
             state,
             ics,
         } => {
-            let mut report = match overturn::parse(&input_of(&file)) {
+            let inputs: Vec<overturn::Input> = files.iter().map(|f| input_of(f)).collect();
+            let mut report = match overturn::parse_pages(&inputs) {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("overturn: {e}");
@@ -297,11 +305,19 @@ fn run(args: Args) -> anyhow::Result<u8> {
             Ok(OK)
         }
         Command::Appeal {
-            input,
+            inputs,
             output,
             markdown,
         } => {
-            let reports = match overturn::reports_from(&input_of(&input)) {
+            let read = match inputs.as_slice() {
+                [one] => overturn::reports_from(&input_of(one)),
+                several => {
+                    overturn::parse_pages(&several.iter().map(|f| input_of(f)).collect::<Vec<_>>())
+                        .map(|r| vec![r])
+                }
+            };
+            let input = inputs.first().cloned().unwrap_or_default();
+            let reports = match read {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("overturn: {e}");
@@ -326,10 +342,24 @@ fn run(args: Args) -> anyhow::Result<u8> {
             emit(output.as_deref(), &letters.join("\n\u{c}\n"))?;
             Ok(OK)
         }
-        Command::Calendar { inputs, output } => {
+        Command::Calendar {
+            inputs,
+            pages,
+            output,
+        } => {
             let mut all = Vec::new();
             let mut failed = false;
-            for i in &inputs {
+            if pages {
+                match overturn::parse_pages(&inputs.iter().map(|f| input_of(f)).collect::<Vec<_>>())
+                {
+                    Ok(r) => all.push(r),
+                    Err(e) => {
+                        eprintln!("overturn: {e}");
+                        failed = true;
+                    }
+                }
+            }
+            for i in inputs.iter().filter(|_| !pages) {
                 match overturn::reports_from(&input_of(i)) {
                     Ok(r) => all.extend(r),
                     Err(e) => {

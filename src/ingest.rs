@@ -128,10 +128,7 @@ pub fn from_bytes(path: PathBuf, bytes: Vec<u8>) -> Result<Document> {
         path: path.clone(),
         media_type,
     })?;
-    let sha256 = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha256 = sha256_hex(&bytes);
     Ok(Document {
         path,
         bytes,
@@ -215,6 +212,14 @@ fn looks_like_text(bytes: &[u8]) -> bool {
         .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
         .count();
     control * 100 / total < 2
+}
+
+/// Lower-case hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -60,6 +60,50 @@ pub fn parse(input: &Input) -> Result<Report> {
     parse_document(&doc, Rules::bundled()?)
 }
 
+/// Reads several files as the pages of one document, in the order given: a letter
+/// photographed or scanned page by page. One file is read as [`parse`] reads it. The report's
+/// `source.path` names the files joined by " + ", its `sha256` is that of their sha256s one
+/// after another, and its media type is the first file's. A file that cannot be read fails
+/// the document, naming that file.
+pub fn parse_pages(inputs: &[Input]) -> Result<Report> {
+    let rules = Rules::bundled()?;
+    match inputs {
+        // Nothing given reads as an empty document on stdin.
+        [] => Err(Error::Empty {
+            path: std::path::PathBuf::from("-"),
+        }),
+        [one] => parse(one),
+        several => {
+            let docs = several
+                .iter()
+                .map(ingest::load)
+                .collect::<Result<Vec<_>>>()?;
+            let texts = docs.iter().map(text::extract).collect::<Result<Vec<_>>>()?;
+            let text = text::Text::concat(texts);
+            let source = Source {
+                path: docs
+                    .iter()
+                    .map(|d| d.path.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+                sha256: ingest::sha256_hex(
+                    docs.iter()
+                        .map(|d| d.sha256.as_str())
+                        .collect::<String>()
+                        .as_bytes(),
+                ),
+                media_type: docs[0].media_type.mime().to_string(),
+                pages: text.pages.len() as u32,
+            };
+            let path = docs[0].path.clone();
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                analyze(&text, source, rules)
+            }))
+            .map_err(|_| Error::Internal { path })
+        }
+    }
+}
+
 /// Reads reports: a JSON report (as `parse` writes it, possibly corrected by hand), JSON Lines
 /// of reports (as `batch` writes them; error records are skipped), or a document, which is
 /// parsed.

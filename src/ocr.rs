@@ -119,7 +119,11 @@ fn recognize_once(page: &PageImage) -> Result<OcrPage, String> {
             Some((l, e)) if l == lang => e,
             _ => {
                 openmp_on_calling_thread();
-                tesseract::Tesseract::new(None, Some(lang))
+                let e = tesseract::Tesseract::new(None, Some(lang))
+                    .map_err(|e| format!("OCR engine ({lang}): {e}"))?;
+                // tesseract's own messages ("Detected 80 diacritics") go to its debug file,
+                // not to the user's terminal or a batch's stderr.
+                e.set_variable("debug_file", "/dev/null")
                     .map_err(|e| format!("OCR engine ({lang}): {e}"))?
             }
         };

@@ -134,6 +134,40 @@ impl Text {
                 }
             })
             .collect();
+        Text::assemble(method, pages, warnings)
+    }
+
+    /// The text of several files read as the pages of one document, in the order given (a
+    /// letter photographed page by page): pages are numbered on, OCR confidences and
+    /// uncertain words keep their pages, and the method is `mixed` when the files differ.
+    pub fn concat(texts: Vec<Text>) -> Text {
+        let method = match texts.first().map(|t| t.method) {
+            Some(m) if texts.iter().all(|t| t.method == m) => m,
+            Some(_) => Method::Mixed,
+            None => Method::PlainText,
+        };
+        let mut pages = Vec::new();
+        let mut warnings = Vec::new();
+        let mut confidence = Vec::new();
+        let mut uncertain = Vec::new();
+        for t in texts {
+            let offset = pages.len() as u32;
+            for mut p in t.pages {
+                p.number += offset;
+                pages.push(p);
+            }
+            warnings.extend(t.warnings);
+            confidence.extend(t.ocr_confidence.into_iter().map(|(p, c)| (p + offset, c)));
+            uncertain.extend(t.uncertain.into_iter().map(|(p, w)| (p + offset, w)));
+        }
+        let mut text = Text::assemble(method, pages, warnings);
+        text.ocr_confidence = confidence;
+        text.uncertain = uncertain;
+        text
+    }
+
+    /// The joined views over numbered pages.
+    fn assemble(method: Method, pages: Vec<Page>, warnings: Vec<String>) -> Text {
         let mut full = String::new();
         let mut starts = Vec::new();
         for page in &pages {

@@ -253,13 +253,19 @@ pub fn id_at_start(s: &str) -> Option<Found<String>> {
     {
         let after = &rest[end + 1..];
         let e2 = token_end(after);
-        let next = &after[..e2];
+        let next = after[..e2].trim_end_matches(['.', '-', '/']);
         let next_ok = next.chars().all(|c| c.is_ascii_digit())
-            || (wrapped_at_separator && next.chars().all(|c| c.is_ascii_alphanumeric()));
+            || (wrapped_at_separator
+                && next.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && next
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '/')));
+        // An identifier does not end in a hyphen: after one (OCR's "E26- 0224-40918", a cell
+        // wrapped at "1219-") the next part is its own, whatever follows it.
         if !next.is_empty()
             && tok.len() + next.len() <= 30
             && next_ok
-            && after[e2..].trim().is_empty()
+            && (wrapped_at_separator || after[e2..].trim().is_empty())
         {
             // A separator that ended the first part (a cell wrapped at "1219-") stays.
             let sep = rest[..end]
@@ -270,7 +276,7 @@ pub fn id_at_start(s: &str) -> Option<Found<String>> {
                 Some(c) => format!("{tok}{c}{next}"),
                 None => format!("{tok}{next}"),
             };
-            end = end + 1 + e2;
+            end = end + 1 + next.len();
         }
     }
     let digits = tok.chars().filter(char::is_ascii_digit).count();
@@ -557,6 +563,11 @@ mod tests {
             Some("MVH-PPO-3391027".into())
         );
         assert_eq!(repair_ocr_digits("BOS12"), "BOS12");
+        // OCR puts a space after a hyphen inside an ID; a label may follow on the line.
+        assert_eq!(
+            id_at_start("E31- 0412-55820 Patient: R. Olsen").map(|f| (f.value, f.end)),
+            Some(("E31-0412-55820".into(), 15))
+        );
     }
 
     #[test]

@@ -340,3 +340,67 @@ fn a_pdf_name_holding_html_or_text_is_not_read_as_a_letter() {
         .collect();
     assert_eq!(kinds, ["not_a_pdf", "not_a_pdf"]);
 }
+
+// A letter photographed page by page: the files are the pages of one document, in the order
+// given; the second page's content (here its remark legend and appeal rights) is read with
+// the first's claims. tesseract's own messages do not reach stderr.
+#[test]
+fn several_photos_are_the_pages_of_one_document() {
+    let dir = root().join("fixtures/photo-multi-claim-ppo-eob");
+    let out = overturn()
+        .args(["parse", "--compact"])
+        .arg(dir.join("page-1.jpg"))
+        .arg(dir.join("page-2.jpg"))
+        .assert()
+        .success();
+    let output = out.get_output();
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(v["source"]["pages"], 2);
+    let path = v["source"]["path"].as_str().unwrap();
+    assert!(
+        path.contains("page-1.jpg + ") && path.ends_with("page-2.jpg"),
+        "{path}"
+    );
+    assert_eq!(v["text"]["method"], "ocr");
+    assert_eq!(v["claims"].as_array().unwrap().len(), 3);
+    assert_eq!(v["claim"]["claim_number"], "E26-0224-40918");
+    // The appeal window is on page 2.
+    assert_eq!(v["dates"]["appeal_deadline_basis"], "computed");
+    // In the other order the pages are read in that order.
+    let reversed = overturn()
+        .args(["parse", "--compact"])
+        .arg(dir.join("page-2.jpg"))
+        .arg(dir.join("page-1.jpg"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let r: serde_json::Value = serde_json::from_slice(&reversed).unwrap();
+    assert_ne!(r["source"]["sha256"], v["source"]["sha256"]);
+}
+
+// One unreadable page fails the document and names that file.
+#[test]
+fn a_bad_page_fails_the_document_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = root().join("fixtures/duplicate-portal/input.txt");
+    let bad = dir.path().join("page-2.jpg");
+    std::fs::write(&bad, b"\xff\xd8\xff\xe0 not really a jpeg").unwrap();
+    let out = overturn()
+        .arg("parse")
+        .arg(&good)
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&out);
+    assert!(err.contains("page-2.jpg"), "{err}");
+}

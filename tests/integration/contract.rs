@@ -149,8 +149,7 @@ struct Evidence {
 #[test]
 fn reports_read_back_into_the_contract() {
     for dir in crate::util::fixture_dirs() {
-        let report =
-            overturn::parse(&overturn::Input::Path(crate::util::fixture_input(&dir))).unwrap();
+        let report = overturn::parse_pages(&crate::util::fixture_inputs(&dir)).unwrap();
         let json = serde_json::to_string(&report).unwrap();
         let back: Report =
             serde_json::from_str(&json).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::util::{fixture_dirs, fixture_input};
+use crate::util::{fixture_dirs, fixture_inputs};
 
 fn code_strings(actual: &Value) -> Vec<String> {
     let mut v: Vec<String> = actual
@@ -175,7 +175,7 @@ fn check(dirs: &[std::path::PathBuf]) -> (usize, usize, usize, Vec<String>) {
         let expected: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
                 .unwrap_or_else(|e| panic!("{name}/expected.json: {e}"));
-        let report = match overturn::parse(&overturn::Input::Path(fixture_input(dir))) {
+        let report = match overturn::parse_pages(&fixture_inputs(dir)) {
             Ok(r) => {
                 failures.extend(one_deadline(&r).into_iter().map(|p| format!("{name}: {p}")));
                 serde_json::to_value(r).unwrap()

@@ -39,6 +39,25 @@ pub fn fixture_input(dir: &std::path::Path) -> PathBuf {
     .expect("fixture has an input")
 }
 
+/// A fixture's inputs: its photographed pages (`page-1.jpg`, `page-2.jpg`, ...) in order, read
+/// as one document, or its one input file.
+pub fn fixture_inputs(dir: &std::path::Path) -> Vec<overturn::Input> {
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("page-"))
+        })
+        .collect();
+    pages.sort();
+    if pages.is_empty() {
+        pages.push(fixture_input(dir));
+    }
+    pages.into_iter().map(overturn::Input::Path).collect()
+}
+
 /// The built `overturn` binary.
 pub fn overturn() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("overturn").expect("binary builds")
