@@ -639,6 +639,19 @@ mod tests {
         assert_eq!(d.document_type, DocumentType::AppealDecision);
     }
 
+    // A summary notice answers its own questions: "Did Medicare approve all claims? NO".
+    #[test]
+    fn a_summary_notice_that_answers_no_denies() {
+        let c = classify_str(
+            "Medicare Summary Notice for Part A\nYour Claims & Costs This Period\nDid Medicare approve all claims?\nNO\nNumber of claims Medicare denied: 1\nTotal You May Be Billed $812.00",
+        );
+        assert!(c.denial.is_some());
+        let paid = classify_str(
+            "Medicare Summary Notice for Part A\nDid Medicare approve all claims?\nYES\nNumber of claims Medicare denied: 0",
+        );
+        assert!(paid.denial.is_none());
+    }
+
     #[test]
     fn approval_is_not_a_denial() {
         let c = classify_str(

@@ -1002,7 +1002,10 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
     };
     let plausible = |p: &str| {
         let words = p.split_whitespace().count();
-        !NOT_LETTERHEAD.is_match(p)
+        // The second line of a wrapped title ("Insurance)") is no name.
+        let unbalanced = p.matches('(').count() != p.matches(')').count();
+        !unbalanced
+            && !NOT_LETTERHEAD.is_match(p)
             && !TITLE_WORDS.is_match(p)
             && !TAGLINE.is_match(p)
             && (1..=8).contains(&words)
@@ -1803,6 +1806,14 @@ mod tests {
         // Titles are not payers.
         assert_eq!(
             payer("Explanation of Benefits\nThis is not a bill").as_deref(),
+            None
+        );
+        // Regression: the wrapped end of a title was taken for the payer.
+        assert_eq!(
+            payer(
+                "Summary Notice for Part B (Medical\nInsurance)\nDate of This Notice May 1, 2026"
+            )
+            .as_deref(),
             None
         );
     }
