@@ -638,6 +638,14 @@ mod erased {
     }
 }
 
+/// The FHIR form of a record: the report's Bundle, or an OperationOutcome for an error.
+pub fn fhir_record(record: &Record) -> serde_json::Value {
+    match record {
+        Record::Report(r) => crate::fhir::bundle(r),
+        Record::Error(e) => crate::fhir::error_outcome(&e.error.kind, &e.error.message),
+    }
+}
+
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -647,6 +655,9 @@ pub enum Format {
     Csv,
     /// CSV with [`CSV_LINE_COLUMNS`]: one row per service line.
     CsvLines,
+    /// FHIR NDJSON: one FHIR R4 Bundle per document ([`crate::fhir::bundle`]), an
+    /// OperationOutcome per error.
+    FhirNdjson,
 }
 
 /// What an earlier, possibly killed, run left in an output file: the (path, sha256) pairs of
@@ -673,6 +684,8 @@ pub fn already_done(bytes: &[u8], format: Format) -> (HashSet<(String, String)>,
                 done.insert((p.to_string(), s.to_string()));
             }
         }
+        // Bundles do not carry the input's path; `--resume` is refused for this format.
+        Format::FhirNdjson => {}
         Format::Csv | Format::CsvLines => {
             let mut rd = csv::ReaderBuilder::new()
                 .has_headers(true)

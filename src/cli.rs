@@ -38,6 +38,10 @@ enum Command {
         /// One line of JSON instead of pretty-printed.
         #[arg(long)]
         compact: bool,
+        /// Output: the report (`json`) or a FHIR R4 Bundle with an ExplanationOfBenefit per
+        /// claim (`fhir`).
+        #[arg(long, value_enum, default_value = "json")]
+        format: ParseFormat,
         /// Your state (two letters), for the state's consumer assistance contacts.
         #[arg(long, value_name = "XX", value_parser = parse_state)]
         state: Option<String>,
@@ -138,6 +142,16 @@ enum BatchFormat {
     Csv,
     /// One row per service line (document, claim, line).
     CsvLines,
+    /// One FHIR R4 Bundle per line (an OperationOutcome for an input that failed).
+    FhirNdjson,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ParseFormat {
+    /// The report (schema_version 1).
+    Json,
+    /// A FHIR R4 Bundle: ExplanationOfBenefit per claim, Patient, Organization, Coverage.
+    Fhir,
 }
 
 fn parse_state(s: &str) -> Result<String, String> {
@@ -214,7 +228,7 @@ fn input_of(file: &Path) -> overturn::Input {
     }
 }
 
-fn to_json(report: &overturn::Report, compact: bool) -> anyhow::Result<String> {
+fn to_json(report: &impl serde::Serialize, compact: bool) -> anyhow::Result<String> {
     if compact {
         serde_json::to_string(report)
     } else {
@@ -250,6 +264,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
         Command::Parse {
             file,
             compact,
+            format,
             state,
             ics,
         } => {
@@ -269,7 +284,11 @@ fn run(args: Args) -> anyhow::Result<u8> {
                     &overturn::calendar::ics(std::slice::from_ref(&report), now_stamp()),
                 )?;
             }
-            emit(None, &(to_json(&report, compact)? + "\n"))?;
+            let out = match format {
+                ParseFormat::Json => to_json(&report, compact)?,
+                ParseFormat::Fhir => to_json(&overturn::fhir::bundle(&report), compact)?,
+            };
+            emit(None, &(out + "\n"))?;
             Ok(OK)
         }
         Command::Next {
@@ -429,11 +448,17 @@ fn batch(b: BatchArgs, rules: &'static Rules) -> anyhow::Result<u8> {
         BatchFormat::Jsonl => Format::Jsonl,
         BatchFormat::Csv => Format::Csv,
         BatchFormat::CsvLines => Format::CsvLines,
+        BatchFormat::FhirNdjson => Format::FhirNdjson,
     };
+    if b.resume && format == Format::FhirNdjson {
+        anyhow::bail!(
+            "--resume works with --format jsonl, csv and csv-lines (FHIR Bundles do not record the input's path)"
+        );
+    }
 
     // Output: a resumed file keeps its complete records; a line cut off by a kill is dropped.
     let mut done = std::collections::HashSet::new();
-    let mut need_header = format != Format::Jsonl;
+    let mut need_header = matches!(format, Format::Csv | Format::CsvLines);
     let sink = match &b.output {
         Some(path) => {
             let mut file = if b.resume && path.exists() {
@@ -516,6 +541,12 @@ fn batch(b: BatchArgs, rules: &'static Rules) -> anyhow::Result<u8> {
             }
             Format::Jsonl => {
                 let mut l = serde_json::to_vec(r).map_err(std::io::Error::other)?;
+                l.push(b'\n');
+                l
+            }
+            Format::FhirNdjson => {
+                let mut l =
+                    serde_json::to_vec(&batch::fhir_record(r)).map_err(std::io::Error::other)?;
                 l.push(b'\n');
                 l
             }

@@ -33,6 +33,7 @@ pub mod calendar;
 pub mod classify;
 pub mod deadlines;
 pub mod error;
+pub mod fhir;
 pub mod fields;
 pub mod ingest;
 pub mod layout;

@@ -4,6 +4,7 @@
 mod batch;
 mod cli;
 mod contract;
+mod fhir;
 mod fixtures;
 mod next;
 mod pdf;
