@@ -33,6 +33,8 @@ pub struct Options {
     pub done: HashSet<(String, String)>,
     /// Next-step context (state).
     pub context: Context,
+    /// Replace personal values with placeholders ([`crate::redact::redact`]).
+    pub redact: bool,
 }
 
 impl Default for Options {
@@ -43,6 +45,7 @@ impl Default for Options {
             timeout: Some(Duration::from_secs(120)),
             done: HashSet::new(),
             context: Context::default(),
+            redact: false,
         }
     }
 }
@@ -205,6 +208,9 @@ fn process_one(path: &Path, rules: &Rules, opts: &Options) -> Outcome {
             Ok(mut r) => {
                 if opts.context.state.is_some() {
                     crate::refresh(&mut r, rules, &opts.context);
+                }
+                if opts.redact {
+                    crate::redact::redact(&mut r, &mut []);
                 }
                 Record::Report(Box::new(r))
             }

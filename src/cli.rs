@@ -42,6 +42,11 @@ enum Command {
         /// claim (`fhir`).
         #[arg(long, value_enum, default_value = "json")]
         format: ParseFormat,
+        /// Replace names, member, group, claim and reference numbers, addresses, phone
+        /// numbers, e-mail addresses and birth dates with placeholders (`[NAME_1]`), in
+        /// every field and evidence line, so the result can be shared.
+        #[arg(long)]
+        redact: bool,
         /// Your state (two letters), for the state's consumer assistance contacts.
         #[arg(long, value_name = "XX", value_parser = parse_state)]
         state: Option<String>,
@@ -94,6 +99,9 @@ enum Command {
         /// layout stage reads).
         #[arg(long)]
         layout: bool,
+        /// Replace personal values with placeholders, as `parse --redact` does.
+        #[arg(long)]
+        redact: bool,
     },
     /// Print the JSON Schema of the report.
     Schema,
@@ -125,6 +133,9 @@ struct BatchArgs {
     /// No progress bar and no summary.
     #[arg(short, long)]
     quiet: bool,
+    /// Replace personal values with placeholders in every record, as `parse --redact` does.
+    #[arg(long)]
+    redact: bool,
     /// Your state (two letters), for the state's consumer assistance contacts.
     #[arg(long, value_name = "XX", value_parser = parse_state)]
     state: Option<String>,
@@ -265,6 +276,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
             file,
             compact,
             format,
+            redact,
             state,
             ics,
         } => {
@@ -277,6 +289,9 @@ fn run(args: Args) -> anyhow::Result<u8> {
             };
             if state.is_some() {
                 overturn::refresh(&mut report, rules, &Context { state });
+            }
+            if redact {
+                overturn::redact::redact(&mut report, &mut []);
             }
             if let Some(path) = ics {
                 emit(
@@ -364,31 +379,51 @@ fn run(args: Args) -> anyhow::Result<u8> {
             Ok(if failed { INPUT_ERROR } else { OK })
         }
         Command::Batch(b) => batch(b, rules),
-        Command::Text { file, layout } => {
-            let doc = match overturn::ingest::load(&input_of(&file))
-                .and_then(|d| overturn::text::extract(&d))
-            {
+        Command::Text {
+            file,
+            layout,
+            redact,
+        } => {
+            let (source, doc) = match overturn::ingest::load(&input_of(&file)).and_then(|d| {
+                let text = overturn::text::extract(&d)?;
+                Ok((d, text))
+            }) {
                 Ok(t) => t,
                 Err(e) => {
                     eprintln!("overturn: {e}");
                     return Ok(INPUT_ERROR);
                 }
             };
-            let mut out = String::new();
+            let mut lines = Vec::new();
             for page in &doc.pages {
-                out.push_str(&format!("--- page {} ---\n", page.number));
+                lines.push(format!("--- page {} ---", page.number));
                 if layout {
                     for line in &page.layout {
                         let cells: Vec<&str> = line.cells.iter().map(|c| c.text.as_str()).collect();
-                        out.push_str(&cells.join(" | "));
-                        out.push('\n');
+                        lines.push(cells.join(" | "));
                     }
                     continue;
                 }
-                for line in &page.lines {
-                    out.push_str(line);
-                    out.push('\n');
-                }
+                lines.extend(page.lines.iter().cloned());
+            }
+            if redact {
+                // The values to hide are those the report reads from this text.
+                let mut report = overturn::analyze(
+                    &doc,
+                    overturn::report::Source {
+                        path: source.path.display().to_string(),
+                        sha256: source.sha256.clone(),
+                        media_type: source.media_type.mime().to_string(),
+                        pages: doc.pages.len() as u32,
+                    },
+                    rules,
+                );
+                overturn::redact::redact(&mut report, &mut lines);
+            }
+            let mut out = String::new();
+            for l in &lines {
+                out.push_str(l);
+                out.push('\n');
             }
             for w in &doc.warnings {
                 eprintln!("overturn: {}: {w}", file.display());
@@ -509,6 +544,7 @@ fn batch(b: BatchArgs, rules: &'static Rules) -> anyhow::Result<u8> {
         context: Context {
             state: b.state.clone(),
         },
+        redact: b.redact,
     };
     let bar = (!b.quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(inputs.files.len() as u64);

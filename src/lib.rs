@@ -39,6 +39,7 @@ pub mod ingest;
 pub mod layout;
 pub mod ocr;
 pub mod recommend;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod text;

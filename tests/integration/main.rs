@@ -8,4 +8,5 @@ mod fhir;
 mod fixtures;
 mod next;
 mod pdf;
+mod redact;
 mod util;
