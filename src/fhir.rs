@@ -217,10 +217,19 @@ fn claim_views(report: &Report) -> Vec<ClaimView> {
         return report
             .claims
             .iter()
-            .map(|c| ClaimView {
-                headline: only
-                    || (c.claim_number.is_some() && c.claim_number == report.claim.claim_number),
-                entry: c.clone(),
+            .map(|c| {
+                let headline = only
+                    || (c.claim_number.is_some() && c.claim_number == report.claim.claim_number);
+                let mut entry = c.clone();
+                // The headline claim's provider and date may be read from the letter's labels
+                // rather than its table.
+                if headline {
+                    entry.provider = entry.provider.or_else(|| report.claim.provider.clone());
+                    entry.service_date = entry
+                        .service_date
+                        .or_else(|| report.claim.service_date.clone());
+                }
+                ClaimView { entry, headline }
             })
             .collect();
     }
