@@ -407,17 +407,15 @@ fn run(args: Args) -> anyhow::Result<u8> {
                 lines.extend(page.lines.iter().cloned());
             }
             if redact {
-                // The values to hide are those the report reads from this text.
-                let mut report = overturn::analyze(
-                    &doc,
-                    overturn::report::Source {
-                        path: source.path.display().to_string(),
-                        sha256: source.sha256.clone(),
-                        media_type: source.media_type.mime().to_string(),
-                        pages: doc.pages.len() as u32,
-                    },
-                    rules,
-                );
+                // The values to hide are those the report reads from this text; without a
+                // report nothing is printed (never the text unredacted).
+                let mut report = match overturn::report_of_text(&source, &doc, rules) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        eprintln!("overturn: {e}");
+                        return Ok(INPUT_ERROR);
+                    }
+                };
                 overturn::redact::redact(&mut report, &mut lines);
             }
             let mut out = String::new();

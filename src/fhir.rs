@@ -3,7 +3,7 @@
 //! ExplanationOfBenefit shaped on the CARIN Blue Button (C4BB) profiles; the Patient, the
 //! payer and provider resources and the Coverage they reference are entries of the same
 //! Bundle, with `urn:uuid:` full URLs derived from the document's sha256 so the output is
-//! reproducible.
+//! reproducible. Codes and slices follow C4BB STU2 (2.x, on FHIR 4.0.1).
 //!
 //! The EOBs follow C4BB's codes and slices where the report knows the value, but claim no
 //! C4BB profile in `meta.profile`: a letter does not carry everything C4BB requires (payer
@@ -313,9 +313,11 @@ fn reason(code: &Code) -> Value {
     }
 }
 
-fn denial_reason(code: &Code) -> Value {
+/// A code as an adjudication: C4BB STU2's `adjustmentreason` slice (STU1 called it
+/// `denialreason`), one entry per code (CARC and RARC are not synonyms of one concept).
+fn adjustment_reason(code: &Code) -> Value {
     json!({
-        "category": coding(C4BB_DISCRIMINATOR, "denialreason"),
+        "category": coding(C4BB_DISCRIMINATOR, "adjustmentreason"),
         "reason": reason(code),
     })
 }
@@ -357,7 +359,7 @@ fn item(sequence: usize, line: &ServiceLine) -> Value {
         line.paid_amount,
         line.patient_responsibility,
     );
-    adjudication.extend(line.codes.iter().map(denial_reason));
+    adjudication.extend(line.codes.iter().map(adjustment_reason));
     let mut v = json!({ "sequence": sequence, "productOrService": product });
     if let Some(d) = &line.service_date {
         v["servicedDate"] = json!(d);
@@ -517,7 +519,7 @@ fn eob(
             }
         }
     }
-    header.extend(header_codes.into_iter().map(denial_reason));
+    header.extend(header_codes.into_iter().map(adjustment_reason));
     if !header.is_empty() {
         v["adjudication"] = json!(header);
     }
@@ -688,7 +690,7 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .find(|a| a["category"]["coding"][0]["code"] == "denialreason")
+            .find(|a| a["category"]["coding"][0]["code"] == "adjustmentreason")
             .unwrap();
         assert_eq!(
             reason["reason"]["coding"][0],

@@ -120,6 +120,12 @@ pub fn parse_bytes(name: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<Report> {
 /// Builds the report of a loaded document.
 pub fn parse_document(doc: &ingest::Document, rules: &Rules) -> Result<Report> {
     let text = text::extract(doc)?;
+    report_of_text(doc, &text, rules)
+}
+
+/// Builds the report of a loaded document whose text is already read (`overturn text
+/// --redact` prints the text, redacted with what the report finds in it).
+pub fn report_of_text(doc: &ingest::Document, text: &text::Text, rules: &Rules) -> Result<Report> {
     let source = Source {
         path: doc.path.display().to_string(),
         sha256: doc.sha256.clone(),
@@ -129,7 +135,7 @@ pub fn parse_document(doc: &ingest::Document, rules: &Rules) -> Result<Report> {
     // The stages after text extraction are our own code; should one of them meet a case it
     // does not handle, the caller gets an error for this document, never a panic.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        analyze(&text, source, rules)
+        analyze(text, source, rules)
     }))
     .map_err(|_| Error::Internal {
         path: doc.path.clone(),
