@@ -204,13 +204,15 @@ fn process_one(path: &Path, rules: &Rules, opts: &Options) -> Outcome {
     let sha = doc.sha256.clone();
     Outcome::Record(guarded(path, &sha, || {
         test_delay();
-        match crate::parse_document(&doc, rules) {
+        let parsed = if opts.redact {
+            crate::parse_document_redacted(&doc, rules)
+        } else {
+            crate::parse_document(&doc, rules)
+        };
+        match parsed {
             Ok(mut r) => {
                 if opts.context.state.is_some() {
                     crate::refresh(&mut r, rules, &opts.context);
-                }
-                if opts.redact {
-                    crate::redact::redact(&mut r, &mut []);
                 }
                 Record::Report(Box::new(r))
             }

@@ -280,7 +280,14 @@ fn run(args: Args) -> anyhow::Result<u8> {
             state,
             ics,
         } => {
-            let mut report = match overturn::parse(&input_of(&file)) {
+            let parsed = overturn::ingest::load(&input_of(&file)).and_then(|doc| {
+                if redact {
+                    overturn::parse_document_redacted(&doc, rules)
+                } else {
+                    overturn::parse_document(&doc, rules)
+                }
+            });
+            let mut report = match parsed {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("overturn: {e}");
@@ -289,9 +296,6 @@ fn run(args: Args) -> anyhow::Result<u8> {
             };
             if state.is_some() {
                 overturn::refresh(&mut report, rules, &Context { state });
-            }
-            if redact {
-                overturn::redact::redact(&mut report, &mut []);
             }
             if let Some(path) = ics {
                 emit(

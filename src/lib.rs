@@ -123,6 +123,20 @@ pub fn parse_document(doc: &ingest::Document, rules: &Rules) -> Result<Report> {
     report_of_text(doc, &text, rules)
 }
 
+/// Builds the report of a loaded document with its personal values replaced by placeholders
+/// ([`redact::redact`], given the document's lines to find what their labels name).
+pub fn parse_document_redacted(doc: &ingest::Document, rules: &Rules) -> Result<Report> {
+    let text = text::extract(doc)?;
+    let mut report = report_of_text(doc, &text, rules)?;
+    let mut lines: Vec<String> = text
+        .pages
+        .iter()
+        .flat_map(|p| p.lines.iter().cloned())
+        .collect();
+    redact::redact(&mut report, &mut lines);
+    Ok(report)
+}
+
 /// Builds the report of a loaded document whose text is already read (`overturn text
 /// --redact` prints the text, redacted with what the report finds in it).
 pub fn report_of_text(doc: &ingest::Document, text: &text::Text, rules: &Rules) -> Result<Report> {

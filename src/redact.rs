@@ -46,6 +46,9 @@ pub fn redact(report: &mut Report, lines: &mut [String]) {
     for s in &corpus {
         r.discover(s);
     }
+    for pair in lines.windows(2) {
+        r.discover_birth_date_below(&pair[0], &pair[1]);
+    }
     scrub_tree(&mut tree, "", &mut r);
     if let Ok(redacted) = serde_json::from_value(tree) {
         *report = redacted;
@@ -106,6 +109,8 @@ enum Pattern {
     /// A person's name words (two letters or more, titles left out): each found as a word
     /// that starts with a capital.
     Name(Vec<String>),
+    /// The text as printed (a birth date read under its column label).
+    Literal(String),
     /// Found by the patterns only (phones, e-mail, addresses, birth dates).
     None,
 }
@@ -262,6 +267,29 @@ impl Redactor {
         }
     }
 
+    /// A birth date printed under its column label: a header line naming date columns, one
+    /// of them the date of birth, over a line with as many dates ("Member Name  Member ID
+    /// Date of Birth" over "... 05/17/1988").
+    fn discover_birth_date_below(&mut self, header: &str, below: &str) {
+        let labels: Vec<bool> = DATE_LABEL
+            .find_iter(header)
+            .map(|m| DOB_LABEL.is_match(m.as_str()))
+            .collect();
+        if !labels.contains(&true) || !values::find_dates(header).is_empty() {
+            return;
+        }
+        let dates = values::find_dates(below);
+        if dates.len() != labels.len() {
+            return;
+        }
+        for (d, dob) in dates.iter().zip(labels) {
+            if dob {
+                let printed = below[d.start..d.end].trim().to_string();
+                self.placeholder(Kind::Dob, d.value.to_string(), Pattern::Literal(printed));
+            }
+        }
+    }
+
     /// `s` with every personal value replaced; `patterns` adds phones, e-mail, addresses and
     /// birth dates found by pattern.
     fn scrub(&mut self, s: &str, patterns: bool) -> String {
@@ -309,6 +337,15 @@ impl Redactor {
                         spans.push((a, b, e.placeholder.clone()));
                     }
                 }
+                Pattern::Literal(text) => {
+                    for (a, _) in s.match_indices(text.as_str()) {
+                        let b = a + text.len();
+                        let free = |c: Option<char>| !c.is_some_and(char::is_alphanumeric);
+                        if free(s[..a].chars().next_back()) && free(s[b..].chars().next()) {
+                            spans.push((a, b, e.placeholder.clone()));
+                        }
+                    }
+                }
                 Pattern::None => {}
             }
         }
@@ -346,6 +383,13 @@ static ACCOUNT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 
 static DOB_LABEL: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(?i:date\s+of\s+birth|birth\s*date|d\.?o\.?b\.?)\s*[:#]?\s*"));
+
+/// Column labels of dates: the birth date's and others, in the order printed.
+static DATE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(?i:date\s+of\s+birth|birth\s*date|d\.?o\.?b\.?|dates?(?:\s+of\s+service)?|service\s+dates?|dos)\b",
+    )
+});
 
 static EMAIL: LazyLock<Regex> =
     LazyLock::new(|| re(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"));
@@ -628,6 +672,19 @@ mod tests {
         assert_eq!(r.dates.appeal_deadline.as_deref(), Some("2026-08-02"));
         assert_eq!(r.denial.as_ref().unwrap().codes[0].code, "197");
         assert_eq!(r.claim.billed_amount, Some(310.0));
+    }
+
+    #[test]
+    fn a_birth_date_under_its_column_label_is_found_and_other_dates_stay() {
+        let mut r = report();
+        let mut lines = vec![
+            "Patient Name   Date of Service   Date of Birth".to_string(),
+            "Jane Roe   01/19/2026   07/01/1990".to_string(),
+            "Born 07/01/1990; seen 01/19/2026.".to_string(),
+        ];
+        redact(&mut r, &mut lines);
+        assert_eq!(lines[1], "[NAME_1]   01/19/2026   [DOB_1]");
+        assert_eq!(lines[2], "Born [DOB_1]; seen 01/19/2026.");
     }
 
     #[test]

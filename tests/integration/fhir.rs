@@ -92,7 +92,7 @@ fn every_fixture_gives_a_valid_fhir_r4_bundle() {
 }
 
 #[test]
-fn batch_fhir_ndjson_is_valid_with_an_operation_outcome_per_failure() {
+fn batch_fhir_ndjson_is_valid_redacted_or_not_with_an_operation_outcome_per_failure() {
     let py = python();
     let tmp = tempfile::tempdir().unwrap();
     let docs = tmp.path().join("docs");
@@ -120,7 +120,13 @@ fn batch_fhir_ndjson_is_valid_with_an_operation_outcome_per_failure() {
     );
     let path = tmp.path().join("out.ndjson");
     std::fs::write(&path, &text).unwrap();
-    validate(&py, &[path]);
+    // Redacted Bundles are still valid FHIR.
+    let redacted =
+        crate::util::batch_with_failures(&["--format", "fhir-ndjson", "-q", "--redact"], &docs);
+    assert!(String::from_utf8_lossy(&redacted).contains("[MEMBER_ID_1]"));
+    let redacted_path = tmp.path().join("redacted.ndjson");
+    std::fs::write(&redacted_path, &redacted).unwrap();
+    validate(&py, &[path, redacted_path]);
 }
 
 #[test]

@@ -83,6 +83,39 @@ fn personal_values(dir: &Path, payer_phone: Option<&str>) -> Vec<Personal> {
             });
         }
     }
+    // Dates of birth: the dates on a line naming one, or on the line under it, that are none
+    // of the report's own dates.
+    let known: Vec<String> = [
+        &expected["dates"]["letter_date"],
+        &expected["dates"]["appeal_deadline"],
+        &expected["claim"]["service_date"],
+    ]
+    .into_iter()
+    .filter_map(|v| v.as_str().map(str::to_string))
+    .collect();
+    let lines: Vec<&str> = full.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let lower = line.to_lowercase();
+        if !["date of birth", "birth date", "birthdate", "dob"]
+            .iter()
+            .any(|l| lower.contains(l))
+        {
+            continue;
+        }
+        for l in [line, lines.get(i + 1).unwrap_or(&"")] {
+            for d in overturn::values::find_dates(l) {
+                if !known.contains(&d.value.to_string()) {
+                    for form in [l[d.start..d.end].trim().to_string(), d.value.to_string()] {
+                        out.push(Personal {
+                            what: "date of birth".into(),
+                            value: form,
+                            name: false,
+                        });
+                    }
+                }
+            }
+        }
+    }
     for w in full
         .split_whitespace()
         .filter(|w| w.contains('@') && w.contains('.'))
