@@ -401,11 +401,16 @@ fn eob(
         identifiers.push(json!({ "type": ty, "value": r }));
     }
 
+    // A decision on care not yet given, with no claim, answers a request for authorization:
+    // R4's `preauthorization` use (C4BB, for adjudicated claims only, fixes `claim`).
+    let request = c.headline
+        && e.claim_number.is_none()
+        && report.denial.as_ref().is_some_and(|d| d.pre_service);
     let mut v = json!({
         "resourceType": "ExplanationOfBenefit",
         "status": "active",
         "type": coding(CLAIM_TYPE, claim_type(report, e)),
-        "use": "claim",
+        "use": if request { "preauthorization" } else { "claim" },
         "patient": { "reference": patient_url },
         "insurer": payer,
         "provider": provider,
@@ -534,6 +539,7 @@ fn eob(
         v["total"] = json!(total);
     }
     let payment_type = match e.status {
+        _ if request => None,
         ClaimStatus::Paid => Some("paid"),
         ClaimStatus::Denied => Some("denied"),
         ClaimStatus::PartlyDenied => Some("partiallypaid"),
@@ -670,6 +676,7 @@ mod tests {
             "partiallypaid"
         );
         assert_eq!(denied["outcome"], "complete");
+        assert_eq!(denied["use"], "claim");
         assert_eq!(
             denied["processNote"][0]["text"],
             "No authorization was on file."
@@ -756,7 +763,8 @@ mod tests {
         assert_eq!(eob["identifier"][0]["value"], "PA-778899");
         assert_eq!(eob["identifier"][0]["type"]["coding"][0]["code"], "uc");
         assert_eq!(eob["preAuthRef"], json!(["PA-778899"]));
-        assert_eq!(eob["payment"]["type"]["coding"][0]["code"], "denied");
+        assert_eq!(eob["use"], "preauthorization");
+        assert!(eob["payment"].is_null(), "nothing was billed");
         assert_eq!(
             eob["item"][0]["productOrService"]["coding"][0]["code"],
             "27447"
