@@ -227,6 +227,16 @@ impl Redactor {
             .map(str::to_lowercase)
             .filter(|w| !NOT_NAME_WORDS.contains(&w.as_str()) && !self.payer_words.contains(w))
             .collect();
+        // The parts of a hyphenated name are found on their own too.
+        let parts: Vec<String> = words
+            .iter()
+            .filter(|w| w.contains('-'))
+            .flat_map(|w| w.split('-'))
+            .filter(|p| p.chars().count() >= 2 && !NOT_NAME_WORDS.contains(p))
+            .map(str::to_string)
+            .collect();
+        let mut words = words;
+        words.extend(parts);
         if words.is_empty() {
             return None;
         }
@@ -456,21 +466,33 @@ fn find_id(s: &str, id: &[char]) -> Vec<(usize, usize)> {
 /// Where a name's words appear in `s` as whole words starting with a capital (as a name is
 /// printed, in capitals or not), so the same word in lower case ("will", "rose") stays.
 fn find_words(s: &str, words: &[String]) -> Vec<(usize, usize)> {
+    let is_name = |w: &str| {
+        w.chars().next().is_some_and(char::is_uppercase)
+            && words
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(w) || *n == w.to_lowercase())
+    };
     let mut out = Vec::new();
     let mut start = None;
     for (i, c) in s.char_indices().chain([(s.len(), ' ')]) {
-        let in_word = c.is_alphabetic() || c == '\'';
+        let in_word = c.is_alphabetic() || c == '\'' || c == '-';
         match (start, in_word) {
             (None, true) => start = Some(i),
             (Some(a), false) => {
-                let w = &s[a..i];
+                let w = s[a..i].trim_matches('-');
+                let a = a + s[a..i].find(w).unwrap_or(0);
                 let w = w.strip_suffix("'s").unwrap_or(w);
-                if w.chars().next().is_some_and(char::is_uppercase)
-                    && words
-                        .iter()
-                        .any(|n| n.eq_ignore_ascii_case(w) || *n == w.to_lowercase())
-                {
+                if is_name(w) {
                     out.push((a, a + w.len()));
+                } else {
+                    // A part of a hyphenated word ("Ruiz" of "Ruiz-Feld").
+                    let mut at = a;
+                    for part in w.split('-') {
+                        if is_name(part) {
+                            out.push((at, at + part.len()));
+                        }
+                        at += part.len() + 1;
+                    }
                 }
                 start = None;
             }
@@ -711,5 +733,18 @@ mod tests {
             merge_names("[NAME_1] met [NAME_1]"),
             "[NAME_1] met [NAME_1]"
         );
+    }
+
+    #[test]
+    fn hyphenated_names_are_found_whole_and_in_parts() {
+        let words: Vec<String> = ["mei-ling", "ruiz-feld", "mei", "ling", "ruiz", "feld"]
+            .map(String::from)
+            .to_vec();
+        let s = "Mei-Ling Ruiz-Feld, Ms. Ruiz, Well-Being";
+        let got: Vec<&str> = find_words(s, &words)
+            .iter()
+            .map(|(a, b)| &s[*a..*b])
+            .collect();
+        assert_eq!(got, ["Mei-Ling", "Ruiz-Feld", "Ruiz"]);
     }
 }

@@ -139,9 +139,16 @@ fn leaks(output: &str, p: &Personal) -> Vec<String> {
     }
     if p.name {
         // Each name word of three letters or more, as a word printed with a capital.
-        for w in p.value.split([' ', ',', '.']).filter(|w| w.len() >= 3) {
+        // (and each part of a hyphenated one).
+        let words = p.value.split([' ', ',', '.']);
+        let parts = words
+            .clone()
+            .filter(|w| w.contains('-'))
+            .flat_map(|w| w.split('-'));
+        for w in words.chain(parts).filter(|w| w.len() >= 3) {
             let hit = output
-                .split(|c: char| !c.is_alphabetic())
+                .split(|c: char| !(c.is_alphabetic() || c == '-'))
+                .flat_map(|x| std::iter::once(x).chain(x.split('-')))
                 .any(|x| x.eq_ignore_ascii_case(w) && x.starts_with(char::is_uppercase));
             if hit {
                 found.push(w.to_string());
