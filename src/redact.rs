@@ -129,7 +129,7 @@ const NOT_NAME_WORDS: &[&str] = &[
     "mr", "mrs", "ms", "miss", "dr", "jr", "sr", "ii", "iii", "iv", "md", "do", "np", "pa",
     "phd", "rn", "dds", "the", "and", "of", "for", "member", "patient", "name", "subscriber",
     "insured", "dear", "health", "plan", "claim", "services", "service", "medical", "center",
-    "group", "care", "clinic", "associates", "hospital", "id", "number",
+    "group", "care", "clinic", "associates", "hospital", "id", "number", "policy",
 ];
 
 struct Redactor {
@@ -139,6 +139,9 @@ struct Redactor {
     payer_phone: Option<String>,
     /// Words of the payer's name, never redacted as name words.
     payer_words: Vec<String>,
+    /// The parts of known identifiers (five characters or more, with a digit), with their
+    /// identifier's placeholder.
+    id_parts: Vec<(String, String)>,
 }
 
 impl Redactor {
@@ -157,6 +160,7 @@ impl Redactor {
             counts: HashMap::new(),
             payer_phone: report.payer.phone.clone(),
             payer_words,
+            id_parts: Vec::new(),
         };
         if let Some(n) = &report.member.name {
             r.name(n);
@@ -216,7 +220,25 @@ impl Redactor {
         } else {
             Pattern::None
         };
-        (!chars.is_empty()).then(|| self.placeholder(kind, chars.iter().collect(), pattern))
+        let placeholder =
+            (!chars.is_empty()).then(|| self.placeholder(kind, chars.iter().collect(), pattern))?;
+        for part in value.split(|c: char| !c.is_alphanumeric()) {
+            if part.len() >= 5 && part.contains(|c: char| c.is_ascii_digit()) {
+                self.id_parts
+                    .push((part.to_uppercase(), placeholder.clone()));
+            }
+        }
+        Some(placeholder)
+    }
+
+    /// A code field's value, unless it is a piece of a known identifier (a claim number's
+    /// tail misread as a procedure code): then the identifier's placeholder.
+    fn code(&self, s: &str) -> Option<String> {
+        let up = s.to_uppercase();
+        self.id_parts
+            .iter()
+            .find(|(part, _)| *part == up)
+            .map(|(_, p)| p.clone())
     }
 
     fn name(&mut self, value: &str) -> Option<String> {
@@ -261,18 +283,42 @@ impl Redactor {
         Some(self.placeholder(Kind::Name, key, Pattern::Name(words)))
     }
 
+    /// Whether `value` holds a name already known (a label's name may run on into the next
+    /// label: "Insured: Carlos M. Esperanza Policy number").
+    fn knows_name(&self, value: &str) -> bool {
+        let words: Vec<String> = value
+            .split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '-'))
+            .map(str::to_lowercase)
+            .collect();
+        self.entries
+            .iter()
+            .any(|e| e.kind == Kind::Name && e.key.split(' ').all(|k| words.iter().any(|w| w == k)))
+    }
+
     /// Names and numbers a line gives by their labels.
     fn discover(&mut self, s: &str) {
         for c in NAME_LABEL.captures_iter(s) {
             let Some(m) = c.get(0) else { continue };
-            if let Some(f) = values::name_at_start(&s[m.end()..], &Default::default()) {
+            if let Some(f) = values::name_at_start(&s[m.end()..], &Default::default())
+                && !self.knows_name(&f.value)
+            {
                 self.name(&f.value);
             }
         }
-        for c in ACCOUNT_LABEL.captures_iter(s) {
-            let Some(m) = c.get(0) else { continue };
-            if let Some(f) = values::id_at_start(&s[m.end()..]) {
-                self.id(Kind::AccountNumber, &f.value);
+        // A person with a clinical degree after the name ("Maria Gomez, MD").
+        for c in DEGREE_NAME.captures_iter(s) {
+            if let Some(m) = c.get(1) {
+                self.name(m.as_str());
+            }
+        }
+        for (label, kind) in [
+            (&*ACCOUNT_LABEL, Kind::AccountNumber),
+            (&*REFERENCE_LABEL, Kind::ReferenceNumber),
+        ] {
+            for m in label.find_iter(s) {
+                if let Some(f) = values::id_at_start(&s[m.end()..]) {
+                    self.id(kind, &f.value);
+                }
             }
         }
     }
@@ -338,7 +384,7 @@ impl Redactor {
         for e in &self.entries {
             match &e.pattern {
                 Pattern::Id(chars) => {
-                    for (a, b) in find_id(s, chars) {
+                    for (a, b) in find_id(s, chars).into_iter().chain(split_id(s, chars)) {
                         spans.push((a, b, e.placeholder.clone()));
                     }
                 }
@@ -381,13 +427,26 @@ impl Redactor {
 
 static NAME_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?:\b(?i:dear|attn\.?|attention:?)\s+|\b(?i:(?:patient|member|subscriber|insured|beneficiary|enrollee|recipient|guarantor|policy ?holder)(?:'s)?\s+name)\s*:?\s*|\b(?i:patient|member|subscriber|insured|beneficiary|enrollee|recipient|guarantor|policy ?holder|to)\s*:\s*)",
+        r"(?:\b(?i:dear|attn\.?|attention:?)\s+|\bDr\.?\s+|\b(?i:(?:patient|member|subscriber|insured|beneficiary|enrollee|recipient|guarantor|policy ?holder)(?:'s)?\s+name)\s*:?\s*|\b(?i:patient|member|subscriber|insured|beneficiary|enrollee|recipient|guarantor|policy ?holder|to)\s*:\s*)",
+    )
+});
+
+static DEGREE_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b([A-Z][a-z'-]+(?:\s+[A-Z]\.?)?\s+[A-Z][A-Za-z'-]+),?\s+(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA-C|PhD|DPM|DDS|FNP|APRN)\b",
+    )
+});
+
+/// Labels of the payer's other numbers for the case (a letter may print several).
+static REFERENCE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(?i:(?:authorization|auth\.?|request|reference|ref\.?|case|appeal|tracking|confirmation)\s*(?:number|no\.?|#|id))\s*[:#]?\s*",
     )
 });
 
 static ACCOUNT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(?i:(?:patient\s+)?account\s*(?:number|no\.?|#)|acct\.?\s*(?:no\.?|#)?|medical\s+record\s*(?:number|no\.?|#)?|mrn)\s*[:#]?\s*",
+        r"\b(?i:(?:patient\s+)?account\s*(?:number|no\.?|#)|acct\.?\s*(?:no\.?|#)?|medical\s+record\s*(?:number|no\.?|#)?|mrn|(?:patient\s+)?control\s*(?:number|no\.?|#)|pcn)\s*[:#]?\s*",
     )
 });
 
@@ -459,6 +518,46 @@ fn find_id(s: &str, id: &[char]) -> Vec<(usize, usize)> {
         let end = chars.get(j).map(|(b, _)| *b).unwrap_or(s.len());
         out.push((start, end));
         i = j;
+    }
+    out
+}
+
+/// The parts of an identifier wrapped over two lines: the string's last word when the
+/// identifier starts with it ("Policy number: MVH-PPO-"), its first word when the identifier
+/// ends with it ("3391027"), four letters or digits at least.
+fn split_id(s: &str, id: &[char]) -> Vec<(usize, usize)> {
+    let alnum = |t: &str| -> Option<Vec<char>> {
+        t.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '.' | '/'))
+            .then(|| {
+                t.chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .flat_map(char::to_uppercase)
+                    .collect()
+            })
+    };
+    let fits = |part: &[char]| part.len() >= 4 && part.len() < id.len();
+    let mut out = Vec::new();
+    let body = s.trim_end();
+    let last_start = body.rfind(char::is_whitespace).map(|i| i + 1).unwrap_or(0);
+    if let Some(part) = alnum(&body[last_start..])
+        && fits(&part)
+        && id.starts_with(&part)
+    {
+        out.push((last_start, body.len()));
+    }
+    let lead = s.len() - s.trim_start().len();
+    let first_end = s[lead..]
+        .find(char::is_whitespace)
+        .map(|i| lead + i)
+        .unwrap_or(s.len());
+    let first = s[lead..first_end].trim_end_matches([',', ';', ')']);
+    if let Some(part) = alnum(first)
+        && fits(&part)
+        && id.ends_with(&part)
+        && (lead, lead + first.len()) != out.first().copied().unwrap_or_default()
+    {
+        out.push((lead, lead + first.len()));
     }
     out
 }
@@ -599,6 +698,11 @@ fn scrub_tree(v: &mut Value, path: &str, r: &mut Redactor) {
         Value::String(s) if !KEEP.contains(&path) && !KEEP_LAST.contains(&last) => {
             *s = r.scrub(s, !path.starts_with("next_steps"));
         }
+        Value::String(s) if last.starts_with("procedure_code") => {
+            if let Some(p) = r.code(s) {
+                *s = p;
+            }
+        }
         Value::Array(a) => a.iter_mut().for_each(|x| scrub_tree(x, path, r)),
         Value::Object(m) => {
             for (k, x) in m.iter_mut() {
@@ -650,9 +754,10 @@ mod tests {
     fn personal_values_become_stable_placeholders_everywhere() {
         let mut r = report();
         let mut lines = vec![
-            "Dear Jane Roe,".to_string(),
-            "Patient Account #: 88-1234-5".to_string(),
+            "Dear Jane Roe, the letter from Dr. Hana Sato and Lee Park, MD was read.".to_string(),
+            "Patient Account #: 88-1234-5 Patient Control No.: APT-44018".to_string(),
             "Claim 26A-0042-117 for account 88-1234-5".to_string(),
+            "Original Authorization Request #: UR2025-0930-5517; Case ID: PA 55 01 99".to_string(),
         ];
         redact(&mut r, &mut lines);
         assert_eq!(r.member.name.as_deref(), Some("[NAME_1]"));
@@ -683,11 +788,21 @@ mod tests {
             ev("claim.billed_amount"),
             "Billed $310.00 on 01/19/2026 (CO-197) Group [GROUP_NUMBER_1]"
         );
-        assert_eq!(lines[0], "Dear [NAME_1],");
-        assert_eq!(lines[1], "Patient Account #: [ACCOUNT_NUMBER_1]");
+        assert_eq!(
+            lines[0],
+            "Dear [NAME_1], the letter from Dr. [NAME_3] and [NAME_4], MD was read."
+        );
+        assert_eq!(
+            lines[1],
+            "Patient Account #: [ACCOUNT_NUMBER_1] Patient Control No.: [ACCOUNT_NUMBER_2]"
+        );
         assert_eq!(
             lines[2],
             "Claim [CLAIM_NUMBER_1] for account [ACCOUNT_NUMBER_1]"
+        );
+        assert_eq!(
+            lines[3],
+            "Original Authorization Request #: [REFERENCE_NUMBER_2]; Case ID: [REFERENCE_NUMBER_1]"
         );
         assert_eq!(r.payer.name.as_deref(), Some("Example Health Plan"));
         assert_eq!(r.claim.service_date.as_deref(), Some("2026-01-19"));
@@ -710,6 +825,15 @@ mod tests {
     }
 
     #[test]
+    fn a_code_that_is_a_piece_of_a_claim_number_is_not_kept() {
+        let mut r = report();
+        r.claim.claim_number = Some("C26-0101-44821".into());
+        r.claim.procedure_codes = vec!["44821".into(), "74177".into()];
+        redact(&mut r, &mut []);
+        assert_eq!(r.claim.procedure_codes, ["[CLAIM_NUMBER_1]", "74177"]);
+    }
+
+    #[test]
     fn identifiers_are_found_in_their_printed_forms_only() {
         let id: Vec<char> = "XZ100200".chars().collect();
         assert_eq!(find_id("id xz-100-200.", &id), vec![(3, 13)]);
@@ -720,6 +844,19 @@ mod tests {
             find_id("XZ  100200", &id).is_empty(),
             "one separator at most"
         );
+    }
+
+    #[test]
+    fn an_identifier_wrapped_over_two_lines_is_found_in_both() {
+        let id: Vec<char> = "MVHPPO3391027".chars().collect();
+        let s = "Policy number: MVH-PPO-";
+        assert_eq!(split_id(s, &id), vec![(15, 23)]);
+        assert_eq!(split_id("3391027 Group: X", &id), vec![(0, 7)]);
+        assert!(
+            split_id("Policy number: MVH", &id).is_empty(),
+            "too short to tell"
+        );
+        assert!(split_id("Plan 3391", &id).is_empty());
     }
 
     #[test]

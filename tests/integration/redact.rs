@@ -169,6 +169,18 @@ fn leaks(output: &str, p: &Personal) -> Vec<String> {
         if bare.len() >= 5 && bare != p.value && lower.contains(&bare.to_lowercase()) {
             found.push(bare);
         }
+        // A part of it printed alone (an identifier wrapped over two lines): each part of
+        // five characters or more with a digit, as a whole word.
+        let tokens: Vec<&str> = output.split(|c: char| !c.is_alphanumeric()).collect();
+        for part in p.value.split(|c: char| !c.is_alphanumeric()) {
+            if part.len() >= 5
+                && part != p.value
+                && part.contains(|c: char| c.is_ascii_digit())
+                && tokens.iter().any(|t| t.eq_ignore_ascii_case(part))
+            {
+                found.push(part.to_string());
+            }
+        }
     }
     found
 }
