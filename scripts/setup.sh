@@ -33,4 +33,20 @@ if [ ${#packages[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
 fi
+# The FHIR test validates overturn's output with an independent library, the Python package
+# fhir.resources 6.4.0 (R4 models; it needs pydantic 1), in a virtual environment of its own,
+# .venv/ at the repository root, so it neither meets nor changes the system's packages.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+if ! "$root/.venv/bin/python" -c 'import fhir.resources' >/dev/null 2>&1; then
+  if ! command -v python3 >/dev/null 2>&1 || ! python3 -m venv --help >/dev/null 2>&1 \
+     || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3 python3-venv
+  fi
+  rm -rf "$root/.venv"
+  python3 -m venv "$root/.venv"
+  "$root/.venv/bin/pip" install -q --disable-pip-version-check -r "$root/tests/fhir/requirements.txt"
+fi
 echo "setup: ready"

@@ -33,6 +33,8 @@ pub struct Options {
     pub done: HashSet<(String, String)>,
     /// Next-step context (state).
     pub context: Context,
+    /// Replace personal values with placeholders ([`crate::redact::redact`]).
+    pub redact: bool,
 }
 
 impl Default for Options {
@@ -43,6 +45,7 @@ impl Default for Options {
             timeout: Some(Duration::from_secs(120)),
             done: HashSet::new(),
             context: Context::default(),
+            redact: false,
         }
     }
 }
@@ -201,7 +204,12 @@ fn process_one(path: &Path, rules: &Rules, opts: &Options) -> Outcome {
     let sha = doc.sha256.clone();
     Outcome::Record(guarded(path, &sha, || {
         test_delay();
-        match crate::parse_document(&doc, rules) {
+        let parsed = if opts.redact {
+            crate::parse_document_redacted(&doc, rules)
+        } else {
+            crate::parse_document(&doc, rules)
+        };
+        match parsed {
             Ok(mut r) => {
                 if opts.context.state.is_some() {
                     crate::refresh(&mut r, rules, &opts.context);
@@ -638,6 +646,14 @@ mod erased {
     }
 }
 
+/// The FHIR form of a record: the report's Bundle, or an OperationOutcome for an error.
+pub fn fhir_record(record: &Record) -> serde_json::Value {
+    match record {
+        Record::Report(r) => crate::fhir::bundle(r),
+        Record::Error(e) => crate::fhir::error_outcome(&e.error.kind, &e.error.message),
+    }
+}
+
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -647,6 +663,9 @@ pub enum Format {
     Csv,
     /// CSV with [`CSV_LINE_COLUMNS`]: one row per service line.
     CsvLines,
+    /// FHIR NDJSON: one FHIR R4 Bundle per document ([`crate::fhir::bundle`]), an
+    /// OperationOutcome per error.
+    FhirNdjson,
 }
 
 /// What an earlier, possibly killed, run left in an output file: the (path, sha256) pairs of
@@ -673,6 +692,8 @@ pub fn already_done(bytes: &[u8], format: Format) -> (HashSet<(String, String)>,
                 done.insert((p.to_string(), s.to_string()));
             }
         }
+        // Bundles do not carry the input's path; `--resume` is refused for this format.
+        Format::FhirNdjson => {}
         Format::Csv | Format::CsvLines => {
             let mut rd = csv::ReaderBuilder::new()
                 .has_headers(true)

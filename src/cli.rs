@@ -40,6 +40,15 @@ enum Command {
         /// One line of JSON instead of pretty-printed.
         #[arg(long)]
         compact: bool,
+        /// Output: the report (`json`) or a FHIR R4 Bundle with an ExplanationOfBenefit per
+        /// claim (`fhir`).
+        #[arg(long, value_enum, default_value = "json")]
+        format: ParseFormat,
+        /// Replace names, member, group, claim and reference numbers, addresses, phone
+        /// numbers, e-mail addresses and birth dates with placeholders (`[NAME_1]`), in
+        /// every field and evidence line, so the result can be shared.
+        #[arg(long)]
+        redact: bool,
         /// Your state (two letters), for the state's consumer assistance contacts.
         #[arg(long, value_name = "XX", value_parser = parse_state)]
         state: Option<String>,
@@ -97,6 +106,9 @@ enum Command {
         /// layout stage reads).
         #[arg(long)]
         layout: bool,
+        /// Replace personal values with placeholders, as `parse --redact` does.
+        #[arg(long)]
+        redact: bool,
     },
     /// Print the JSON Schema of the report.
     Schema,
@@ -128,6 +140,9 @@ struct BatchArgs {
     /// No progress bar and no summary.
     #[arg(short, long)]
     quiet: bool,
+    /// Replace personal values with placeholders in every record, as `parse --redact` does.
+    #[arg(long)]
+    redact: bool,
     /// Your state (two letters), for the state's consumer assistance contacts.
     #[arg(long, value_name = "XX", value_parser = parse_state)]
     state: Option<String>,
@@ -145,6 +160,16 @@ enum BatchFormat {
     Csv,
     /// One row per service line (document, claim, line).
     CsvLines,
+    /// One FHIR R4 Bundle per line (an OperationOutcome for an input that failed).
+    FhirNdjson,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ParseFormat {
+    /// The report (schema_version 1).
+    Json,
+    /// A FHIR R4 Bundle: ExplanationOfBenefit per claim, Patient, Organization, Coverage.
+    Fhir,
 }
 
 fn parse_state(s: &str) -> Result<String, String> {
@@ -221,7 +246,7 @@ fn input_of(file: &Path) -> overturn::Input {
     }
 }
 
-fn to_json(report: &overturn::Report, compact: bool) -> anyhow::Result<String> {
+fn to_json(report: &impl serde::Serialize, compact: bool) -> anyhow::Result<String> {
     if compact {
         serde_json::to_string(report)
     } else {
@@ -257,11 +282,18 @@ fn run(args: Args) -> anyhow::Result<u8> {
         Command::Parse {
             files,
             compact,
+            format,
+            redact,
             state,
             ics,
         } => {
             let inputs: Vec<overturn::Input> = files.iter().map(|f| input_of(f)).collect();
-            let mut report = match overturn::parse_pages(&inputs) {
+            let parsed = if redact {
+                overturn::parse_pages_redacted(&inputs)
+            } else {
+                overturn::parse_pages(&inputs)
+            };
+            let mut report = match parsed {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("overturn: {e}");
@@ -277,7 +309,11 @@ fn run(args: Args) -> anyhow::Result<u8> {
                     &overturn::calendar::ics(std::slice::from_ref(&report), now_stamp()),
                 )?;
             }
-            emit(None, &(to_json(&report, compact)? + "\n"))?;
+            let out = match format {
+                ParseFormat::Json => to_json(&report, compact)?,
+                ParseFormat::Fhir => to_json(&overturn::fhir::bundle(&report), compact)?,
+            };
+            emit(None, &(out + "\n"))?;
             Ok(OK)
         }
         Command::Next {
@@ -375,31 +411,49 @@ fn run(args: Args) -> anyhow::Result<u8> {
             Ok(if failed { INPUT_ERROR } else { OK })
         }
         Command::Batch(b) => batch(b, rules),
-        Command::Text { file, layout } => {
-            let doc = match overturn::ingest::load(&input_of(&file))
-                .and_then(|d| overturn::text::extract(&d))
-            {
+        Command::Text {
+            file,
+            layout,
+            redact,
+        } => {
+            let (source, doc) = match overturn::ingest::load(&input_of(&file)).and_then(|d| {
+                let text = overturn::text::extract(&d)?;
+                Ok((d, text))
+            }) {
                 Ok(t) => t,
                 Err(e) => {
                     eprintln!("overturn: {e}");
                     return Ok(INPUT_ERROR);
                 }
             };
-            let mut out = String::new();
+            let mut lines = Vec::new();
             for page in &doc.pages {
-                out.push_str(&format!("--- page {} ---\n", page.number));
+                lines.push(format!("--- page {} ---", page.number));
                 if layout {
                     for line in &page.layout {
                         let cells: Vec<&str> = line.cells.iter().map(|c| c.text.as_str()).collect();
-                        out.push_str(&cells.join(" | "));
-                        out.push('\n');
+                        lines.push(cells.join(" | "));
                     }
                     continue;
                 }
-                for line in &page.lines {
-                    out.push_str(line);
-                    out.push('\n');
-                }
+                lines.extend(page.lines.iter().cloned());
+            }
+            if redact {
+                // The values to hide are those the report reads from this text; without a
+                // report nothing is printed (never the text unredacted).
+                let mut report = match overturn::report_of_text(&source, &doc, rules) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        eprintln!("overturn: {e}");
+                        return Ok(INPUT_ERROR);
+                    }
+                };
+                overturn::redact::redact(&mut report, &mut lines);
+            }
+            let mut out = String::new();
+            for l in &lines {
+                out.push_str(l);
+                out.push('\n');
             }
             for w in &doc.warnings {
                 eprintln!("overturn: {}: {w}", file.display());
@@ -459,11 +513,17 @@ fn batch(b: BatchArgs, rules: &'static Rules) -> anyhow::Result<u8> {
         BatchFormat::Jsonl => Format::Jsonl,
         BatchFormat::Csv => Format::Csv,
         BatchFormat::CsvLines => Format::CsvLines,
+        BatchFormat::FhirNdjson => Format::FhirNdjson,
     };
+    if b.resume && format == Format::FhirNdjson {
+        anyhow::bail!(
+            "--resume works with --format jsonl, csv and csv-lines (FHIR Bundles do not record the input's path)"
+        );
+    }
 
     // Output: a resumed file keeps its complete records; a line cut off by a kill is dropped.
     let mut done = std::collections::HashSet::new();
-    let mut need_header = format != Format::Jsonl;
+    let mut need_header = matches!(format, Format::Csv | Format::CsvLines);
     let sink = match &b.output {
         Some(path) => {
             let mut file = if b.resume && path.exists() {
@@ -514,6 +574,7 @@ fn batch(b: BatchArgs, rules: &'static Rules) -> anyhow::Result<u8> {
         context: Context {
             state: b.state.clone(),
         },
+        redact: b.redact,
     };
     let bar = (!b.quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(inputs.files.len() as u64);
@@ -546,6 +607,12 @@ fn batch(b: BatchArgs, rules: &'static Rules) -> anyhow::Result<u8> {
             }
             Format::Jsonl => {
                 let mut l = serde_json::to_vec(r).map_err(std::io::Error::other)?;
+                l.push(b'\n');
+                l
+            }
+            Format::FhirNdjson => {
+                let mut l =
+                    serde_json::to_vec(&batch::fhir_record(r)).map_err(std::io::Error::other)?;
                 l.push(b'\n');
                 l
             }

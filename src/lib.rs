@@ -33,11 +33,13 @@ pub mod calendar;
 pub mod classify;
 pub mod deadlines;
 pub mod error;
+pub mod fhir;
 pub mod fields;
 pub mod ingest;
 pub mod layout;
 pub mod ocr;
 pub mod recommend;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod text;
@@ -66,42 +68,63 @@ pub fn parse(input: &Input) -> Result<Report> {
 /// after another, and its media type is the first file's. A file that cannot be read fails
 /// the document, naming that file.
 pub fn parse_pages(inputs: &[Input]) -> Result<Report> {
-    let rules = Rules::bundled()?;
     match inputs {
-        // Nothing given reads as an empty document on stdin.
-        [] => Err(Error::Empty {
-            path: std::path::PathBuf::from("-"),
-        }),
         [one] => parse(one),
-        several => {
-            let docs = several
-                .iter()
-                .map(ingest::load)
-                .collect::<Result<Vec<_>>>()?;
-            let texts = docs.iter().map(text::extract).collect::<Result<Vec<_>>>()?;
-            let text = text::Text::concat(texts);
-            let source = Source {
-                path: docs
-                    .iter()
-                    .map(|d| d.path.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(" + "),
-                sha256: ingest::sha256_hex(
-                    docs.iter()
-                        .map(|d| d.sha256.as_str())
-                        .collect::<String>()
-                        .as_bytes(),
-                ),
-                media_type: docs[0].media_type.mime().to_string(),
-                pages: text.pages.len() as u32,
-            };
-            let path = docs[0].path.clone();
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                analyze(&text, source, rules)
-            }))
-            .map_err(|_| Error::Internal { path })
-        }
+        several => Ok(pages_report(several)?.0),
     }
+}
+
+/// [`parse_pages`] with the personal values replaced by placeholders ([`redact::redact`]).
+pub fn parse_pages_redacted(inputs: &[Input]) -> Result<Report> {
+    let (mut report, text) = match inputs {
+        [one] => return parse_document_redacted(&ingest::load(one)?, Rules::bundled()?),
+        several => pages_report(several)?,
+    };
+    let mut lines: Vec<String> = text
+        .pages
+        .iter()
+        .flat_map(|p| p.lines.iter().cloned())
+        .collect();
+    redact::redact(&mut report, &mut lines);
+    Ok(report)
+}
+
+/// The report of several files read as the pages of one document, and its text.
+fn pages_report(inputs: &[Input]) -> Result<(Report, text::Text)> {
+    let rules = Rules::bundled()?;
+    let Some(first) = inputs.first() else {
+        // Nothing given reads as an empty document on stdin.
+        return Err(Error::Empty {
+            path: std::path::PathBuf::from("-"),
+        });
+    };
+    let docs = inputs
+        .iter()
+        .map(ingest::load)
+        .collect::<Result<Vec<_>>>()?;
+    let texts = docs.iter().map(text::extract).collect::<Result<Vec<_>>>()?;
+    let text = text::Text::concat(texts);
+    let source = Source {
+        path: docs
+            .iter()
+            .map(|d| d.path.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" + "),
+        sha256: ingest::sha256_hex(
+            docs.iter()
+                .map(|d| d.sha256.as_str())
+                .collect::<String>()
+                .as_bytes(),
+        ),
+        media_type: docs[0].media_type.mime().to_string(),
+        pages: text.pages.len() as u32,
+    };
+    let path = first.display_path();
+    let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        analyze(&text, source, rules)
+    }))
+    .map_err(|_| Error::Internal { path })?;
+    Ok((report, text))
 }
 
 /// Reads reports: a JSON report (as `parse` writes it, possibly corrected by hand), JSON Lines
@@ -162,6 +185,26 @@ pub fn parse_bytes(name: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<Report> {
 /// Builds the report of a loaded document.
 pub fn parse_document(doc: &ingest::Document, rules: &Rules) -> Result<Report> {
     let text = text::extract(doc)?;
+    report_of_text(doc, &text, rules)
+}
+
+/// Builds the report of a loaded document with its personal values replaced by placeholders
+/// ([`redact::redact`], given the document's lines to find what their labels name).
+pub fn parse_document_redacted(doc: &ingest::Document, rules: &Rules) -> Result<Report> {
+    let text = text::extract(doc)?;
+    let mut report = report_of_text(doc, &text, rules)?;
+    let mut lines: Vec<String> = text
+        .pages
+        .iter()
+        .flat_map(|p| p.lines.iter().cloned())
+        .collect();
+    redact::redact(&mut report, &mut lines);
+    Ok(report)
+}
+
+/// Builds the report of a loaded document whose text is already read (`overturn text
+/// --redact` prints the text, redacted with what the report finds in it).
+pub fn report_of_text(doc: &ingest::Document, text: &text::Text, rules: &Rules) -> Result<Report> {
     let source = Source {
         path: doc.path.display().to_string(),
         sha256: doc.sha256.clone(),
@@ -171,7 +214,7 @@ pub fn parse_document(doc: &ingest::Document, rules: &Rules) -> Result<Report> {
     // The stages after text extraction are our own code; should one of them meet a case it
     // does not handle, the caller gets an error for this document, never a panic.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        analyze(&text, source, rules)
+        analyze(text, source, rules)
     }))
     .map_err(|_| Error::Internal {
         path: doc.path.clone(),

@@ -4,7 +4,9 @@
 mod batch;
 mod cli;
 mod contract;
+mod fhir;
 mod fixtures;
 mod next;
 mod pdf;
+mod redact;
 mod util;
