@@ -436,7 +436,11 @@ fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Opt
     // A claim-line table has money columns; a grid of claim headers (claim number, patient,
     // provider, dates over their values) has a claim-number column and no money.
     let claim_grid = has_claim && columns.len() >= 3;
-    if !(money && (amounts >= 2 || has_claim || has_date)) && !claim_grid {
+    // A table of the services asked for (a prior authorization's procedure, units and dates)
+    // has a procedure and a date column and no money.
+    let has_procedure = columns.iter().any(|c| c.role == Role::Procedure);
+    let request_table = !money && has_procedure && has_date && columns.len() >= 3;
+    if !(money && (amounts >= 2 || has_claim || has_date)) && !claim_grid && !request_table {
         return None;
     }
     // The rows: lines below the header until prose, a new header or a wide gap.
@@ -525,6 +529,8 @@ fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Opt
             Role::Amount(ColumnKind::Billed) => !values::find_amounts(t).is_empty(),
             Role::Amount(_) if !has_billed => !values::find_amounts(t).is_empty(),
             Role::ClaimNumber => values::id_at_start(t).is_some(),
+            // Without money, a row of services asked for starts at its date.
+            Role::Date if request_table => !values::find_dates(t).is_empty(),
             _ => false,
         })
     };
@@ -764,6 +770,31 @@ mod tests {
         // "Your copay." has a single word after the code and no more: too little to be sure.
         assert!(!l.legend.contains_key("A"));
         assert_eq!(l.legend.len(), 1, "{:?}", l.legend);
+    }
+
+    // A prior authorization's table of what was asked for has no money: its rows start at
+    // their dates.
+    #[test]
+    fn a_table_of_requested_services_without_money() {
+        let t = table(
+            &[
+                "Procedure    Units        Requested date",
+                "code         requested    of service       Decision",
+                "E0260        1            05/04/2026       Not approved",
+                "E0271        1            05/04/2026       Not approved",
+                "",
+                "Why we decided this: the records do not show that the bed is needed.",
+            ]
+            .join("\n"),
+        );
+        let roles: Vec<Role> = t.columns.iter().map(|c| c.role).collect();
+        assert!(
+            roles.contains(&Role::Procedure) && roles.contains(&Role::Date),
+            "{roles:?}"
+        );
+        assert_eq!(t.rows.len(), 2, "{:?}", t.rows);
+        let d = t.column(Role::Date).unwrap();
+        assert_eq!(t.rows[1].cells[d], "05/04/2026");
     }
 
     #[test]
