@@ -624,9 +624,11 @@ fn parse_value_with(
         ValueKind::Date => values::date_at_start(rest).map(|f| (Value::Date(f.value), f.end))?,
         ValueKind::Amount => match values::amount_at_start(rest) {
             Some(f) => (Value::Amount(f.value), f.end),
-            // "You may owe the provider up to $2,840.00": a few words, then the amount.
+            // "You may owe the provider up to $2,840.00", "Your share for this visit will be
+            // your copayment of $250.00": words, then the amount, in the same sentence.
             None if same_line => {
-                let window: String = rest.chars().take(40).collect();
+                let sentence = rest.find(". ").map_or(rest, |e| &rest[..e]);
+                let window: String = sentence.chars().take(80).collect();
                 let a = values::find_amounts(&window).into_iter().next()?;
                 if window[..a.start].chars().any(|c| c.is_ascii_digit()) {
                     return None;
@@ -1654,6 +1656,20 @@ mod tests {
             vec![],
         );
         extract_all(&t, Rules::bundled().unwrap())
+    }
+
+    // What the member owes, said in a sentence: the amount comes later in the same sentence,
+    // never from the next one.
+    #[test]
+    fn the_share_a_sentence_names() {
+        let f = fields_of(
+            "Acme Health\nWe reversed our decision. Your share for this visit is now the emergency room copay of $150.00. Thank you.",
+        );
+        assert_eq!(f.patient_responsibility, Some(150.0));
+        let g = fields_of(
+            "Acme Health\nYour share for this visit is being reviewed again. We paid $900.00 to the hospital.",
+        );
+        assert_eq!(g.patient_responsibility, None);
     }
 
     // A grid of labels over values: the value under "MEMBER ID / ..." is read whole (an
