@@ -688,6 +688,10 @@ fn text_value(s: &str, rules: &Rules) -> Option<String> {
         if words.is_empty() && (rules.stop_words.contains(&bare) || bare.is_empty()) {
             return None;
         }
+        // A bullet or bar between parts of a line ends the value ("Payment Services • PO Box").
+        if matches!(w, "\u{2022}" | "\u{b7}" | "|") {
+            break;
+        }
         if !values::find_dates(w).is_empty()
             || w.starts_with('$')
             || (w.chars().all(|c| c.is_ascii_digit() || c == '-') && w.len() > 3)
@@ -723,7 +727,34 @@ fn text_value(s: &str, rules: &Rules) -> Option<String> {
         .trim()
         .to_string();
     let letters = v.chars().filter(|c| c.is_alphabetic()).count();
+    // A department ("Payment Services", "Member Services Department") names no one.
+    let department = v.split(' ').all(|w| {
+        matches!(
+            w.to_ascii_lowercase()
+                .trim_matches(|c: char| !c.is_alphanumeric()),
+            "payment"
+                | "payments"
+                | "service"
+                | "services"
+                | "claims"
+                | "claim"
+                | "member"
+                | "members"
+                | "provider"
+                | "providers"
+                | "customer"
+                | "relations"
+                | "department"
+                | "dept"
+                | "unit"
+                | "center"
+                | "operations"
+                | "&"
+                | "and"
+        )
+    });
     (v.len() >= 2
+        && !department
         && !TITLE_WORDS.is_match(&v)
         && letters * 2 >= v.len()
         && v.chars()

@@ -457,6 +457,51 @@ pub fn name_at_start(s: &str, stop: &std::collections::HashSet<String>) -> Optio
         end = pos + word.len();
         pos += w.len() + 1;
         if w.len() != word.len() {
+            // "PEMBERTON, JOSIAH T" (remittances, forms): the surname, a comma, the given
+            // names; read in the usual order.
+            if words.len() == 1 && w.ends_with(',') {
+                let mut given: Vec<String> = Vec::new();
+                let mut gend = end;
+                let mut gpos = pos;
+                for g in s.get(pos..).unwrap_or("").split(' ') {
+                    let gw = g.trim_end_matches([',', ':', ';']);
+                    let gb = gw.trim_end_matches('.');
+                    let lower = gb.to_lowercase();
+                    let ok = !gb.is_empty()
+                        && gb.chars().next().is_some_and(|c| c.is_uppercase())
+                        && gb
+                            .chars()
+                            .all(|c| c.is_alphabetic() || matches!(c, '-' | '\''))
+                        && !stop.contains(&lower)
+                        && !NOT_NAMES.contains(&lower.as_str());
+                    if !ok || given.len() == 3 {
+                        break;
+                    }
+                    given.push(gw.to_string());
+                    gend = gpos + gw.len();
+                    gpos += g.len() + 1;
+                    if g.len() != gw.len() {
+                        break;
+                    }
+                }
+                // The given names end the phrase: a sentence going on in lower case after them
+                // ("Marsh, Thank you ...") is a greeting, not a name.
+                let next_lower = s
+                    .get(gpos.min(s.len())..)
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with(|c: char| c.is_lowercase());
+                let caps = |w: &str| w.chars().all(|c| !c.is_lowercase());
+                let same_case = caps(&words[0]) == given.iter().all(|g| caps(g));
+                if !next_lower && same_case && given.iter().any(|g| g.len() > 1) {
+                    given.push(words[0].clone());
+                    return Some(Found {
+                        start: lead,
+                        end: gend,
+                        value: given.join(" "),
+                    });
+                }
+            }
             break; // a comma or colon ends the name
         }
     }
@@ -477,6 +522,24 @@ mod tests {
 
     fn d(y: i16, m: i8, day: i8) -> Date {
         Date::new(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn surname_first_names() {
+        let stop: std::collections::HashSet<String> =
+            crate::rules::Rules::bundled().unwrap().stop_words.clone();
+        let name = |s: &str| name_at_start(s, &stop).map(|f| f.value);
+        assert_eq!(
+            name("QUILLFEATHER, ROWAN T | Member ID: X1").as_deref(),
+            Some("ROWAN T QUILLFEATHER")
+        );
+        assert_eq!(
+            name("Marsh, Elena Claim 77").as_deref(),
+            Some("Elena Marsh")
+        );
+        // A greeting's comma is not a surname's.
+        assert_eq!(name("Marsh, we reviewed your claim").as_deref(), None);
+        assert_eq!(name("Marsh, Thank you for writing").as_deref(), None);
     }
 
     #[test]
