@@ -322,8 +322,54 @@ pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
         ev.push(("claim.diagnosis_codes".into(), line_evidence(text, at, 0.8)));
     }
     every_claim(text, layout, rules, &cands, &mut f, &mut ev);
+    // The member's share said only in words: "you owe nothing", "may bill you for the whole
+    // amount".
+    if f.patient_responsibility.is_none()
+        && let Some((share, at)) = share_in_words(text, f.billed_amount)
+    {
+        ev.push((
+            "claim.patient_responsibility".into(),
+            line_evidence(text, text.locate(at), 0.7),
+        ));
+        f.patient_responsibility = Some(share);
+        if let [only] = f.claims.as_mut_slice()
+            && only.patient_responsibility.is_none()
+        {
+            only.patient_responsibility = Some(share);
+        }
+    }
     f.evidence = ev;
     f
+}
+
+static OWES_NOTHING: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\byou (do not|don't|will not|won't|should not) (owe|have to pay|need to pay) (anything|any amount|any part|the provider anything)|\byou owe (nothing|\$0(\.00)?\b)|\byou are not (responsible|liable) for (any part of |paying )?(this|the) (amount|charges?|bill|balance|claim)",
+    )
+});
+static OWES_ALL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(may|can|will|could) (bill|charge) you (for )?(the )?(whole|full|entire|total) (amount|charges?|bill|cost)|\byou (may|will|could) (be|remain) (responsible|liable) for (paying )?(the )?(whole|full|entire|total) (amount|charges?|bill|cost)",
+    )
+});
+
+/// The member's share stated only in a sentence, not in a conditional one: nothing, or the
+/// whole amount (the figure printed right after it, else the billed amount).
+fn share_in_words(text: &Text, billed: Option<f64>) -> Option<(f64, usize)> {
+    let flat = text.flat();
+    if let Some(m) = OWES_NOTHING
+        .find_iter(flat)
+        .find(|m| !text.is_conditional(m.start()))
+    {
+        return Some((0.0, m.start()));
+    }
+    let m = OWES_ALL
+        .find_iter(flat)
+        .find(|m| !text.is_conditional(m.start()))?;
+    let after = flat.get(m.end()..).unwrap_or("");
+    let after = after.get(..after.len().min(16)).unwrap_or(after);
+    let printed = values::find_amounts(after).first().map(|a| a.value);
+    printed.or(billed).map(|v| (v, m.start()))
 }
 
 /// Fills `claims`; when the document lists several, the headline becomes the first claim
@@ -1687,6 +1733,23 @@ mod tests {
             vec![],
         );
         extract_all(&t, Rules::bundled().unwrap())
+    }
+
+    // The member's share said only in words; a conditional sentence says nothing of this claim.
+    #[test]
+    fn the_share_in_words() {
+        let f = fields_of(
+            "Acme Health\nClaim number: QX-44120\nAmount billed: $640.00\nThe provider is not in our network, so it may bill you for the full amount.",
+        );
+        assert_eq!(f.patient_responsibility, Some(640.0));
+        let g = fields_of(
+            "Acme Health\nClaim number: QX-44120\nAmount billed: $640.00\nWe denied the claim. Because the provider is in our network, you owe nothing for this claim.",
+        );
+        assert_eq!(g.patient_responsibility, Some(0.0));
+        let h = fields_of(
+            "Acme Health\nClaim number: QX-44120\nAmount billed: $640.00\nIf you see a provider outside our network, it may bill you for the full amount.",
+        );
+        assert_eq!(h.patient_responsibility, None);
     }
 
     // What the member owes, said in a sentence: the amount comes later in the same sentence,
