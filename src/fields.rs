@@ -69,6 +69,9 @@ struct Candidate {
     confidence: f64,
     /// The label said "total" (for amounts).
     total: bool,
+    /// The label stands inside a sentence ("... met with claim X", "(claim X)"): another
+    /// claim the document refers to, not one it lists.
+    reference: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -911,11 +914,33 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
                             }
                             _ => value,
                         };
+                        // "your claim", "the claim", "regarding claim" introduce the
+                        // document's own; "met with claim", "separate from claim" another.
+                        let before = scan[..l.start].trim_end();
+                        let reference = before.ends_with('(')
+                            || before.rsplit(' ').next().is_some_and(|w| {
+                                w.len() >= 2
+                                    && w.chars().all(|c| c.is_ascii_lowercase())
+                                    && !matches!(
+                                        w,
+                                        "your"
+                                            | "the"
+                                            | "this"
+                                            | "our"
+                                            | "for"
+                                            | "about"
+                                            | "re"
+                                            | "regarding"
+                                            | "on"
+                                            | "of"
+                                    )
+                            });
                         cands.entry(*field).or_default().push(Candidate {
                             value,
                             at,
                             confidence: 0.9,
                             total,
+                            reference,
                         });
                         found = true;
                         break;
@@ -953,6 +978,7 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
                 cands.entry(field).or_default().push(Candidate {
                     value,
                     at: next_at,
+                    reference: false,
                     confidence: conf,
                     total,
                 });
@@ -1008,6 +1034,7 @@ fn under_labels(
                         at,
                         confidence: 0.9,
                         total: TOTAL.is_match(&p.label),
+                        reference: false,
                     },
                 ));
                 break;
@@ -1733,6 +1760,22 @@ mod tests {
             vec![],
         );
         extract_all(&t, Rules::bundled().unwrap())
+    }
+
+    // A claim named inside a sentence ("... already paid under claim X") is another the
+    // letter refers to, not a claim of its own.
+    #[test]
+    fn claims_named_in_sentences_are_references() {
+        let f = fields_of(
+            "Acme Health\nClaim number: RT-55012\nAmount billed: $210.00\nWe denied this claim. The same visit was already paid under claim RT-54987 on your last statement.",
+        );
+        let numbers: Vec<_> = f
+            .claims
+            .iter()
+            .filter_map(|c| c.claim_number.clone())
+            .collect();
+        assert_eq!(numbers, ["RT-55012"]);
+        assert_eq!(f.claim_number.as_deref(), Some("RT-55012"));
     }
 
     // The member's share said only in words; a conditional sentence says nothing of this claim.

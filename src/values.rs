@@ -318,11 +318,12 @@ pub fn grouped_id(s: &str) -> Option<Found<String>> {
     while n < groups.len() && digits_only(groups[n]) && groups[n].len() <= 6 {
         n += 1;
     }
-    // What follows the groups must not be more of a number: a label, a word, or nothing.
-    if groups
-        .get(n)
-        .is_some_and(|g| !g.starts_with(|c: char| c.is_alphabetic() || c == '('))
-    {
+    // What follows the groups must not be more of a number: a label, a word, a date (a footer
+    // "Claim 2512 0388 4107 12/31/2025"), or nothing.
+    if groups.get(n).is_some_and(|g| {
+        !g.starts_with(|c: char| c.is_alphabetic() || c == '(')
+            && date_at_start(g).is_none_or(|d| d.end < g.trim_end_matches(['.', ',']).len())
+    }) {
         return None;
     }
     // A single digit is only a check digit at the end.
@@ -522,6 +523,16 @@ mod tests {
 
     fn d(y: i16, m: i8, day: i8) -> Date {
         Date::new(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn grouped_ids_before_a_date() {
+        assert_eq!(
+            grouped_id("7731 0452 9910 04/02/2026").map(|f| f.value),
+            Some("773104529910".into())
+        );
+        // An amount after the groups is more of a table row: no grouped reading.
+        assert_eq!(grouped_id("7731 0452 9910 1,200.00"), None);
     }
 
     #[test]

@@ -74,6 +74,11 @@ pub(super) fn blocks(
         .map(|v| v.iter().collect())
         .unwrap_or_default();
     numbers.sort_by_key(|c| pos(c.at));
+    // Claims named inside a sentence ("... met with claim X") are others the document refers
+    // to; they make no block of their own when it lists claims of its own.
+    if numbers.iter().any(|c| !c.reference) {
+        numbers.retain(|c| !c.reference);
+    }
     for c in numbers {
         let Value::Str(s) = &c.value else { continue };
         let k = key(s);
