@@ -1,7 +1,8 @@
 //! FHIR output checked by an independent library: every text fixture's `parse --format fhir`
 //! Bundle, and a `batch --format fhir-ndjson` run with a failing input, go through
 //! `tests/fhir/validate.py` (fhir.resources, FHIR R4 models, installed by scripts/setup.sh).
-//! Scanned variants are left out: they are the same documents read by OCR, and slow.
+//! Scanned variants' Bundles are validated by the scanned-fixture harness (fixtures.rs), from
+//! the reports it makes anyway, so OCR runs once.
 
 use std::path::PathBuf;
 
@@ -11,7 +12,7 @@ use crate::util::{fixture_dirs, fixture_input, overturn, root};
 
 /// The Python that has fhir.resources: `OVERTURN_FHIR_PYTHON`, else `.venv/bin/python`.
 /// Missing is a failure, never a skip: the check would silently not happen.
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     let py = std::env::var_os("OVERTURN_FHIR_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join(".venv/bin/python"));
@@ -32,7 +33,7 @@ fn is_scan(dir: &std::path::Path) -> bool {
     dir.join("from.txt").is_file()
 }
 
-fn validate(py: &std::path::Path, files: &[PathBuf]) {
+pub(crate) fn validate(py: &std::path::Path, files: &[PathBuf]) {
     let out = std::process::Command::new(py)
         .arg(root().join("tests/fhir/validate.py"))
         .args(files)

@@ -168,6 +168,14 @@ fn one_deadline(r: &overturn::Report) -> Vec<String> {
 
 /// Checks fixtures; returns (documents, fields checked, wrong, problems).
 fn check(dirs: &[std::path::PathBuf]) -> (usize, usize, usize, Vec<String>) {
+    check_with(dirs, &mut |_, _| {})
+}
+
+/// [`check`], handing each report to `each` (name, report) as well.
+fn check_with(
+    dirs: &[std::path::PathBuf],
+    each: &mut dyn FnMut(&str, &overturn::Report),
+) -> (usize, usize, usize, Vec<String>) {
     let mut failures = Vec::new();
     let (mut checked, mut wrong) = (0, 0);
     for dir in dirs {
@@ -177,6 +185,7 @@ fn check(dirs: &[std::path::PathBuf]) -> (usize, usize, usize, Vec<String>) {
                 .unwrap_or_else(|e| panic!("{name}/expected.json: {e}"));
         let report = match overturn::parse_pages(&fixture_inputs(dir)) {
             Ok(r) => {
+                each(&name, &r);
                 failures.extend(one_deadline(&r).into_iter().map(|p| format!("{name}: {p}")));
                 serde_json::to_value(r).unwrap()
             }
@@ -239,7 +248,17 @@ fn scanned_fixtures_match_their_text_versions() {
     if std::env::var("OVERTURN_FIXTURE").is_err() {
         assert!(dirs.len() >= 7, "scanned fixtures are missing");
     }
-    let (docs, checked, wrong, failures) = check(&dirs);
+    // Their FHIR Bundles are validated too, from the reports made here (no second OCR run).
+    let py = crate::fhir::python();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bundles = Vec::new();
+    let (docs, checked, wrong, failures) = check_with(&dirs, &mut |name, r| {
+        let path = tmp.path().join(format!("{name}.json"));
+        std::fs::write(&path, overturn::fhir::bundle(r).to_string()).unwrap();
+        bundles.push(path);
+    });
+    assert_eq!(bundles.len(), dirs.len(), "a Bundle per scanned fixture");
+    crate::fhir::validate(&py, &bundles);
     let accuracy = 100.0 * (checked - wrong) as f64 / checked.max(1) as f64;
     eprintln!(
         "scans: {docs} documents, {checked} fields checked, {wrong} wrong ({accuracy:.1}% right)"
