@@ -108,6 +108,18 @@ static NOT_LETTERHEAD: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(explanation of|notice of|notice for|summary notice|this is not a bill|important|page \d|date|re:|dear|member id|number|claims?|p\.?o\.? box|suite|street|avenue|\bst\.|\bave\b|road|drive|boulevard|attn|www\.|\.com|\.org|\.gov|department|unit|(member|customer|provider|participant) services|management|review|division|office|center|a medicaid|a medicare|offered by)\b|\d{5}|\d{3}-\d{4}",
     )
 });
+// A state agency names itself as a department ("Department of Health Services", "Human
+// Services Department"): on a state's own notice that is the payer, though "department" is
+// otherwise no letterhead ("Claims Department").
+static STATE_AGENCY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(department|division|office|agency|bureau|cabinet|executive office) (of|for) ([a-z,&]+ ){0,4}(health|human|social|family|medical|medicaid|welfare|children|aging)\b|^([a-z]+ ){0,3}(health|human|social) services department\b",
+    )
+});
+// A jurisdiction alone ("STATE OF", "STATE OF WYOMING", a seal's words) is not the sender.
+static JURISDICTION: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^(the )?(state|commonwealth|district|territory) of( [a-z]+){0,2}$|^(state )?seal$")
+});
 // A slogan under a logo ("Here when you need us", "Our members come first."), not a name.
 static TAGLINE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\b(your|our|we|you|since|su|sus|tu|nuestro|nuestra)\b|\.\s|[.!]$"));
@@ -1076,6 +1088,46 @@ fn wrapped_tail(next: &str, rules: &Rules) -> Option<String> {
 /// several parts ("Secure Message Center - Acme Health", "Acme (administrator for ...)",
 /// "Acme Date Issued: ...") gives the part that names the organisation.
 fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
+    let (name, at) = letterhead_name(text, rules)?;
+    // A state agency is named with its state ("STATE OF WYOMING" over "Department of Health
+    // Services"), as people and other agencies name it.
+    if STATE_AGENCY.is_match(&name) {
+        let page = text.pages.first()?;
+        let state = page.lines.iter().take(8).find_map(|l| {
+            let c = STATE_NAME.captures(l)?;
+            Some(c.get(1)?.as_str().trim().to_string())
+        });
+        if let Some(st) = state
+            && !name.to_ascii_lowercase().contains(&st.to_ascii_lowercase())
+        {
+            let caps = name.chars().all(|c| !c.is_lowercase());
+            let st = if caps {
+                st.to_ascii_uppercase()
+            } else {
+                st.split(' ')
+                    .map(|w| {
+                        let mut cs = w.chars();
+                        cs.next()
+                            .map(|f| {
+                                f.to_uppercase().collect::<String>() + &cs.as_str().to_lowercase()
+                            })
+                            .unwrap_or_default()
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            return Some((format!("{st} {name}"), at));
+        }
+    }
+    Some((name, at))
+}
+
+// "STATE OF WYOMING", "Commonwealth of Pennsylvania": the state's name.
+static STATE_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(?:state|commonwealth) of ([a-z]+(?: [a-z]+)?)(?:\s*$|\s{2,}|\s*\|)")
+});
+
+fn letterhead_name(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
     let parts_of = |line: &str| -> Vec<String> {
         // Cut where a label, a date or a phone number starts.
         let mut cut = line.len();
@@ -1111,7 +1163,8 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
         // The second line of a wrapped title ("Insurance)") is no name.
         let unbalanced = p.matches('(').count() != p.matches(')').count();
         !unbalanced
-            && !NOT_LETTERHEAD.is_match(p)
+            && !JURISDICTION.is_match(p)
+            && (!NOT_LETTERHEAD.is_match(p) || STATE_AGENCY.is_match(p))
             && !TITLE_WORDS.is_match(p)
             && !TAGLINE.is_match(p)
             && (1..=8).contains(&words)
@@ -1155,7 +1208,7 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
     for (at, line) in tops.iter().filter(|(at, _)| at.line < 6) {
         if let Some(p) = parts_of(line)
             .into_iter()
-            .find(|p| ORG_WORD.is_match(p) && plausible(p))
+            .find(|p| (ORG_WORD.is_match(p) || STATE_AGENCY.is_match(p)) && plausible(p))
         {
             return Some((p, *at));
         }
@@ -1960,6 +2013,13 @@ mod tests {
         assert_eq!(
             payer("Explanation of Benefits\nThis is not a bill").as_deref(),
             None
+        );
+        // A state's own notice: the agency, named with its state; the jurisdiction alone is
+        // no sender.
+        assert_eq!(
+            payer("STATE OF IDAHO\nDepartment of Health and Welfare - Medicaid Division\nNotice date: 05/01/2026")
+                .as_deref(),
+            Some("Idaho Department of Health and Welfare")
         );
         // Regression: the wrapped end of a title was taken for the payer.
         assert_eq!(
