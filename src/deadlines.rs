@@ -245,76 +245,56 @@ pub fn find(text: &Text, class: &Classification, known: &Known, rules: &Rules) -
             .and_then(|_| {
                 letter_date.and_then(|d| add_window(d, cap_level.days, cap_level.months))
             });
+        // What is taken: the candidate as read, the program's window when the read one is
+        // too long, or the earliest reading of figures OCR was unsure of.
+        let (mut date, mut basis, mut window) = (c.date, c.basis, c.window.clone());
+        let mut confidence = if c.basis == DeadlineBasis::Stated {
+            0.9
+        } else {
+            0.85
+        };
         if let Some(cap) = capped {
-            let window = level_window(cap_level);
+            let program_window = level_window(cap_level);
             warnings.push(format!(
-                "the document gives a window of {} but {} allows {window} ({}); the program's window was counted instead",
+                "the document gives a window of {} but {} allows {program_window} ({}); the program's window was counted instead",
                 c.window.as_deref().unwrap_or("more"),
                 program.name,
                 level.rule
             ));
-            return Some(Deadline {
-                date: Some(cap),
-                basis: Some(DeadlineBasis::Default),
-                window: Some(window),
-                action: level.action,
-                label: level.label.clone(),
-                rule: Some(level.rule.clone()),
-                evidence: Some(evidence_at(text, c.at, 0.6)),
-                warnings,
-                next_level: next_window,
-            });
-        }
-        // Figures OCR was unsure of: the earliest date they could plausibly read as.
-        if let Some(earlier) = uncertain_reading(text, c, letter_date)
-            && earlier < c.date
+            (date, basis, window, confidence) =
+                (cap, DeadlineBasis::Default, Some(program_window), 0.6);
+        } else if let Some(earlier) =
+            uncertain_reading(text, c, letter_date).filter(|earlier| *earlier < c.date)
         {
             warnings.push(format!(
                 "OCR read the figures of the deadline ({}) with low confidence; they could read as {earlier}, the earlier date, which was taken: check the document",
                 c.date
             ));
-            return Some(Deadline {
-                date: Some(earlier),
-                basis: Some(c.basis),
-                window: c.window.clone(),
-                action: level.action,
-                label: level.label.clone(),
-                rule: Some(level.rule.clone()),
-                evidence: Some(evidence_at(text, c.at, 0.5)),
-                warnings,
-                next_level: next_window,
-            });
-        }
-        if c.business_days {
-            warnings.push("the window is in business days; it was counted as calendar days, which gives an earlier date".into());
-        }
-        let distinct: std::collections::BTreeSet<Date> = cands
-            .iter()
-            .filter(|x| x.basis == c.basis)
-            .map(|x| x.date)
-            .collect();
-        if distinct.len() > 1 {
-            warnings.push(
-                "the document states more than one appeal window; the earliest deadline was taken"
-                    .into(),
-            );
+            (date, confidence) = (earlier, 0.5);
+        } else {
+            if c.business_days {
+                warnings.push("the window is in business days; it was counted as calendar days, which gives an earlier date".into());
+            }
+            let distinct: std::collections::BTreeSet<Date> = cands
+                .iter()
+                .filter(|x| x.basis == c.basis)
+                .map(|x| x.date)
+                .collect();
+            if distinct.len() > 1 {
+                warnings.push(
+                    "the document states more than one appeal window; the earliest deadline was taken"
+                        .into(),
+                );
+            }
         }
         return Some(Deadline {
-            date: Some(c.date),
-            basis: Some(c.basis),
-            window: c.window.clone(),
+            date: Some(date),
+            basis: Some(basis),
+            window,
             action: level.action,
             label: level.label.clone(),
             rule: Some(level.rule.clone()),
-            evidence: Some(evidence_at(
-                text,
-                c.at,
-                if c.basis == DeadlineBasis::Stated {
-                    0.9
-                } else {
-                    0.85
-                },
-            )),
+            evidence: Some(evidence_at(text, c.at, confidence)),
             warnings,
             next_level: next_window,
         });

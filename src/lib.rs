@@ -231,6 +231,16 @@ pub fn refresh(report: &mut Report, rules: &Rules, ctx: &recommend::Context) {
     report.next_steps = recommend::next_steps(report, rules, ctx);
 }
 
+/// The entry of `claims` that is the headline claim (same claim number).
+fn headline_entry<'a>(
+    claims: &'a [report::ClaimEntry],
+    claim: &report::Claim,
+) -> Option<&'a report::ClaimEntry> {
+    claims
+        .iter()
+        .find(|c| c.claim_number.is_some() && c.claim_number == claim.claim_number)
+}
+
 /// The denial's CARCs are those of the headline claim's denied lines when its table prints
 /// them: a code column may print them bare ("27"), and the other claims of an EOB or a
 /// remittance carry codes of their own that are not this denial's.
@@ -238,11 +248,7 @@ fn headline_codes(report: &mut Report) {
     let Some(denial) = report.denial.as_mut() else {
         return;
     };
-    let Some(head) = report
-        .claims
-        .iter()
-        .find(|c| c.claim_number.is_some() && c.claim_number == report.claim.claim_number)
-    else {
+    let Some(head) = headline_entry(&report.claims, &report.claim) else {
         return;
     };
     let is_denial =
@@ -292,11 +298,7 @@ fn headline_category(
     let Some(denial) = report.denial.as_mut() else {
         return;
     };
-    let Some(head) = report
-        .claims
-        .iter()
-        .find(|c| c.claim_number.is_some() && c.claim_number == report.claim.claim_number)
-    else {
+    let Some(head) = headline_entry(&report.claims, &report.claim) else {
         return;
     };
     let mut found: Vec<(report::Category, &report::Code)> = Vec::new();

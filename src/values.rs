@@ -319,7 +319,7 @@ pub fn grouped_id(s: &str) -> Option<Found<String>> {
         n += 1;
     }
     // What follows the groups must not be more of a number: a label, a word, a date (a footer
-    // "Claim 2512 0388 4107 12/31/2025"), or nothing.
+    // "Claim 7731 0452 9910 04/02/2026"), or nothing.
     if groups.get(n).is_some_and(|g| {
         !g.starts_with(|c: char| c.is_alphabetic() || c == '(')
             && date_at_start(g).is_none_or(|d| d.end < g.trim_end_matches(['.', ',']).len())
