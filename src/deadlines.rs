@@ -300,35 +300,27 @@ pub fn find(text: &Text, class: &Classification, known: &Known, rules: &Rules) -
         });
     }
 
-    if service_unknown {
-        return Some(Deadline {
-            date: None,
-            basis: None,
-            window: None,
-            action: level.action,
-            label: level.label.clone(),
-            rule: Some(level.rule.clone()),
-            evidence: None,
-            warnings,
-            next_level: next_window,
-        });
-    }
-    // Nothing stated: the program's default window.
+    // Nothing stated: the program's default window, unless a window counted from an unknown
+    // date of service rules every default out.
     let window = level_window(level);
-    warnings.extend(state_warning);
-    let date = letter_date.and_then(|d| add_window(d, level.days, level.months));
-    if letter_date.is_none() {
-        warnings.push("no letter date was found, so the appeal deadline could not be counted; assume it is soon".into());
-    } else {
-        warnings.push(format!(
-            "the document states no appeal deadline; the {} default of {window} ({}) was counted from the letter date",
-            program.name, level.rule
-        ));
+    let date = letter_date
+        .filter(|_| !service_unknown)
+        .and_then(|d| add_window(d, level.days, level.months));
+    if !service_unknown {
+        warnings.extend(state_warning);
+        if letter_date.is_none() {
+            warnings.push("no letter date was found, so the appeal deadline could not be counted; assume it is soon".into());
+        } else {
+            warnings.push(format!(
+                "the document states no appeal deadline; the {} default of {window} ({}) was counted from the letter date",
+                program.name, level.rule
+            ));
+        }
     }
     Some(Deadline {
         date,
         basis: date.map(|_| DeadlineBasis::Default),
-        window: Some(window),
+        window: (!service_unknown).then_some(window),
         action: level.action,
         label: level.label.clone(),
         rule: Some(level.rule.clone()),

@@ -76,17 +76,23 @@ pub fn parse_pages(inputs: &[Input]) -> Result<Report> {
 
 /// [`parse_pages`] with the personal values replaced by placeholders ([`redact::redact`]).
 pub fn parse_pages_redacted(inputs: &[Input]) -> Result<Report> {
-    let (mut report, text) = match inputs {
+    let (report, text) = match inputs {
         [one] => return parse_document_redacted(&ingest::load(one)?, Rules::bundled()?),
         several => pages_report(several)?,
     };
+    Ok(redacted(report, &text))
+}
+
+/// `report` with its personal values replaced by placeholders ([`redact::redact`], given the
+/// document's lines to find what their labels name).
+fn redacted(mut report: Report, text: &text::Text) -> Report {
     let mut lines: Vec<String> = text
         .pages
         .iter()
         .flat_map(|p| p.lines.iter().cloned())
         .collect();
     redact::redact(&mut report, &mut lines);
-    Ok(report)
+    report
 }
 
 /// The report of several files read as the pages of one document, and its text.
@@ -95,7 +101,7 @@ fn pages_report(inputs: &[Input]) -> Result<(Report, text::Text)> {
     let Some(first) = inputs.first() else {
         // Nothing given reads as an empty document on stdin.
         return Err(Error::Empty {
-            path: std::path::PathBuf::from("-"),
+            path: PathBuf::from("-"),
         });
     };
     let docs = inputs
@@ -119,11 +125,7 @@ fn pages_report(inputs: &[Input]) -> Result<(Report, text::Text)> {
         media_type: docs[0].media_type.mime().to_string(),
         pages: text.pages.len() as u32,
     };
-    let path = first.display_path();
-    let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        analyze(&text, source, rules)
-    }))
-    .map_err(|_| Error::Internal { path })?;
+    let report = analyze_guarded(&text, source, first.display_path(), rules)?;
     Ok((report, text))
 }
 
@@ -192,14 +194,7 @@ pub fn parse_document(doc: &ingest::Document, rules: &Rules) -> Result<Report> {
 /// ([`redact::redact`], given the document's lines to find what their labels name).
 pub fn parse_document_redacted(doc: &ingest::Document, rules: &Rules) -> Result<Report> {
     let text = text::extract(doc)?;
-    let mut report = report_of_text(doc, &text, rules)?;
-    let mut lines: Vec<String> = text
-        .pages
-        .iter()
-        .flat_map(|p| p.lines.iter().cloned())
-        .collect();
-    redact::redact(&mut report, &mut lines);
-    Ok(report)
+    Ok(redacted(report_of_text(doc, &text, rules)?, &text))
 }
 
 /// Builds the report of a loaded document whose text is already read (`overturn text
@@ -211,14 +206,22 @@ pub fn report_of_text(doc: &ingest::Document, text: &text::Text, rules: &Rules) 
         media_type: doc.media_type.mime().to_string(),
         pages: text.pages.len() as u32,
     };
-    // The stages after text extraction are our own code; should one of them meet a case it
-    // does not handle, the caller gets an error for this document, never a panic.
+    analyze_guarded(text, source, doc.path.clone(), rules)
+}
+
+/// [`analyze`], with a panic turned into an error naming `path`: the stages after text
+/// extraction are our own code; should one of them meet a case it does not handle, the
+/// caller gets an error for this document, never a panic.
+fn analyze_guarded(
+    text: &text::Text,
+    source: Source,
+    path: PathBuf,
+    rules: &Rules,
+) -> Result<Report> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         analyze(text, source, rules)
     }))
-    .map_err(|_| Error::Internal {
-        path: doc.path.clone(),
-    })
+    .map_err(|_| Error::Internal { path })
 }
 
 /// Recomputes what depends on facts a person may have corrected by hand: the deadline
