@@ -189,6 +189,22 @@ pub fn draft(report: &Report, rules: &Rules, format: Format) -> String {
         line(&l.argument);
         line("");
     }
+    // The notice's own defects: the law's requirements it leaves out, a late decision.
+    if let Some(check) = report
+        .notice_check
+        .as_ref()
+        .filter(|c| !c.missing.is_empty() || c.late_decision.is_some())
+    {
+        line("The notice itself does not meet the requirements that apply to it:");
+        let mut items: Vec<String> = check.missing.iter().map(|m| m.argument.clone()).collect();
+        if let Some(late) = &check.late_decision {
+            items.push(crate::recommend::late_sentence(late, &rules.notice.advice));
+        }
+        for item in items {
+            line(&format!("- {item}"));
+        }
+        line("");
+    }
     if urgent {
         line(&format!(
             "{}Expedited review:{} this concerns care I have not yet received. My treating provider has stated that waiting for a standard decision could seriously jeopardize my life, health or ability to regain maximum function. I ask that this appeal be decided on the expedited (72-hour) timeline.",

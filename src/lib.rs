@@ -37,6 +37,7 @@ pub mod fhir;
 pub mod fields;
 pub mod ingest;
 pub mod layout;
+pub mod notice;
 pub mod ocr;
 pub mod recommend;
 pub mod redact;
@@ -493,9 +494,14 @@ pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
         next_steps: Vec::new(),
         evidence,
         warnings,
+        notice_check: None,
     };
     headline_codes(&mut report);
     headline_category(&mut report, text, &layout, rules);
+    if let Some(c) = notice::check(text, &report, rules) {
+        report.evidence.extend(c.evidence);
+        report.notice_check = Some(c.check);
+    }
     report.next_steps = recommend::next_steps(&report, rules, &recommend::Context::default());
     report
 }

@@ -130,6 +130,9 @@ pub fn next_steps(report: &Report, rules: &Rules, ctx: &Context) -> Vec<Step> {
             rule: Some(level.rule.clone()),
         });
     }
+    if let Some(step) = notice_step(report, rules) {
+        steps.push(step);
+    }
 
     for s in category_steps
         .iter()
@@ -205,6 +208,62 @@ pub fn next_steps(report: &Report, rules: &Rules, ctx: &Context) -> Vec<Step> {
         });
     }
     steps
+}
+
+/// The notice's own defects as an argument: each missing element and a late decision, with
+/// deemed exhaustion where the program has it. `None` when the check found nothing.
+fn notice_step(report: &Report, rules: &Rules) -> Option<Step> {
+    let check = report.notice_check.as_ref()?;
+    if check.missing.is_empty() && check.late_decision.is_none() {
+        return None;
+    }
+    let advice = &rules.notice.advice;
+    let program = rules
+        .notice
+        .program_name(&check.program)
+        .unwrap_or(&check.program);
+    let mut why = advice.intro.replace("{program}", program);
+    let mut checklist: Vec<String> = check.missing.iter().map(|m| m.argument.clone()).collect();
+    let mut cites: Vec<String> = check.missing.iter().map(|m| m.rule.clone()).collect();
+    if let Some(late) = &check.late_decision {
+        checklist.push(late_sentence(late, advice));
+        cites.push(late.rule.clone());
+    }
+    if advice.deemed_exhaustion_programs.contains(&check.program) {
+        why = format!("{why} {}", advice.deemed_exhaustion);
+        cites.push(advice.deemed_exhaustion_rule.clone());
+    }
+    why = format!("{why} {}", advice.disclaimer);
+    let mut seen = std::collections::HashSet::new();
+    cites.retain(|c| seen.insert(c.clone()));
+    Some(Step {
+        action: Action::CiteNoticeDefects,
+        due: report.dates.appeal_deadline.clone(),
+        why,
+        checklist,
+        rule: Some(cites.join("; ")),
+    })
+}
+
+/// A late decision in plain words.
+pub fn late_sentence(late: &crate::report::LateDecision, advice: &crate::notice::Advice) -> String {
+    let extension = match late.extension_days {
+        Some(d) if late.late_even_with_extension => advice
+            .late_extension
+            .replace("{extension_days}", &d.to_string()),
+        Some(d) => advice
+            .late_within_extension
+            .replace("{extension_days}", &d.to_string()),
+        None => String::new(),
+    };
+    advice
+        .late
+        .replace("{received}", &late.received)
+        .replace("{decided}", &late.decided)
+        .replace("{days}", &late.days.to_string())
+        .replace("{limit}", &late.limit)
+        .replace("{rule}", &late.rule)
+        .replace("{extension}", &extension)
 }
 
 /// "a fast appeal", "an expedited appeal".

@@ -45,6 +45,145 @@ pub struct Report {
     pub evidence: BTreeMap<String, Evidence>,
     /// Things the reader should know (missing text layers, unsure deadlines, ...).
     pub warnings: Vec<String>,
+    /// The notice checked against what the law requires of it: the parts it leaves out and a
+    /// decision later than the program allows, each an argument for the appeal. `null` when
+    /// the document is not a denial notice of a program the check knows.
+    #[serde(default)]
+    pub notice_check: Option<NoticeCheck>,
+}
+
+/// The notice checked against the content and decision time its program's rules require
+/// (`rules/notice.toml`). Information for the appeal, not legal advice.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct NoticeCheck {
+    /// The program whose rules were applied: `employer_aca`, `medicare_advantage`,
+    /// `medicare_part_d`, `medicaid_managed_care` or `medicaid_fee_for_service`.
+    pub program: String,
+    /// Which decision the notice gives.
+    pub stage: NoticeStage,
+    /// Every element the notice was checked for (present or missing).
+    pub checked: Vec<NoticeElement>,
+    /// The elements the notice does not contain.
+    pub missing: Vec<MissingElement>,
+    /// Elements of the program's rules that were not checked, and why (a condition the
+    /// document does not show, or a part an EOB does not carry).
+    pub not_checked: Vec<NotChecked>,
+    /// The plan decided later than its program allows, by the dates the notice gives.
+    pub late_decision: Option<LateDecision>,
+}
+
+/// Which decision a notice gives.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeStage {
+    /// The first decision on a claim or request (a denial letter, or an EOB that denies).
+    Initial,
+    /// The plan's decision on an appeal, upholding the denial in whole or in part.
+    AppealDecision,
+}
+
+/// The parts of a denial notice the law requires (which ones apply depends on the program).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeElement {
+    /// The specific reason for the decision.
+    SpecificReason,
+    /// The plan provision the decision relies on.
+    PlanProvision,
+    /// The information that would let the claim be approved, and why it is needed.
+    InformationNeeded,
+    /// How to appeal.
+    ReviewProcedures,
+    /// The time limits for appealing.
+    TimeLimits,
+    /// The right to sue under ERISA 502(a) (employer plans).
+    RightToSue,
+    /// The internal rule, guideline or criteria relied on, or that a copy is free.
+    InternalCriteria,
+    /// For medical necessity or experimental denials: the clinical judgment, or that an
+    /// explanation is free on request.
+    ClinicalJudgment,
+    /// The claim: date of service, provider, amount.
+    ClaimIdentification,
+    /// That the diagnosis and treatment codes are available on request.
+    CodesAvailable,
+    /// The denial code and its meaning.
+    DenialCodeMeaning,
+    /// The external review process.
+    ExternalReview,
+    /// The consumer assistance program or ombudsman.
+    ConsumerAssistance,
+    /// That the documents relevant to the claim are available free on request.
+    DocumentsAvailable,
+    /// The expedited (fast) appeal and when it applies.
+    ExpeditedProcess,
+    /// The rest of the appeal process after the plan's own review.
+    FurtherAppealLevels,
+    /// The right to a state fair hearing (Medicaid).
+    FairHearing,
+    /// Keeping services during the appeal (Medicaid, when care is reduced or stopped).
+    ContinuedBenefits,
+    /// The regulation or law supporting the action (a state's Medicaid notice).
+    RegulationCited,
+    /// The action and the date it takes effect (a state's Medicaid notice).
+    ActionEffectiveDate,
+}
+
+/// One element the notice leaves out.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct MissingElement {
+    /// Which element.
+    pub element: NoticeElement,
+    /// The regulation that requires it.
+    pub rule: String,
+    /// Why it matters, in plain language.
+    pub why: String,
+    /// What overturn looked for and did not find.
+    pub looked_for: String,
+    /// The sentence to put in the appeal: what is missing, the rule, what to ask for.
+    pub argument: String,
+}
+
+/// An element of the program's rules that was not checked.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct NotChecked {
+    /// Which element.
+    pub element: NoticeElement,
+    /// Why it was not checked.
+    pub reason: String,
+}
+
+/// What kind of request a decision time applies to.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    /// An urgent (expedited) request.
+    Urgent,
+    /// A request for care not yet received (prior authorization, a service or drug request).
+    PreService,
+    /// A claim for care already received.
+    PostService,
+}
+
+/// A decision made later than the program allows.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct LateDecision {
+    /// The kind of request the limit applies to.
+    pub kind: DecisionKind,
+    /// When the notice says the plan received the claim or request, `YYYY-MM-DD`.
+    pub received: String,
+    /// The notice's date (the decision is no earlier), `YYYY-MM-DD`.
+    pub decided: String,
+    /// Days from receipt to the notice.
+    pub days: i64,
+    /// The limit as the rule states it ("30 days", "72 hours").
+    pub limit: String,
+    /// The most the rule lets the plan extend the limit (after telling you), in days.
+    pub extension_days: Option<i64>,
+    /// Late even if the plan took the whole extension.
+    pub late_even_with_extension: bool,
+    /// The regulation.
+    pub rule: String,
 }
 
 /// The input document.
@@ -414,6 +553,9 @@ pub enum Action {
     CallInsurer,
     /// Ask for the claim file and criteria.
     RequestClaimFile,
+    /// Point out what the notice leaves out, or that the decision came late: arguments for
+    /// the appeal (and, for employer and ACA plans, possibly deemed exhaustion).
+    CiteNoticeDefects,
 }
 
 /// One next step.

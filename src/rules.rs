@@ -25,6 +25,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../data/fair_hearing.toml"),
     ),
     ("payers.toml", include_str!("../rules/payers.toml")),
+    ("notice.toml", include_str!("../rules/notice.toml")),
 ];
 
 /// A code table entry. `category: None` marks codes that are not denials.
@@ -177,7 +178,7 @@ pub struct LazyRegex {
 }
 
 impl LazyRegex {
-    fn new(file: &'static str, id: String, pattern: String) -> LazyRegex {
+    pub(crate) fn new(file: &'static str, id: String, pattern: String) -> LazyRegex {
         LazyRegex {
             file,
             id,
@@ -433,6 +434,8 @@ pub struct Rules {
     pub fair_hearing: Vec<FairHearingState>,
     /// Known insurer names, as one whole-word pattern.
     pub payer_names: Regex,
+    /// What a denial notice must contain, per program, and how fast the plan must decide.
+    pub notice: crate::notice::NoticeRules,
 }
 
 static BUNDLED_RULES: LazyLock<std::result::Result<Rules, String>> =
@@ -592,6 +595,7 @@ impl Rules {
         let fair: FairHearingFile = parse("fair_hearing.toml", get("fair_hearing.toml")?)?;
         check_fair_hearing(&fair.state)?;
         let payers: PayersFile = parse("payers.toml", get("payers.toml")?)?;
+        let notice = crate::notice::NoticeRules::load(parse("notice.toml", get("notice.toml")?)?)?;
         let alternation = payers
             .names
             .iter()
@@ -798,6 +802,7 @@ impl Rules {
             states: states.states,
             states_source: states.source,
             fair_hearing: fair.state,
+            notice,
             payer_names,
         })
     }
@@ -1000,7 +1005,7 @@ fn for_lowercase(pattern: &str) -> std::result::Result<String, String> {
 }
 
 /// A rule pattern as it is compiled: ASCII word boundaries, letters lower-cased.
-fn prepare(pattern: &str) -> std::result::Result<String, String> {
+pub(crate) fn prepare(pattern: &str) -> std::result::Result<String, String> {
     for_lowercase(&ascii_words(pattern))
 }
 
