@@ -862,7 +862,16 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
             for l in labels.iter() {
                 // A phrase label's value runs on (text values end themselves at a stop word).
                 let region_end = if PHRASE_LABEL.is_match(&scan[l.start..l.end]) {
-                    scan.len()
+                    // ...but not into a next line that is a row of its own: one whose first
+                    // words hold a label ("Requested by Acme Clinic" / "Requested date of
+                    // service ...").
+                    let next_row = all_labels.iter().any(|n| {
+                        n.start > line.len()
+                            && scan
+                                .get(line.len()..n.start)
+                                .is_some_and(|h| h.split_whitespace().count() <= 2)
+                    });
+                    if next_row { line.len() } else { scan.len() }
                 } else {
                     all_labels
                         .iter()

@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::report::{
-    DeadlineBasis, DecisionKind, DocumentType, Evidence, LateDecision, MissingElement, NotChecked,
-    NoticeCheck, NoticeElement, NoticeStage, PlanType, Report,
+    Category, CodeSystem, DeadlineBasis, DecisionKind, DocumentType, Evidence, LateDecision,
+    MissingElement, NotChecked, NoticeCheck, NoticeElement, NoticeStage, PlanType, Report,
 };
 use crate::rules::LazyRegex;
 use crate::text::Text;
@@ -107,6 +107,12 @@ enum Condition {
     Aca,
     /// A medical necessity or experimental-treatment denial.
     MedicalJudgment,
+    /// A denial of a kind decided by clinical criteria or guidelines (medical necessity,
+    /// experimental treatment, prior authorisation): the rule applies "if" one was relied on.
+    CriteriaRelied,
+    /// A denial that more information could change (not a duplicate or a used-up benefit):
+    /// the rule asks for "any" information needed.
+    InformationCouldHelp,
     /// A denial of care not yet received (not of payment).
     ServiceRequest,
     /// Care already authorised is reduced, suspended or stopped.
@@ -398,10 +404,25 @@ pub fn check(text: &Text, report: &Report, rules: &crate::rules::Rules) -> Optio
             Condition::MedicalJudgment => (
                 matches!(
                     denial.category,
-                    crate::report::Category::MedicalNecessity
-                        | crate::report::Category::ExperimentalInvestigational
+                    Category::MedicalNecessity | Category::ExperimentalInvestigational
                 ),
                 "required only for medical necessity or experimental-treatment denials",
+            ),
+            Condition::CriteriaRelied => (
+                matches!(
+                    denial.category,
+                    Category::MedicalNecessity
+                        | Category::ExperimentalInvestigational
+                        | Category::PriorAuthorization
+                ),
+                "required when the plan relied on an internal rule, guideline or criteria, as medical necessity, experimental-treatment and prior authorization decisions do; for this kind of denial, ask for any that were used",
+            ),
+            Condition::InformationCouldHelp => (
+                !matches!(
+                    denial.category,
+                    Category::DuplicateClaim | Category::BenefitLimit
+                ),
+                "required when more information could change the decision, which a duplicate or a used-up benefit rarely allows",
             ),
             Condition::ServiceRequest => (
                 denial.pre_service,
@@ -475,7 +496,10 @@ pub fn check(text: &Text, report: &Report, rules: &crate::rules::Rules) -> Optio
             }
         }
     }
-    let late_decision = late(text, report, nr, &program.id, stage, denial.pre_service);
+    // An EOB's dates are of its claims and its statement run, not of one decision.
+    let late_decision = (!eob)
+        .then(|| late(text, report, nr, &program.id, stage, denial.pre_service))
+        .flatten();
     Some(Checked {
         check: NoticeCheck {
             program: program.id.clone(),
@@ -504,7 +528,10 @@ fn shown_by_fields(e: NoticeElement, report: &Report, reduction: bool) -> Option
     let denial = report.denial.as_ref()?;
     let ev = |keys: &[&str]| keys.iter().find_map(|k| report.evidence.get(*k).cloned());
     let shown = match e {
-        NoticeElement::SpecificReason => denial.reason_text.is_some(),
+        NoticeElement::SpecificReason => {
+            denial.reason_text.is_some()
+                || denial.codes.iter().any(|c| c.system == CodeSystem::Carc)
+        }
         NoticeElement::TimeLimits => matches!(
             report.dates.appeal_deadline_basis,
             Some(DeadlineBasis::Stated | DeadlineBasis::Computed)
@@ -627,4 +654,83 @@ fn late(
         late_even_with_extension: days > with_extension,
         rule: time.cite.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundled() -> String {
+        include_str!("../rules/notice.toml").to_string()
+    }
+
+    fn load(src: &str) -> Result<NoticeRules> {
+        let file: NoticeFile = toml::from_str(src).map_err(|e| bad("syntax", e.to_string()))?;
+        NoticeRules::load(file)
+    }
+
+    #[test]
+    fn bundled_rules_load_and_every_pattern_compiles() {
+        let rules = load(&bundled()).unwrap();
+        assert!(rules.compile_all());
+        // Every element the schema names is required somewhere.
+        assert_eq!(rules.elements.len(), 20);
+        for p in ["employer_aca", "medicare_advantage", "medicare_part_d"] {
+            assert!(rules.program_name(p).is_some(), "{p}");
+        }
+    }
+
+    #[test]
+    fn a_broken_rule_file_is_refused_with_the_entry_named() {
+        let cases = [
+            // An argument that does not cite its rule.
+            (
+                "ask = \"The notice does not state the specific reason for the decision, as {rule} requires; please state it.\"",
+                "ask = \"Please state the reason.\"",
+                "{rule}",
+            ),
+            // A requirement of a program the file does not define.
+            (
+                "program = \"medicaid_fee_for_service\"\nstage = \"initial\"\ncite = \"42 CFR 431.210(b)\"",
+                "program = \"tricare\"\nstage = \"initial\"\ncite = \"42 CFR 431.210(b)\"",
+                "tricare",
+            ),
+            // A decision time with both hours and days.
+            (
+                "kind = \"urgent\"\nhours = 72\ncite = \"29 CFR 2560.503-1(f)(2)(i)\"",
+                "kind = \"urgent\"\nhours = 72\ndays = 3\ncite = \"29 CFR 2560.503-1(f)(2)(i)\"",
+                "decision time",
+            ),
+            // A pattern that does not parse.
+            ("'\\bexpedit',", "'\\bexpedit(',", "expedited"),
+        ];
+        for (from, to, want) in cases {
+            let src = bundled();
+            assert!(src.contains(from), "{from}");
+            let err = load(&src.replacen(from, to, 1)).unwrap_err().to_string();
+            assert!(
+                err.contains(want) || err.to_lowercase().contains(&want.to_lowercase()),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_limit_in_hours_counts_whole_days_that_prove_it_exceeded() {
+        let t = |hours: Option<i64>, days: Option<i64>| DecisionTime {
+            program: "p".into(),
+            stage: NoticeStage::Initial,
+            kind: DecisionKind::Urgent,
+            hours,
+            days,
+            extension_days: None,
+            from: None,
+            from_date: None,
+            cite: "c".into(),
+        };
+        assert_eq!(t(Some(72), None).limit_days(), 3);
+        assert_eq!(t(Some(24), None).limit_days(), 1);
+        assert_eq!(t(None, Some(15)).limit_days(), 15);
+        assert_eq!(t(Some(72), None).limit_text(), "72 hours");
+    }
 }

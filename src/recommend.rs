@@ -238,7 +238,8 @@ fn notice_step(report: &Report, rules: &Rules) -> Option<Step> {
     cites.retain(|c| seen.insert(c.clone()));
     Some(Step {
         action: Action::CiteNoticeDefects,
-        due: report.dates.appeal_deadline.clone(),
+        // The arguments go into the appeal, which carries the deadline.
+        due: None,
         why,
         checklist,
         rule: Some(cites.join("; ")),

@@ -38,6 +38,48 @@ struct Report {
     next_steps: Vec<Step>,
     evidence: std::collections::BTreeMap<String, Evidence>,
     warnings: Vec<String>,
+    notice_check: Option<NoticeCheck>,
+}
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoticeCheck {
+    program: String,
+    stage: String,
+    checked: Vec<String>,
+    missing: Vec<MissingElement>,
+    not_checked: Vec<NotChecked>,
+    late_decision: Option<LateDecision>,
+}
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MissingElement {
+    element: String,
+    rule: String,
+    why: String,
+    looked_for: String,
+    argument: String,
+}
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotChecked {
+    element: String,
+    reason: String,
+}
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LateDecision {
+    kind: String,
+    received: String,
+    decided: String,
+    days: i64,
+    limit: String,
+    extension_days: Option<i64>,
+    late_even_with_extension: bool,
+    rule: String,
 }
 #[allow(dead_code)]
 #[derive(Deserialize)]

@@ -7,6 +7,7 @@ mod contract;
 mod fhir;
 mod fixtures;
 mod next;
+mod notice;
 mod pdf;
 mod redact;
 mod util;
