@@ -63,7 +63,12 @@ static MEMBER_ACTS: LazyLock<Regex> = LazyLock::new(|| {
 });
 static PAYER_ACTS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(we|the plan|the reviewer|the (independent )?review organi[sz]ation|IRO|they|it) (will|must|shall|have to|has to|should|usually|generally|typically)( \w+)? (decide|make|send|respond|notify|give|complete|issue|tell|reach|process|answer|review|mail)|\bwe (decide|respond|answer|reply|rule)\b|\b(a|our|the|written|your) (decision|response|answer|resolution)s? (will( \w+)? be|is|are) (made|sent|given|mailed|issued)[^.]{0,30}\bwithin\b|\bnotify you[^.]{0,20}\bwithin\b|\bwithin\b[^.]{0,60}\b(of (receiving|receipt of|getting) your (appeal|request)|after we (get|receive))|\bhave \d+ days to (decide|make)",
+        r"(?i)\b(we|the plan|the reviewer|the (independent )?review organi[sz]ation|IRO|they|it) (will|must|shall|have to|has to|should|usually|generally|typically)( \w+)? (decide|make|send|respond|notify|give|complete|issue|tell|reach|process|answer|review|mail|pay|cover|approve|reimburse|refund|forward|authori[sz]e)|\bwe (decide|respond|answer|reply|rule)\b|\b(the )?(IRE|independent review entity|IRO|QIC|qualified independent contractor|reviewer|review organi[sz]ation|plan) (reviews|decides|makes|sends|issues|answers|responds|completes|must decide|will decide)\b|\b(a|our|the|written|your) (decision|response|answer|resolution)s? (will( \w+)? be|is|are) (made|sent|given|mailed|issued)[^.]{0,30}\bwithin\b|\bnotify you[^.]{0,20}\bwithin\b|\bwithin\b[^.]{0,60}\b(of (receiving|receipt of|getting) your (appeal|request)|after we (get|receive))|\bhave \d+ days to (decide|make)",
+    )
+});
+static LATER_REVIEWER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(after|once|of|from) (you (receive|get)|receiving|getting|receipt of) (the|its) (IRE|independent review entity|QIC|qualified independent contractor|IRO|independent review organi[sz]ation|independent reviewer|administrative law judge|ALJ|judge|hearing officer)('s|s)? (decision|reconsideration|ruling)",
     )
 });
 static NEXT_LEVEL: LazyLock<Regex> = LazyLock::new(|| {
@@ -166,7 +171,7 @@ pub fn find(text: &Text, class: &Classification, known: &Known, rules: &Rules) -
     // than any count from the letter, so no default may stand in for it.
     let service_unknown = warnings.len() > warned;
     // An appeal decision offers the next level; an initial denial offers the first.
-    let next_level: Vec<bool> = cands
+    let mut next_level: Vec<bool> = cands
         .iter()
         .map(|c| {
             let s = text.sentence_text(c.at);
@@ -199,6 +204,26 @@ pub fn find(text: &Text, class: &Classification, known: &Known, rules: &Rules) -
                 .and_then(|(c, _)| Some((c.window.clone()?, evidence_at(text, c.at, 0.8))))
         })
         .flatten();
+    // On an appeal decision, a window counted from another reviewer's decision still to come
+    // ("within 60 days after you receive the IRE's decision") is that later level's.
+    if decision {
+        let keep: Vec<bool> = cands
+            .iter()
+            .map(|c| !LATER_REVIEWER.is_match(&text.sentence_text(c.at)))
+            .collect();
+        let mut k = keep.iter();
+        let mut n = next_level.iter();
+        let pairs: Vec<(Candidate, bool)> = cands
+            .into_iter()
+            .filter_map(|c| {
+                let (keep, next) = (*k.next()?, *n.next()?);
+                keep.then_some((c, next))
+            })
+            .collect();
+        let (c, n): (Vec<Candidate>, Vec<bool>) = pairs.into_iter().unzip();
+        cands = c;
+        next_level = n;
+    }
     if !decision || next_level.contains(&decision) {
         cands = cands
             .into_iter()
@@ -303,6 +328,25 @@ pub fn find(text: &Text, class: &Classification, known: &Known, rules: &Rules) -
     // Nothing stated: the program's default window, unless a window counted from an unknown
     // date of service rules every default out.
     let window = level_window(level);
+    // The level's window starts with a later event (the reviewer the plan forwards the case to
+    // decides): nothing to count from this notice.
+    if let Some(event) = &level.starts_after {
+        warnings.push(format!(
+            "no deadline runs from this notice: the {window} for the next step ({}) count from {event}",
+            level.rule
+        ));
+        return Some(Deadline {
+            date: None,
+            basis: None,
+            window: None,
+            action: level.action,
+            label: level.label.clone(),
+            rule: Some(level.rule.clone()),
+            evidence: None,
+            warnings,
+            next_level: next_window,
+        });
+    }
     let date = letter_date
         .filter(|_| !service_unknown)
         .and_then(|d| add_window(d, level.days, level.months));
@@ -427,6 +471,12 @@ pub fn recompute(report: &mut crate::report::Report, rules: &Rules) {
                 report.member.state.as_deref(),
             );
             let level = &level;
+            if level.starts_after.is_some() {
+                // Nothing runs from this notice (see `find`).
+                report.dates.appeal_deadline = None;
+                report.dates.appeal_deadline_basis = None;
+                return;
+            }
             report.dates.appeal_deadline =
                 add_window(letter, level.days, level.months).map(|d| d.to_string());
             report.dates.appeal_deadline_basis = Some(DeadlineBasis::Default);

@@ -1136,18 +1136,39 @@ static STATE_NAME: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)\b(?:state|commonwealth) of ([a-z]+(?: [a-z]+)?)(?:\s*$|\s{2,}|\s*\|)")
 });
 
+/// Words that end an insurer's or a plan's name, beyond the providers' `name_endings`.
+const ORG_ENDINGS: &[&str] = &[
+    "trust",
+    "fund",
+    "plan",
+    "company",
+    "insurance",
+    "administrators",
+    "benefits",
+    "corporation",
+    "association",
+    "cooperative",
+];
+
 fn letterhead_name(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
     let parts_of = |line: &str| -> Vec<String> {
         // Cut where a label, a date or a phone number starts.
         let mut cut = line.len();
-        if let Some(l) = labels_on(line, rules).first() {
-            cut = cut.min(l.start);
-        }
         if let Some(d) = values::find_dates(line).first() {
             cut = cut.min(d.start);
         }
         if let Some(p) = values::find_phones(line).first() {
             cut = cut.min(p.start);
+        }
+        // A label word inside an organisation's name ("Employee Benefit Trust") does not cut
+        // it: the part up to the date or phone ends with a word organisations end with.
+        let org = line[..cut]
+            .split_whitespace()
+            .last()
+            .map(|w| w.trim_end_matches([',', '.']).to_lowercase())
+            .is_some_and(|w| rules.name_endings.contains(&w) || ORG_ENDINGS.contains(&w.as_str()));
+        if !org && let Some(l) = labels_on(line, rules).first() {
+            cut = cut.min(l.start);
         }
         line[..cut]
             .split(" - ")

@@ -68,7 +68,12 @@ pub fn next_steps(report: &Report, rules: &Rules, ctx: &Context) -> Vec<Step> {
                 program.name
             ),
             (Some(d), _) => format!(" by {d}"),
-            (None, _) => " as soon as possible (the deadline could not be determined)".to_string(),
+            (None, _) => match &level.starts_after {
+                Some(event) => {
+                    format!("; nothing to file now: the time for it starts with {event}")
+                }
+                None => " as soon as possible (the deadline could not be determined)".to_string(),
+            },
         };
         if denial.pre_service
             && !decision

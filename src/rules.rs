@@ -256,6 +256,11 @@ pub struct Level {
     /// Each state sets the window (`data/fair_hearing.toml`): see [`Rules::level_for`].
     #[serde(default)]
     pub per_state: bool,
+    /// The event the window counts from when it is not this notice and has not happened yet
+    /// ("the Independent Review Entity's decision", for a plan that forwards upheld denials on
+    /// its own): no deadline is counted from this notice, and a warning says what starts it.
+    #[serde(default)]
+    pub starts_after: Option<String>,
 }
 
 /// One state's time limit to ask for a Medicaid fair hearing on the agency's own notice.

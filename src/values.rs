@@ -314,8 +314,13 @@ pub fn grouped_id(s: &str) -> Option<Found<String>> {
         return None;
     }
     let digits_only = |g: &str| !g.is_empty() && g.chars().all(|c| c.is_ascii_digit());
+    // A group is digits, or digit runs joined by hyphens ("AU 3107-552904"), never a date.
+    let group = |g: &str| {
+        g.split('-').all(|p| digits_only(p) && p.len() <= 6)
+            && (digits_only(g) || date_at_start(g).is_none())
+    };
     let mut n = 1;
-    while n < groups.len() && digits_only(groups[n]) && groups[n].len() <= 6 {
+    while n < groups.len() && group(groups[n]) {
         n += 1;
     }
     // What follows the groups must not be more of a number: a label, a word, a date (a footer
@@ -381,6 +386,8 @@ pub fn repair_ocr_digits(tok: &str) -> String {
 #[rustfmt::skip]
 const NOT_NAMES: &[&str] = &[
     "department", "unit", "appeals", "claims", "center", "office", "division", "team", "review",
+    // Words of an organisation's name ("Employee Benefit Trust"), never a person's.
+    "benefit", "benefits", "trust", "fund", "insurance", "company", "administrators", "recovery",
     "member",
     "members",
     "patient",
@@ -682,6 +689,10 @@ mod tests {
         assert_eq!((f.value.as_str(), f.end), ("0526184407", 12));
         assert_eq!(g("1234 5678 100.00"), None, "runs into an amount");
         assert_eq!(g("1234 5 6"), None);
+        // Digit runs joined by hyphens are one group; a date is never a group.
+        assert_eq!(g("AU 3107-552904"), Some("AU3107-552904".into()));
+        assert_eq!(g("AB 1234 2026-04-02"), None, "the date is not part of it");
+        assert_eq!(g("AU 3107-55290434"), None, "a run longer than a group");
     }
 
     #[test]
