@@ -207,22 +207,11 @@ pub fn find(text: &Text, class: &Classification, known: &Known, rules: &Rules) -
     // On an appeal decision, a window counted from another reviewer's decision still to come
     // ("within 60 days after you receive the IRE's decision") is that later level's.
     if decision {
-        let keep: Vec<bool> = cands
-            .iter()
-            .map(|c| !LATER_REVIEWER.is_match(&text.sentence_text(c.at)))
-            .collect();
-        let mut k = keep.iter();
-        let mut n = next_level.iter();
-        let pairs: Vec<(Candidate, bool)> = cands
+        (cands, next_level) = cands
             .into_iter()
-            .filter_map(|c| {
-                let (keep, next) = (*k.next()?, *n.next()?);
-                keep.then_some((c, next))
-            })
-            .collect();
-        let (c, n): (Vec<Candidate>, Vec<bool>) = pairs.into_iter().unzip();
-        cands = c;
-        next_level = n;
+            .zip(next_level)
+            .filter(|(c, _)| !LATER_REVIEWER.is_match(&text.sentence_text(c.at)))
+            .unzip();
     }
     if !decision || next_level.contains(&decision) {
         cands = cands
@@ -328,29 +317,19 @@ pub fn find(text: &Text, class: &Classification, known: &Known, rules: &Rules) -
     // Nothing stated: the program's default window, unless a window counted from an unknown
     // date of service rules every default out.
     let window = level_window(level);
-    // The level's window starts with a later event (the reviewer the plan forwards the case to
-    // decides): nothing to count from this notice.
-    if let Some(event) = &level.starts_after {
+    // A level whose window starts with a later event (the reviewer the plan forwards the case
+    // to decides) has nothing to count from this notice.
+    let later = level.starts_after.as_ref();
+    let countable = !service_unknown && later.is_none();
+    let date = letter_date
+        .filter(|_| countable)
+        .and_then(|d| add_window(d, level.days, level.months));
+    if let Some(event) = later {
         warnings.push(format!(
             "no deadline runs from this notice: the {window} for the next step ({}) count from {event}",
             level.rule
         ));
-        return Some(Deadline {
-            date: None,
-            basis: None,
-            window: None,
-            action: level.action,
-            label: level.label.clone(),
-            rule: Some(level.rule.clone()),
-            evidence: None,
-            warnings,
-            next_level: next_window,
-        });
-    }
-    let date = letter_date
-        .filter(|_| !service_unknown)
-        .and_then(|d| add_window(d, level.days, level.months));
-    if !service_unknown {
+    } else if !service_unknown {
         warnings.extend(state_warning);
         if letter_date.is_none() {
             warnings.push("no letter date was found, so the appeal deadline could not be counted; assume it is soon".into());
@@ -364,7 +343,7 @@ pub fn find(text: &Text, class: &Classification, known: &Known, rules: &Rules) -
     Some(Deadline {
         date,
         basis: date.map(|_| DeadlineBasis::Default),
-        window: (!service_unknown).then_some(window),
+        window: countable.then_some(window),
         action: level.action,
         label: level.label.clone(),
         rule: Some(level.rule.clone()),

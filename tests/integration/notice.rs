@@ -85,6 +85,23 @@ fn names(v: &Value, key: &str, field: Option<&str>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The notice without the lines that contain any of `remove`.
+fn without(text: &str, remove: &[String]) -> String {
+    text.lines()
+        .filter(|l| !remove.iter().any(|x| l.contains(x.as_str())))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+fn no_failures(fails: &[String]) {
+    assert!(
+        fails.is_empty(),
+        "{} failures:\n{}",
+        fails.len(),
+        fails.join("\n")
+    );
+}
+
 fn notice<'a>(t: &'a Table, name: &str) -> &'a Notice {
     t.notice
         .iter()
@@ -122,12 +139,7 @@ fn complete_notices_pass_and_removed_elements_are_flagged() {
     }
     for r in &t.removal {
         let base = notice(&t, &r.notice);
-        let text: String = base
-            .text
-            .lines()
-            .filter(|l| !r.remove.iter().any(|x| l.contains(x.as_str())))
-            .map(|l| format!("{l}\n"))
-            .collect();
+        let text = without(&base.text, &r.remove);
         assert_ne!(
             text.len(),
             base.text.len(),
@@ -163,12 +175,7 @@ fn complete_notices_pass_and_removed_elements_are_flagged() {
             fails.push(format!("{} without {:?}: argument {m}", r.notice, r.remove));
         }
     }
-    assert!(
-        fails.is_empty(),
-        "{} failures:\n{}",
-        fails.len(),
-        fails.join("\n")
-    );
+    no_failures(&fails);
 }
 
 #[test]
@@ -198,12 +205,7 @@ fn late_decisions_are_reported_with_their_numbers() {
             fails.push(format!("{}: got {got}", l.name));
         }
     }
-    assert!(
-        fails.is_empty(),
-        "{} failures:\n{}",
-        fails.len(),
-        fails.join("\n")
-    );
+    no_failures(&fails);
 }
 
 #[test]
@@ -224,12 +226,7 @@ fn documents_that_are_not_denial_notices_are_not_checked() {
 fn defects_become_arguments_in_the_next_steps_and_the_appeal_letter() {
     let t = table();
     let base = notice(&t, "employer_initial");
-    let text: String = base
-        .text
-        .lines()
-        .filter(|l| !l.contains("Summary Plan Description"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let text = without(&base.text, &["Summary Plan Description".to_string()]);
     let report = overturn::parse_bytes("notice.txt", text.into_bytes()).expect("parses");
     let step = report
         .next_steps
