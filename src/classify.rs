@@ -58,9 +58,12 @@ pub(crate) static GROUP_CODE: LazyLock<Regex> =
 // A code after a label: `reason code 50`, `CARC: 197`, `Remark code N130`, `Explanation code D47`.
 static LABELLED_CODE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(carc|rarc|(?:claim )?adjustment reason|reason|remark|denial|explanation|message|eob|adj(?:ustment)?|payment)\s?(?:codes?|cd\.?)(?:\s?\((?:s|carc|rarc)\))?\s?[:#]?\s?((?:(?:CO|PR|OA|PI|CR)[- ]?)?[A-Z]{0,3}\d{1,4}[A-Z]?)\b",
+        r"(?i)\b(carc|rarc|(?:claim )?adjustment reason|reason|remark|denial|explanation|message|eob|adj(?:ustment)?|payment)\s?(?:codes?|cd\.?)(?:\s?\((?:s|carc|rarc)\))?(?:\s?on (?:your|the|this) (?:eob|statement|explanation of benefits|remittance))?\s?(?:[:#]|\.{2,})?\s?((?:(?:CO|PR|OA|PI|CR)[- ]?)?[A-Z]{0,3}\d{1,4}[A-Z]?)\b",
     )
 });
+// A legend line that names its code with the bare word: `Code 22: This care may be ...`.
+static CODE_LEGEND: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)(?:^|\.\s)\s*code\s(\d{1,3})\s?[:\-\u{2013}]\s?[A-Za-z]"));
 // A bare remark code token.
 static RARC_TOKEN: LazyLock<Regex> = LazyLock::new(|| re(r"\b(MA\d{2,3}|M\d{1,3}|N\d{1,4})\b"));
 // A legend line: `CO-50 - These are non-covered services ...`, `D47: Not a covered benefit`.
@@ -551,6 +554,38 @@ fn find_codes(text: &Text, rules: &Rules) -> Vec<FoundCode> {
             }
         }
     }
+    // Last: a legend naming its code with the bare word ("Code 22: ...") when nothing else
+    // names a CARC. A legend of several codes lists the document's codes, denied or not (an
+    // appeal decision's overturned line too): only a legend of one code is the denial's.
+    if !found.iter().any(|f| f.code.system == CodeSystem::Carc) {
+        let legend: Vec<(String, usize)> = text
+            .lines()
+            .flat_map(|(r, line)| {
+                let base = text.offset_of(r);
+                CODE_LEGEND
+                    .captures_iter(line)
+                    .filter_map(|c| c.get(1))
+                    .map(move |c| (c.as_str().to_string(), base + c.start()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let mut codes: Vec<&String> = legend.iter().map(|(c, _)| c).collect();
+        codes.sort();
+        codes.dedup();
+        if let ([code], Some((_, at))) = (codes.as_slice(), legend.first())
+            && rules.carc.contains_key(code.as_str())
+        {
+            found.push(FoundCode {
+                code: Code {
+                    system: CodeSystem::Carc,
+                    group: None,
+                    code: code.to_string(),
+                    description: None,
+                },
+                at: *at,
+            });
+        }
+    }
     // Descriptions: the document's legend first, then the tables.
     let legend: HashMap<String, String> = text
         .lines()
@@ -640,6 +675,40 @@ mod tests {
     }
 
     // A summary notice answers its own questions: "Did Medicare approve all claims? NO".
+    #[test]
+    fn codes_after_leaders_on_your_eob_and_in_a_one_code_legend() {
+        let carcs = |body: &str| -> Vec<String> {
+            classify_str(&format!(
+                "Acme PPO\nDate: 03/01/2026\nWe denied your claim.\n{body}"
+            ))
+            .denial
+            .map(|d| {
+                d.codes
+                    .into_iter()
+                    .filter(|c| c.system == CodeSystem::Carc)
+                    .map(|c| c.code)
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        assert_eq!(
+            carcs("Reason code ........ 29 - The time limit for filing has expired."),
+            ["29"]
+        );
+        assert_eq!(
+            carcs("Reason code on your EOB: 288 - Referral absent"),
+            ["288"]
+        );
+        assert_eq!(
+            carcs(
+                "Date Billed Paid Code\n02/02/2026 120.00 0.00 22\nCode 22: Another payer may be primary."
+            ),
+            ["22"]
+        );
+        // A legend of several codes lists codes that were not denied too: not read alone.
+        assert!(carcs("Code 50: not medically necessary. Code 55: experimental.").is_empty());
+    }
+
     #[test]
     fn a_summary_notice_that_answers_no_denies() {
         let c = classify_str(

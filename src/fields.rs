@@ -453,9 +453,11 @@ fn every_claim(
         if !codes.is_empty() {
             f.procedure_codes = codes;
         }
-        if let Some((name, at)) = &b.member_name {
-            f.member_name = Some(name.clone());
-            set("member.name", *at, 0.8);
+        // A remittance's claim heading starts with its patient, surname first.
+        let heading = || claims::heading_name(text.line(b.at), rules).map(|n| (n, b.at));
+        if let Some((name, at)) = b.member_name.clone().or_else(heading) {
+            f.member_name = Some(name);
+            set("member.name", at, 0.8);
         }
         if let Some((id, at)) = &b.member_id {
             f.member_id = Some(id.clone());

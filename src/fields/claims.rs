@@ -521,6 +521,17 @@ fn layout_line(t: &Table, r: &Row, legend: &Legend, rules: &Rules) -> ServiceLin
     }
 }
 
+/// The name a claim's heading line starts with, written surname first with a comma: the
+/// patient of that claim on a remittance.
+pub(super) fn heading_name(line: &str, rules: &Rules) -> Option<String> {
+    let first = line.split_whitespace().next()?;
+    if !first.ends_with(',') || first.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let name = crate::values::name_at_start(line, &rules.stop_words)?.value;
+    (name.split_whitespace().count() >= 2).then_some(name)
+}
+
 fn block(
     text: &Text,
     rules: &Rules,
