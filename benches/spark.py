@@ -5,6 +5,7 @@ overturn.parse_many in one process, on the same corpora (see docs/performance.md
      the corpus of benches/batch.sh's scan benchmark;
   2. text PDFs: 240 documents (the text fixtures' PDFs, copied under distinct names).
 
+With the CLI built (`cargo build --release`), `overturn batch --jobs N` runs on them too.
 Each is timed with 1 and 2 cores (`local[1]`, `local[2]`; `jobs=1`, `jobs=2`), after a warm-up
 run that starts Spark's Python workers; Spark's own start (the JVM, about 10 s) is not counted.
 Besides the wall-clock rate, the CPU time of the whole process tree (the JVM and its Python
@@ -18,12 +19,15 @@ Needs the package built optimised into .venv/:
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The CLI, for `overturn batch` on the same corpora when it is built (`cargo build --release`).
+CLI = Path(os.environ.get("OVERTURN_BIN", ROOT / "target" / "release" / "overturn"))
 sys.path.insert(0, str(ROOT / "examples" / "spark"))
 
 import job  # noqa: E402
@@ -98,9 +102,11 @@ def main() -> None:
     os.environ["PYSPARK_PYTHON"] = sys.executable
     work = Path(tempfile.mkdtemp())
     try:
+        # (folder, documents, the job's --docs-per-task): scans spread over the cores, text
+        # PDFs packed as Spark packs small files by default.
         corpora = {
-            "scans": (work / "scans", scans(work / "scans")),
-            "text PDFs": (work / "text", text_pdfs(work / "text", 240)),
+            "scans": (work / "scans", scans(work / "scans"), 2),
+            "text PDFs": (work / "text", text_pdfs(work / "text", 240), 32),
         }
         print(f"load average before: {os.getloadavg()}")
         print()
@@ -118,17 +124,25 @@ def main() -> None:
                 .getOrCreate()
             )
             spark.sparkContext.setLogLevel("ERROR")
-            for name, (folder, n) in corpora.items():
+            for name, (folder, n, per_task) in corpora.items():
                 files = sorted(str(p) for p in folder.iterdir())
                 out = str(work / "out.parquet")
-                job.run(spark, [str(folder)], out)  # warm-up: Python workers, JIT
+
+                def spark_job():
+                    job.run(spark, [str(folder)], out, docs_per_task=per_task)
+
+                spark_job()  # warm-up: Python workers, JIT
                 results = [
-                    ("Spark job", best_of(runs, lambda: job.run(spark, [str(folder)], out))),
+                    ("Spark job", best_of(runs, spark_job)),
                     (
                         "parse_many",
                         best_of(runs, lambda: list(overturn.parse_many(files, jobs=cores))),
                     ),
                 ]
+                if CLI.is_file():
+                    batch = [str(CLI), "batch", "--quiet", "--jobs", str(cores), "-o", "/dev/null"]
+                    run_cli = lambda: subprocess.run([*batch, str(folder)], check=True)  # noqa: E731
+                    results.append(("overturn batch", best_of(runs, run_cli)))
                 rows = spark.read.parquet(out).count()
                 assert rows == n, (rows, n)
                 for runner, (secs, cpu) in results:

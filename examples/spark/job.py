@@ -271,14 +271,19 @@ def empty_file_rows(spark: SparkSession, documents: DataFrame) -> DataFrame:
     return spark.createDataFrame(rows, SCHEMA)
 
 
-def configure(spark: SparkSession, docs_per_task: int) -> None:
-    """A task gets about `docs_per_task` small documents (Spark packs files into tasks by
-    size, counting each file as at least `spark.sql.files.openCostInBytes`, 4 MB), so OCR work
-    spreads over the cores; Arrow batches of a few documents keep the executors' memory low."""
-    open_cost = 4 * 1024 * 1024
-    spark.conf.set("spark.sql.files.openCostInBytes", str(open_cost))
-    spark.conf.set("spark.sql.files.maxPartitionBytes", str(docs_per_task * open_cost))
+def configure(spark: SparkSession, docs_per_task: Optional[int]) -> None:
+    """Arrow batches of a few documents, so an executor holds few files' bytes at once; and,
+    when `docs_per_task` is given, about that many small files per task. Spark packs files
+    into tasks by size, counting each as at least `spark.sql.files.openCostInBytes` (4 MB):
+    by default up to 32 small files a task, fewer when there are few files for the cores.
+    A task costs about a quarter of a second of its own, much more than a text PDF (a few
+    milliseconds) and much less than a scan (most of a second): scans gain from fewer
+    documents a task (spread over more cores), text PDFs from more (docs/performance.md)."""
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "8")
+    if docs_per_task:
+        open_cost = 4 * 1024 * 1024
+        spark.conf.set("spark.sql.files.openCostInBytes", str(open_cost))
+        spark.conf.set("spark.sql.files.maxPartitionBytes", str(docs_per_task * open_cost))
 
 
 def run(
@@ -287,7 +292,7 @@ def run(
     output: str,
     lang: str = "eng",
     glob: Optional[str] = None,
-    docs_per_task: int = 8,
+    docs_per_task: Optional[int] = None,
 ) -> None:
     """Parses every document under `inputs` and writes the rows to `output` (Parquet)."""
     configure(spark, docs_per_task)
@@ -302,7 +307,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     ap.add_argument("output", help="the Parquet directory to write (replaced)")
     ap.add_argument("--lang", default="eng", help="OCR languages, e.g. eng+spa")
     ap.add_argument("--glob", help="only file names matching this, e.g. '*.{pdf,png,jpg}'")
-    ap.add_argument("--docs-per-task", type=int, default=8, help="about this many per task")
+    ap.add_argument(
+        "--docs-per-task", type=int, help="about this many small files a task (default: Spark's)"
+    )
     args = ap.parse_args(argv)
     spark = SparkSession.builder.appName("overturn").getOrCreate()
     try:
