@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what overturn needs on a fresh Debian machine that has Rust (cargo) installed.
-# Safe to run again. Used by the README's commands and by .ci/run.
+# Installs what overturn needs on a fresh Debian machine that has Rust (cargo) and Python 3
+# installed. Safe to run again. Used by the README's commands and by .ci/run.
 #
 #   scripts/setup.sh             what building, running and testing need
 #   scripts/setup.sh --fixtures  also the PDF producers that regenerate fixtures
@@ -48,5 +48,26 @@ if ! "$root/.venv/bin/python" -c 'import fhir.resources' >/dev/null 2>&1; then
   rm -rf "$root/.venv"
   python3 -m venv "$root/.venv"
   "$root/.venv/bin/pip" install -q --disable-pip-version-check -r "$root/tests/fhir/requirements.txt"
+fi
+# The Python package and the Spark example (python/, examples/spark/): maturin builds the
+# package, pytest runs the tests, pyspark and pyarrow run the Spark job in local mode; pinned
+# in python/requirements-test.txt and installed into the same .venv/ (pyspark is about 450 MB).
+# The stamp records which requirements are installed, so a second run installs nothing.
+reqs="$root/python/requirements-test.txt"
+stamp="$root/.venv/.requirements-test.sha256"
+if [ "$(sha256sum < "$reqs")" != "$(cat "$stamp" 2>/dev/null)" ]; then
+  "$root/.venv/bin/pip" install -q --disable-pip-version-check -r "$reqs"
+  sha256sum < "$reqs" > "$stamp"
+fi
+# Spark 4 runs on Java 17 or later: Debian's headless runtime when there is no such Java.
+if ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  jre=openjdk-17-jre-headless
+  apt-cache show "$jre" >/dev/null 2>&1 || jre=openjdk-21-jre-headless  # Debian 13 has 21
+  # Slim images leave out the manual pages' folder that the package's set-up links into.
+  $sudo mkdir -p /usr/share/man/man1
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$jre"
 fi
 echo "setup: ready"

@@ -35,6 +35,9 @@ pub struct Options {
     pub context: Context,
     /// Replace personal values with placeholders ([`crate::redact::redact`]).
     pub redact: bool,
+    /// OCR languages for this batch's documents ([`crate::ocr::with_language`]); `None`:
+    /// the process's ([`crate::ocr::set_language`]).
+    pub lang: Option<String>,
 }
 
 impl Default for Options {
@@ -46,6 +49,7 @@ impl Default for Options {
             done: HashSet::new(),
             context: Context::default(),
             redact: false,
+            lang: None,
         }
     }
 }
@@ -189,8 +193,16 @@ pub struct Progress {
     pub failed: usize,
 }
 
-/// Parses one input into a record (or notes it is already done). Panics become records.
+/// Parses one input into a record (or notes it is already done), in the batch's OCR
+/// languages when it names some. Panics become records.
 fn process_one(path: &Path, rules: &Rules, opts: &Options) -> Outcome {
+    match &opts.lang {
+        Some(lang) => crate::ocr::with_language(lang, || process_in(path, rules, opts)),
+        None => process_in(path, rules, opts),
+    }
+}
+
+fn process_in(path: &Path, rules: &Rules, opts: &Options) -> Outcome {
     let doc = match ingest::load(&Input::Path(path.to_path_buf())) {
         Ok(d) => d,
         Err(e) => return Outcome::Record(Record::from_error(&e, path, None)),
@@ -772,5 +784,46 @@ impl Tally {
             .iter()
             .filter(|(d, _, _)| d.parse::<jiff::civil::Date>().is_ok_and(|d| d < today))
             .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The batch's OCR languages reach the threads that read its documents: the pool's
+    /// workers without a time limit, their helper threads with one.
+    #[test]
+    fn a_batch_reads_in_its_own_ocr_languages() {
+        let scan =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fax-coding-remit/input.tif");
+        for timeout in [None, Some(Duration::from_secs(60))] {
+            let opts = Options {
+                lang: Some("zzz".into()), // no such language data: OCR cannot start
+                timeout,
+                ..Options::default()
+            };
+            let mut records = Vec::new();
+            let rules = Rules::bundled().unwrap();
+            let mut write = |_: usize, r: &Record| {
+                records.push(r.clone());
+                Ok(())
+            };
+            run(
+                std::slice::from_ref(&scan),
+                rules,
+                &opts,
+                &mut write,
+                &mut |_| {},
+            )
+            .unwrap();
+            match &records[..] {
+                [Record::Error(e)] => {
+                    assert_eq!(e.error.kind, "no_text");
+                    assert!(e.error.message.contains("(zzz)"), "{}", e.error.message);
+                }
+                other => panic!("timeout {timeout:?}: {other:?}"),
+            }
+        }
     }
 }

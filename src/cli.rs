@@ -575,6 +575,7 @@ fn batch(b: BatchArgs, rules: &'static Rules) -> anyhow::Result<u8> {
             state: b.state.clone(),
         },
         redact: b.redact,
+        lang: None, // the process's: `run` sets `--lang` for every thread
     };
     let bar = (!b.quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(inputs.files.len() as u64);

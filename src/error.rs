@@ -132,6 +132,25 @@ impl Error {
             Error::Rules { .. } => "rules",
         }
     }
+
+    /// The input the error concerns, as given (`None` for a rule file's error).
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            Error::NotFound { path }
+            | Error::Io { path, .. }
+            | Error::Empty { path }
+            | Error::TooLarge { path, .. }
+            | Error::Unsupported { path, .. }
+            | Error::NoText { path, .. }
+            | Error::BadImage { path, .. }
+            | Error::DamagedPdf { path, .. }
+            | Error::NotAPdf { path, .. }
+            | Error::EncryptedPdf { path }
+            | Error::InvalidReport { path, .. }
+            | Error::Internal { path } => Some(path),
+            Error::Rules { .. } => None,
+        }
+    }
 }
 
 /// The library's result type.
@@ -150,5 +169,23 @@ impl ClassifyName for serde_json::Error {
             serde_json::error::Category::Data => "JSON does not match the report contract",
             serde_json::error::Category::Eof => "JSON ends early",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_names_its_input() {
+        let e = crate::parse_bytes("scan.pdf", Vec::new()).unwrap_err();
+        assert_eq!(e.kind(), "empty");
+        assert_eq!(e.path(), Some(std::path::Path::new("scan.pdf")));
+        let rules = Error::Rules {
+            file: "carc.toml".into(),
+            id: "27".into(),
+            reason: "bad".into(),
+        };
+        assert_eq!(rules.path(), None);
     }
 }

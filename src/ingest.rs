@@ -74,10 +74,7 @@ pub struct Document {
 pub fn load(input: &Input) -> Result<Document> {
     let path = input.display_path();
     let bytes = match input {
-        Input::Path(p) => {
-            let doc = from_bytes(path, read_file(p)?)?;
-            return named_pdf_holds_pdf(p, doc);
-        }
+        Input::Path(p) => return from_file_bytes(path, read_file(p)?),
         Input::Stdin => {
             let mut buf = Vec::new();
             std::io::stdin()
@@ -103,8 +100,11 @@ pub fn load(input: &Input) -> Result<Document> {
 /// A file named `.pdf` must hold a PDF: an HTML page or plain text under that name is what a
 /// failed portal download leaves, and reading it as a letter would tell the user the letter
 /// was read. (Other mismatches, such as a PDF named `.txt`, are read by their content.)
-fn named_pdf_holds_pdf(p: &std::path::Path, doc: Document) -> Result<Document> {
-    let named_pdf = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+fn named_pdf_holds_pdf(doc: Document) -> Result<Document> {
+    let named_pdf = doc
+        .path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
     let holds = match doc.media_type {
         MediaType::Html => "an HTML page",
         MediaType::PlainText => "plain text",
@@ -117,6 +117,20 @@ fn named_pdf_holds_pdf(p: &std::path::Path, doc: Document) -> Result<Document> {
         });
     }
     Ok(doc)
+}
+
+/// Identifies the bytes of a file named `path` that were read elsewhere (an upload, a row of
+/// Spark's `binaryFile` source) as [`load`] identifies that file: by their content, within
+/// the same size limit, and a name ending `.pdf` must hold a PDF.
+pub fn from_file_bytes(path: PathBuf, bytes: Vec<u8>) -> Result<Document> {
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(Error::TooLarge {
+            path,
+            size: bytes.len() as u64,
+            limit: MAX_INPUT_BYTES,
+        });
+    }
+    named_pdf_holds_pdf(from_bytes(path, bytes)?)
 }
 
 /// Identifies an in-memory document (used for stdin and by library callers).
@@ -251,6 +265,29 @@ mod tests {
         assert!(matches!(
             from_bytes("j".into(), junk),
             Err(Error::Unsupported { .. })
+        ));
+    }
+
+    #[test]
+    fn a_files_bytes_are_identified_as_the_file_is() {
+        let page = b"<!DOCTYPE html><html><body>Session expired</body></html>".to_vec();
+        assert!(matches!(
+            from_file_bytes("letter.PDF".into(), page.clone()),
+            Err(Error::NotAPdf { .. })
+        ));
+        let html = from_file_bytes("letter.html".into(), page.clone()).unwrap();
+        assert_eq!(html.media_type, MediaType::Html);
+        // In-memory bytes without a file's name are read by their content alone.
+        assert_eq!(
+            from_bytes("letter.pdf".into(), page).unwrap().media_type,
+            MediaType::Html
+        );
+        let pdf = from_file_bytes("scan.pdf".into(), b"%PDF-1.7\n...".to_vec()).unwrap();
+        assert_eq!(pdf.media_type, MediaType::Pdf);
+        let big = vec![b' '; MAX_INPUT_BYTES as usize + 1];
+        assert!(matches!(
+            from_file_bytes("big.txt".into(), big),
+            Err(Error::TooLarge { .. })
         ));
     }
 

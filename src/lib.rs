@@ -185,6 +185,15 @@ pub fn parse_bytes(name: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<Report> {
     parse_document(&doc, Rules::bundled()?)
 }
 
+/// Builds the report of the bytes of a file named `name` that were read elsewhere (an
+/// upload, a row of Spark's `binaryFile` source), as [`parse`] reads that file: a `.pdf`
+/// that holds a web page or text is [`Error::NotAPdf`] (a failed download), and the size
+/// limit is the same ([`ingest::from_file_bytes`]).
+pub fn parse_file_bytes(name: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<Report> {
+    let doc = ingest::from_file_bytes(name.into(), bytes)?;
+    parse_document(&doc, Rules::bundled()?)
+}
+
 /// Builds the report of a loaded document.
 pub fn parse_document(doc: &ingest::Document, rules: &Rules) -> Result<Report> {
     let text = text::extract(doc)?;

@@ -23,14 +23,39 @@ pub const LOW_CONFIDENCE: f64 = 0.6;
 
 static LANGUAGE: OnceLock<String> = OnceLock::new();
 
+thread_local! {
+    // The languages [`with_language`] set for this thread, over the process's.
+    static THREAD_LANGUAGE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
 /// Sets the OCR languages for this process (tesseract names joined by `+`, e.g. `eng+spa`).
 /// The first call wins; the default is `eng`.
 pub fn set_language(lang: &str) {
     let _ = LANGUAGE.set(lang.to_string());
 }
 
-fn language() -> &'static str {
-    LANGUAGE.get().map(String::as_str).unwrap_or("eng")
+/// Runs `f` with OCR in `lang` (tesseract names joined by `+`) on this thread, whatever
+/// [`set_language`] set for the process; the thread's languages are restored afterwards,
+/// also when `f` panics. For a library caller whose documents differ in language (the
+/// Python package's `lang=` argument).
+pub fn with_language<R>(lang: &str, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<String>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            THREAD_LANGUAGE.with(|l| *l.borrow_mut() = previous);
+        }
+    }
+    let _restore = Restore(THREAD_LANGUAGE.with(|l| l.replace(Some(lang.to_string()))));
+    f()
+}
+
+/// The OCR languages in force on this thread.
+fn language() -> String {
+    THREAD_LANGUAGE
+        .with(|l| l.borrow().clone())
+        .or_else(|| LANGUAGE.get().cloned())
+        .unwrap_or_else(|| "eng".to_string())
 }
 
 /// A grayscale page image and its resolution.
@@ -119,7 +144,7 @@ fn recognize_once(page: &PageImage) -> Result<OcrPage, String> {
             Some((l, e)) if l == lang => e,
             _ => {
                 openmp_on_calling_thread();
-                let e = tesseract::Tesseract::new(None, Some(lang))
+                let e = tesseract::Tesseract::new(None, Some(&lang))
                     .map_err(|e| format!("OCR engine ({lang}): {e}"))?;
                 // tesseract's own messages ("Detected 80 diacritics") go to its debug file,
                 // not to the user's terminal or a batch's stderr.
@@ -145,7 +170,7 @@ fn recognize_once(page: &PageImage) -> Result<OcrPage, String> {
         let confidence = (engine.mean_text_conf().clamp(0, 100) as f64) / 100.0;
         // Word boxes and confidences (tesseract's result iterator, as TSV rows).
         let tsv = engine.get_tsv_text(0).unwrap_or_default();
-        *slot = Some((lang.to_string(), engine));
+        *slot = Some((lang, engine));
         let (words, uncertain) = words_of_tsv(&tsv, 72.0 / dpi as f32);
         Ok(OcrPage {
             lines: text.lines().map(clean_line).collect(),
@@ -487,6 +512,26 @@ pub fn render_pdf_page(bytes: &[u8], index: usize) -> Result<PageImage, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_thread_language_overrides_the_process_one_and_is_restored() {
+        let process = language();
+        let seen = with_language("spa", || {
+            let inner = with_language("eng+spa", language);
+            (language(), inner)
+        });
+        assert_eq!(seen, ("spa".to_string(), "eng+spa".to_string()));
+        assert_eq!(language(), process);
+        // Restored when the closure panics too.
+        let caught = std::panic::catch_unwind(|| with_language("deu", || panic!("boom")));
+        assert!(caught.is_err());
+        assert_eq!(language(), process);
+        // Other threads keep the process's languages.
+        with_language("fra", || {
+            let other = std::thread::spawn(language).join().unwrap();
+            assert_eq!(other, process);
+        });
+    }
 
     #[test]
     fn fax_pixels_become_square() {
