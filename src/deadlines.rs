@@ -8,7 +8,6 @@
 
 use std::sync::LazyLock;
 
-use jiff::ToSpan;
 use jiff::civil::Date;
 use regex::Regex;
 
@@ -443,19 +442,22 @@ fn parse_window(s: &str) -> Option<(Option<i64>, Option<i64>)> {
     Some(if unit.starts_with("month") {
         (None, Some(n))
     } else if unit.starts_with("week") {
-        (Some(n * 7), None)
+        (Some(n.checked_mul(7)?), None)
     } else {
         (Some(n), None)
     })
 }
 
 /// `d` plus a window in days or calendar months (clamped to the end of a shorter month).
+/// A window too long for a date (a misread "hundred hundred days", a hand-edited report) gives
+/// `None`.
 pub fn add_window(d: Date, days: Option<i64>, months: Option<i64>) -> Option<Date> {
-    match (days, months) {
-        (Some(n), _) => d.checked_add(n.days()).ok(),
-        (_, Some(m)) => d.checked_add(m.months()).ok(),
-        _ => None,
-    }
+    let span = match (days, months) {
+        (Some(n), _) => jiff::Span::new().try_days(n).ok()?,
+        (_, Some(m)) => jiff::Span::new().try_months(m).ok()?,
+        _ => return None,
+    };
+    d.checked_add(span).ok()
 }
 
 /// Every deadline a sentence about filing an appeal states. A window counted from the date of
@@ -532,7 +534,7 @@ fn candidates(
         let date = if unit.starts_with("month") {
             add_window(start, None, Some(n))
         } else if unit.starts_with("week") {
-            add_window(start, Some(n * 7), None)
+            add_window(start, n.checked_mul(7), None)
         } else {
             add_window(start, Some(n), None)
         };
@@ -657,7 +659,11 @@ fn heading_above(text: &Text, at: usize) -> bool {
     })
 }
 
-/// `180`, `sixty (60)`, `one hundred twenty`, `sixty-five`.
+/// Largest window figure read: longer than any appeal window, small enough that no count
+/// overflows ("one hundred hundred hundred ..." is not a number).
+const MAX_WINDOW_NUMBER: i64 = 100_000;
+
+/// `180`, `sixty (60)`, `one hundred twenty`, `sixty-five`; at most [`MAX_WINDOW_NUMBER`].
 fn parse_number(s: &str) -> Option<i64> {
     let s = s.trim();
     if let Some(open) = s.find('(') {
@@ -700,12 +706,18 @@ fn parse_number(s: &str) -> Option<i64> {
             "ninety" => 90,
             "hundred" => {
                 current = current.max(1) * 100;
+                if current > MAX_WINDOW_NUMBER {
+                    return None;
+                }
                 continue;
             }
             "and" => continue,
             _ => return None,
         };
         current += v;
+        if current > MAX_WINDOW_NUMBER {
+            return None;
+        }
     }
     total += current;
     (total > 0).then_some(total)
@@ -739,6 +751,18 @@ mod tests {
         assert_eq!(parse_number("one hundred and twenty"), Some(120));
         assert_eq!(parse_number("sixty-five"), Some(65));
         assert_eq!(parse_number("four"), Some(4));
+    }
+
+    // Regression (property tests): "one hundred hundred hundred hundred days" overflowed the
+    // day count that jiff accepts, a panic in the middle of the analysis.
+    #[test]
+    fn absurd_windows_are_no_windows() {
+        assert_eq!(parse_number("one hundred hundred hundred hundred"), None);
+        assert_eq!(parse_number(&"ninety ".repeat(5000)), None);
+        assert_eq!(parse_window("hundred hundred hundred weeks"), None);
+        assert_eq!(add_window(d(2025, 3, 3), Some(i64::MAX), None), None);
+        assert_eq!(add_window(d(2025, 3, 3), None, Some(10_000_000)), None);
+        assert_eq!(add_window(d(2025, 3, 3), Some(-i64::MAX), None), None);
     }
 
     #[test]

@@ -553,6 +553,8 @@ struct Label {
 /// Finds every label on a line: longest wins where two overlap; equal spans are merged.
 fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
     let mut all: Vec<Label> = Vec::new();
+    // Where each span is in `all` (a long line can hold thousands of labels).
+    let mut index: HashMap<(usize, usize), usize> = HashMap::new();
     // Rule patterns match lower-cased text; offsets are the same.
     let lower = line.to_ascii_lowercase();
     // One pass over the line finds which labels occur; only those are run for positions.
@@ -573,20 +575,23 @@ fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
         {
             for c in re.captures_iter(&lower) {
                 let Some(m) = c.name("l") else { continue };
-                match all
-                    .iter_mut()
-                    .find(|l| l.start == m.start() && l.end == m.end())
+                match index
+                    .get(&(m.start(), m.end()))
+                    .and_then(|&i| all.get_mut(i))
                 {
                     Some(l) => {
                         if !l.alts.iter().any(|(n, _)| *n == f.name) {
                             l.alts.push((f.name, f.kind));
                         }
                     }
-                    None => all.push(Label {
-                        start: m.start(),
-                        end: m.end(),
-                        alts: vec![(f.name, f.kind)],
-                    }),
+                    None => {
+                        index.insert((m.start(), m.end()), all.len());
+                        all.push(Label {
+                            start: m.start(),
+                            end: m.end(),
+                            alts: vec![(f.name, f.kind)],
+                        })
+                    }
                 }
             }
         }
@@ -1487,7 +1492,32 @@ fn claim_table(text: &Text, rules: &Rules) -> Option<ClaimTable> {
             page: last.number,
             line: last.lines.len(),
         },
+        &Headers::default(),
     )
+}
+
+/// The lines that could head a claim-line table printed once above several claims (column
+/// headers, no amounts), with their amount columns: found once per document, when a claim's
+/// block has no table of its own, rather than once per claim (a remittance names thousands).
+#[derive(Default)]
+struct Headers(std::cell::OnceCell<Vec<(LineRef, Vec<ColumnKind>)>>);
+
+impl Headers {
+    /// The amount columns of the last header before `from`.
+    fn last_before(&self, text: &Text, rules: &Rules, from: LineRef) -> Option<&[ColumnKind]> {
+        let all = self.0.get_or_init(|| {
+            text.lines()
+                .filter_map(|(r, l)| {
+                    if columns_on(l, rules).is_empty() || !values::find_amounts(l).is_empty() {
+                        return None;
+                    }
+                    amount_columns(l, rules).map(|k| (r, k))
+                })
+                .collect()
+        });
+        let n = all.partition_point(|(r, _)| (r.page, r.line) < (from.page, from.line));
+        n.checked_sub(1).map(|i| all[i].1.as_slice())
+    }
 }
 
 /// The first claim-line table whose rows lie between `from` and `to` (exclusive). Its header
@@ -1498,6 +1528,7 @@ fn claim_table_between(
     rules: &Rules,
     from: LineRef,
     to: LineRef,
+    headers: &Headers,
 ) -> Option<ClaimTable> {
     for page in &text.pages {
         if page.number < from.page || page.number > to.page {
@@ -1522,28 +1553,19 @@ fn claim_table_between(
         }
     }
     // A header printed once above all the claims.
-    let page = text.pages.get(from.page as usize - 1)?;
+    let page = text.pages.get((from.page as usize).checked_sub(1)?)?;
     let limit = if page.number == to.page {
         to.line.min(page.lines.len())
     } else {
         page.lines.len()
     };
-    let before = text
-        .lines()
-        .filter(|(r, _)| (r.page, r.line) < (from.page, from.line))
-        .collect::<Vec<_>>();
-    let (_, kinds) = before.iter().rev().find_map(|(r, l)| {
-        if columns_on(l, rules).is_empty() || !values::find_amounts(l).is_empty() {
-            return None;
-        }
-        amount_columns(l, rules).map(|k| (*r, k))
-    })?;
+    let kinds = headers.last_before(text, rules, from)?;
     table_rows(
         text,
         page.number,
         &page.lines[..limit],
         from.line.min(limit),
-        &kinds,
+        kinds,
         rules,
     )
 }

@@ -133,11 +133,15 @@ fn pages_report(inputs: &[Input]) -> Result<(Report, text::Text)> {
 /// of reports (as `batch` writes them; error records are skipped), or a document, which is
 /// parsed.
 pub fn reports_from(input: &Input) -> Result<Vec<Report>> {
-    let doc = ingest::load(input)?;
+    reports_from_document(&ingest::load(input)?)
+}
+
+/// [`reports_from`] for a loaded document (`overturn next` reads its input through this).
+pub fn reports_from_document(doc: &ingest::Document) -> Result<Vec<Report>> {
     let looks_json = doc.media_type == ingest::MediaType::PlainText
         && doc.bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     if !looks_json {
-        return Ok(vec![parse_document(&doc, Rules::bundled()?)?]);
+        return Ok(vec![parse_document(doc, Rules::bundled()?)?]);
     }
     let text = String::from_utf8_lossy(&doc.bytes);
     let invalid = |e: serde_json::Error| Error::InvalidReport {

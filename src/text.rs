@@ -19,6 +19,11 @@ use crate::ingest::{Document, MediaType};
 pub const MAX_DECOMPRESSED_BYTES: u64 = 256 * 1024 * 1024;
 /// Most pages read from one document.
 pub const MAX_PAGES: usize = 2000;
+/// Longest line kept whole, in bytes; longer ones are wrapped at a space. Letters' lines are
+/// far shorter (a paragraph of an e-mail runs to a few hundred); without a bound, a document
+/// of one endless line (a hostile or broken file) is read in time that grows with the square
+/// of its length, since every label on a line looks at the rest of that line.
+pub const MAX_LINE_BYTES: usize = 2000;
 /// A page with fewer useful characters than this has no usable text layer.
 const MIN_PAGE_CHARS: usize = 25;
 
@@ -114,6 +119,7 @@ impl Text {
             .into_iter()
             .enumerate()
             .map(|(i, (lines, positioned))| {
+                let lines = wrap_long_lines(lines);
                 let positioned = if positioned.is_empty() {
                     lines
                         .iter()
@@ -125,11 +131,14 @@ impl Text {
                 };
                 Page {
                     number: i as u32 + 1,
-                    lines: lines
-                        .iter()
-                        .map(|l| normalize_line(l))
-                        .filter(|l| !l.is_empty())
-                        .collect(),
+                    // Normalising can lengthen a line (NFKC spells out some ligatures).
+                    lines: wrap_long_lines(
+                        lines
+                            .iter()
+                            .map(|l| normalize_line(l))
+                            .filter(|l| !l.is_empty())
+                            .collect(),
+                    ),
                     layout: positioned.into_iter().filter_map(position_line).collect(),
                 }
             })
@@ -267,7 +276,8 @@ impl Text {
     /// determination") is hypothetical too: it describes a later document, not this one.
     pub fn is_conditional(&self, at: usize) -> bool {
         let (s, _) = self.sentence_at(at);
-        let before = self.flat[s..at.min(self.flat.len())].to_ascii_lowercase();
+        let at = floor_char_boundary(&self.flat, at).max(s);
+        let before = self.flat.get(s..at).unwrap_or("").to_ascii_lowercase();
         let near_start = before
             .char_indices()
             .rev()
@@ -373,6 +383,40 @@ impl Text {
             .map(String::as_str)
             .unwrap_or("")
     }
+}
+
+/// Lines longer than [`MAX_LINE_BYTES`] wrapped at their last space before it (or at a
+/// character boundary, when a stretch has no space).
+fn wrap_long_lines(lines: Vec<String>) -> Vec<String> {
+    if lines.iter().all(|l| l.len() <= MAX_LINE_BYTES) {
+        return lines;
+    }
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        let mut rest = line.as_str();
+        while rest.len() > MAX_LINE_BYTES {
+            let limit = floor_char_boundary(rest, MAX_LINE_BYTES);
+            let cut = rest
+                .get(..limit)
+                .and_then(|head| head.rfind(' '))
+                .filter(|&i| i > 0)
+                .unwrap_or(limit);
+            let (head, tail) = rest.split_at(cut);
+            out.push(head.to_string());
+            rest = tail;
+        }
+        out.push(rest.to_string());
+    }
+    out
+}
+
+/// The largest character boundary of `s` at or before byte `i` (`s.len()` past the end).
+pub(crate) fn floor_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 /// Normalises a positioned line's cells and words; `None` when nothing is left.
@@ -832,6 +876,37 @@ mod tests {
         }
         assert!(is_abbrev("é Dr.", 5));
         assert!(is_abbrev("Dr.", 2));
+    }
+
+    #[test]
+    fn long_lines_are_wrapped_at_spaces() {
+        let word = "appeal\u{e9} ";
+        let line = word.repeat(3 * MAX_LINE_BYTES / word.len());
+        let t = Text::new(
+            Method::PlainText,
+            vec![vec![line.clone(), "end".into()]],
+            vec![],
+        );
+        let lines = &t.pages[0].lines;
+        assert!(lines.len() >= 4, "{}", lines.len());
+        assert!(lines.iter().all(|l| l.len() <= MAX_LINE_BYTES));
+        assert!(
+            lines[..lines.len() - 1]
+                .iter()
+                .all(|l| l.ends_with("appeal\u{e9}"))
+        );
+        assert_eq!(
+            t.chars(),
+            line.trim_end().chars().count() - (lines.len() - 2) + 3
+        );
+        // A stretch without spaces is cut at a character boundary.
+        let wrapped = wrap_long_lines(vec!["\u{1f642}".repeat(MAX_LINE_BYTES)]);
+        assert!(
+            wrapped
+                .iter()
+                .all(|l| l.len() <= MAX_LINE_BYTES && !l.is_empty())
+        );
+        assert_eq!(wrapped.concat(), "\u{1f642}".repeat(MAX_LINE_BYTES));
     }
 
     #[test]

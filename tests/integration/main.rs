@@ -8,5 +8,6 @@ mod fhir;
 mod fixtures;
 mod next;
 mod pdf;
+mod props;
 mod redact;
 mod util;
