@@ -5,6 +5,9 @@
 //! from the letter date ("computed": receipt is taken as the letter date, the earliest
 //! plausible start); else the program's default window applies ("default", see
 //! `rules/programs.toml`). When in doubt the earlier date is taken, and a warning says why.
+// Byte-index slicing of text panics off a character boundary: each slice here is proven
+// on one (an `allow` with the reason) or made with `get`.
+#![deny(clippy::string_slice)]
 
 use std::sync::LazyLock;
 
@@ -136,6 +139,7 @@ struct Candidate {
 }
 
 /// Finds the appeal deadline of a document that denies something (or decides an appeal).
+#[allow(clippy::string_slice)] // Char boundaries: offsets are those of AFTER_FINAL's matches in `s` itself.
 pub fn find(text: &Text, class: &Classification, known: &Known, rules: &Rules) -> Option<Deadline> {
     let (letter_date, state) = (known.letter_date, known.state.as_deref());
     let decision = class.document_type == DocumentType::AppealDecision;
@@ -339,6 +343,7 @@ const SMALLER_LOOKALIKES: [(char, &[char]); 4] = [
 
 /// When OCR read a figure of the candidate's window or date with low confidence, the
 /// earliest date any one look-alike digit would give (never before the letter date).
+#[allow(clippy::string_slice)] // Char boundaries: `i` comes from `span.char_indices()` and the character there is stepped over whole.
 fn uncertain_reading(text: &Text, c: &Candidate, letter_date: Option<Date>) -> Option<Date> {
     let flat = text.flat();
     let span = flat.get(c.at..c.at + c.len)?;
@@ -463,6 +468,7 @@ pub fn add_window(d: Date, days: Option<i64>, months: Option<i64>) -> Option<Dat
 /// Every deadline a sentence about filing an appeal states. A window counted from the date of
 /// service is counted from it (earlier than the letter); without that date it is left out,
 /// with a warning.
+#[allow(clippy::string_slice)] // Char boundaries: every offset is a regex match or a date found in `flat`, a sentence bound from `Text::sentence_at` (a char boundary, at or before the offset it is asked about), or from `flat.char_indices()`.
 fn candidates(
     text: &Text,
     letter_date: Option<Date>,
@@ -628,6 +634,7 @@ fn candidates(
 /// Where the clause holding `at` starts, within the sentence starting at `ss`: after the last
 /// comma or semicolon, unless that clause goes on from the one before it without a subject of
 /// its own ("we will decide within 30 days ..., or within 60 days for ..."): then that one's.
+#[allow(clippy::string_slice)] // Char boundaries: `ss` and `at` are char boundaries of `flat` (a sentence start, a match start) and `i` is the index of an ASCII ';' or ','.
 fn clause_start(flat: &str, ss: usize, at: usize) -> usize {
     let mut start = at;
     while let Some(i) = flat[ss..start].rfind([';', ',']).map(|i| ss + i) {
@@ -664,6 +671,7 @@ fn heading_above(text: &Text, at: usize) -> bool {
 const MAX_WINDOW_NUMBER: i64 = 100_000;
 
 /// `180`, `sixty (60)`, `one hundred twenty`, `sixty-five`; at most [`MAX_WINDOW_NUMBER`].
+#[allow(clippy::string_slice)] // Char boundaries: `open` is the index of an ASCII '('.
 fn parse_number(s: &str) -> Option<i64> {
     let s = s.trim();
     if let Some(open) = s.find('(') {

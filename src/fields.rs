@@ -4,6 +4,9 @@
 //! Values are read after the labels in `rules/fields.toml` (same line, next line, or a table
 //! header above a row of values), and from claim-line tables whose column headers are listed
 //! there too. Nothing is guessed: a field without a label or table cell stays empty.
+// Byte-index slicing of text panics off a character boundary: each slice here is proven
+// on one (an `allow` with the reason) or made with `get`.
+#![deny(clippy::string_slice)]
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -513,6 +516,7 @@ fn every_claim(
 }
 
 /// A provider's name without the network note printed after it ("(in network)").
+#[allow(clippy::string_slice)] // Char boundaries: `m` is a match in `name` itself.
 fn without_network_note(name: String) -> String {
     static NOTE: LazyLock<Regex> =
         LazyLock::new(|| re(r"(?i)\s*[(\[](in|out[ -]of|non)[ -]?network( provider)?[)\]]$"));
@@ -551,6 +555,7 @@ struct Label {
 }
 
 /// Finds every label on a line: longest wins where two overlap; equal spans are merged.
+#[allow(clippy::string_slice)] // Char boundaries: label offsets are regex matches in the ASCII-lower-cased copy of `line`, whose bytes sit where `line`'s do.
 fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
     let mut all: Vec<Label> = Vec::new();
     // Where each span is in `all` (a long line can hold thousands of labels).
@@ -644,6 +649,7 @@ fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
 
 /// Whether a line holds nothing but labels (a table header, or a label whose value is on
 /// the next line).
+#[allow(clippy::string_slice)] // Char boundaries: label offsets come from `labels_on(line)`: char boundaries of `line`.
 fn only_labels(line: &str, labels: &[Label]) -> bool {
     let mut rest = String::new();
     let mut pos = 0;
@@ -664,6 +670,7 @@ fn parse_value(kind: ValueKind, s: &str, rules: &Rules, same_line: bool) -> Opti
 
 /// Bytes of separators (spaces, `:`, `#`, `-`, ...) between a label and its value, and of the
 /// label's translation in a bilingual notice ("Member ID / Numero de miembro: ...").
+#[allow(clippy::string_slice)] // Char boundaries: `lead` follows ASCII separators and `m` is a match in `s[lead..]`.
 fn separator_len(s: &str) -> usize {
     let seps = [' ', ':', '#', '-', '.', '='];
     let lead = s.len() - s.trim_start_matches(seps).len();
@@ -676,6 +683,7 @@ fn separator_len(s: &str) -> usize {
     }
 }
 
+#[allow(clippy::string_slice)] // Char boundaries: `lead` is from `separator_len`, `. ` is found by `find`, and `a` and `p` are found in `window` itself.
 fn parse_value_with(
     kind: ValueKind,
     s: &str,
@@ -830,6 +838,7 @@ fn text_value(s: &str, rules: &Rules) -> Option<String> {
 }
 
 /// Reads every labelled value: same line, next line, or table header above a value row.
+#[allow(clippy::string_slice)] // Char boundaries: label offsets come from `labels_on` (char boundaries of `scan`, or of `line` for a line's own labels); `line` is a prefix of `scan` followed by an ASCII space, so `line.len()` is a boundary of `scan` and of every region cut from it.
 fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candidate>>) {
     for page in &text.pages {
         for (i, line) in page.lines.iter().enumerate() {
@@ -917,7 +926,7 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
                         let value = match (&value, kind) {
                             (Value::Str(s), ValueKind::Text)
                                 if !phrase
-                                    && region[used.min(region.len())..].trim().is_empty() =>
+                                    && region.get(used..).is_none_or(|r| r.trim().is_empty()) =>
                             {
                                 // The line after the one the value ends on (a label may wrap too).
                                 let after = if l.end > line.len() { i + 2 } else { i + 1 };
@@ -999,7 +1008,7 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
                     confidence: conf,
                     total,
                 });
-                rest = &rest[used.min(rest.len())..];
+                rest = rest.get(used..).unwrap_or("");
             }
         }
     }
@@ -1010,6 +1019,7 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
 /// the whole cell under it is the value, so an identifier printed in groups is read whole.
 /// These go before the line-by-line readings of the same line, which split such rows by
 /// guesswork.
+#[allow(clippy::string_slice)] // Char boundaries: label offsets come from `labels_on(&p.label)`.
 fn under_labels(
     text: &Text,
     layout: &Layout,
@@ -1068,6 +1078,7 @@ fn under_labels(
 
 /// The start of a line that continues a wrapped cell: one to three capitalised words, no digits,
 /// directly followed by the next label ("Physicians Visit date: ...").
+#[allow(clippy::string_slice)] // Char boundaries: `first` comes from `labels_on(next)`.
 fn wrapped_tail(next: &str, rules: &Rules) -> Option<String> {
     let first = labels_on(next, rules).into_iter().next()?;
     let head = next[..first.start].trim();
@@ -1132,6 +1143,7 @@ static STATE_NAME: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)\b(?:state|commonwealth) of ([a-z]+(?: [a-z]+)?)(?:\s*$|\s{2,}|\s*\|)")
 });
 
+#[allow(clippy::string_slice)] // Char boundaries: `cut` is `line.len()` or where a label, date or phone number found in `line` starts.
 fn letterhead_name(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
     let parts_of = |line: &str| -> Vec<String> {
         // Cut where a label, a date or a phone number starts.
@@ -1314,6 +1326,7 @@ fn largest_type(
 
 /// "Acme Benefits (administrator for the Hillside Plan)" splits before the parenthesis; a
 /// short one stays: "Acme Medicare Advantage (HMO)".
+#[allow(clippy::string_slice)] // Char boundaries: `i` is the index of the ASCII " (".
 fn split_long_parenthetical(p: &str) -> Vec<&str> {
     match p.find(" (") {
         Some(i) if p[i..].split_whitespace().count() > 3 => vec![&p[..i], &p[i + 2..]],
@@ -1323,6 +1336,7 @@ fn split_long_parenthetical(p: &str) -> Vec<&str> {
 
 /// The first phone number in the letterhead (the first lines of page 1) that is not a fax
 /// or TTY line: the payer's number when no line labels one.
+#[allow(clippy::string_slice)] // Char boundaries: `p` is found in `line` itself.
 fn letterhead_phone(text: &Text) -> Option<(String, LineRef)> {
     let page = text.pages.first()?;
     page.lines.iter().take(8).enumerate().find_map(|(i, line)| {
@@ -1403,6 +1417,7 @@ fn addressee(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
 
 /// A letter date without a label: a line near the top of page 1 that is (almost) only a
 /// date, else the first date on page 1 whose line is not about birth, service or receipt.
+#[allow(clippy::string_slice)] // Char boundaries: `d` is found in `line` itself.
 fn unlabelled_letter_date(text: &Text) -> Option<(Date, LineRef)> {
     let page = text.pages.first()?;
     for (i, line) in page.lines.iter().take(25).enumerate() {
@@ -1737,6 +1752,7 @@ fn table_rows(
 
 /// Codes on lines with their label (and the line after a label that ends its line), plus
 /// codes in claim-table rows. In order of first appearance, without repeats.
+#[allow(clippy::string_slice)] // Char boundaries: `m` is a match in the string it slices (`s`, `line`).
 fn codes_near(
     text: &Text,
     label: &Regex,
@@ -1808,11 +1824,14 @@ fn codes_near(
     (out, first)
 }
 
+/// Whether `before` ends in a two-letter capital word after a space or comma ("Austin, TX").
 fn is_state_abbrev(before: &str) -> bool {
-    let t = before.trim_end();
-    t.len() >= 2
-        && t[t.len() - 2..].chars().all(|c| c.is_ascii_uppercase())
-        && t[..t.len() - 2].ends_with([' ', ','])
+    // By characters: the one before the capitals may be several bytes long ("ÉA").
+    let mut rev = before.trim_end().chars().rev();
+    matches!(
+        (rev.next(), rev.next(), rev.next()),
+        (Some(a), Some(b), Some(' ' | ',')) if a.is_ascii_uppercase() && b.is_ascii_uppercase()
+    )
 }
 
 /// The fields of a text, with its layout read first (as the pipeline does).
@@ -1827,6 +1846,24 @@ mod tests {
 
     pub(super) use super::extract_all;
     use crate::text::Method;
+
+    // Regression (found by the string_slice lint): the two capitals before a code were read
+    // by bytes, and a letter of several bytes before them ("ÉA N130") was sliced through.
+    #[test]
+    fn state_abbreviations_are_read_by_characters() {
+        assert!(is_state_abbrev("Austin, TX "));
+        assert!(is_state_abbrev("Salem OR"));
+        assert!(!is_state_abbrev("\u{c9}A"));
+        assert!(!is_state_abbrev("x\u{c9}A"));
+        assert!(!is_state_abbrev("TX"));
+        let rules = Rules::bundled().unwrap();
+        let t = Text::new(
+            Method::PlainText,
+            vec![vec!["Remark codes: \u{c9}A N130 MA130".into()]],
+            vec![],
+        );
+        let _ = extract_all(&t, rules);
+    }
 
     fn fields_of(s: &str) -> Fields {
         let t = Text::new(

@@ -125,7 +125,10 @@ fn pages_report(inputs: &[Input]) -> Result<(Report, text::Text)> {
         media_type: docs[0].media_type.mime().to_string(),
         pages: text.pages.len() as u32,
     };
-    let report = analyze_guarded(&text, source, first.display_path(), rules)?;
+    let mut report = analyze_guarded(&text, source, first.display_path(), rules)?;
+    report
+        .warnings
+        .extend(docs.iter().filter_map(ingest::name_mismatch));
     Ok((report, text))
 }
 
@@ -210,7 +213,9 @@ pub fn report_of_text(doc: &ingest::Document, text: &text::Text, rules: &Rules) 
         media_type: doc.media_type.mime().to_string(),
         pages: text.pages.len() as u32,
     };
-    analyze_guarded(text, source, doc.path.clone(), rules)
+    let mut report = analyze_guarded(text, source, doc.path.clone(), rules)?;
+    report.warnings.extend(ingest::name_mismatch(doc));
+    Ok(report)
 }
 
 /// [`analyze`], with a panic turned into an error naming `path`: the stages after text

@@ -5,6 +5,9 @@
 //! with `catch_unwind` because it panics on some damaged files, and bounded in how much it
 //! may decompress. Images and image-only PDFs need OCR and are refused here with
 //! [`Error::NoText`]: this is the seam where OCR plugs in.
+// Byte-index slicing of text panics off a character boundary: each slice here is proven
+// on one (an `allow` with the reason) or made with `get`.
+#![deny(clippy::string_slice)]
 
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -262,6 +265,7 @@ impl Text {
     }
 
     /// The sentence around `at`, trimmed, with line breaks as spaces.
+    #[allow(clippy::string_slice)] // Char boundaries: `sentence_at` returns char boundaries of `full`, and `flat` has the same bytes but for '\n' -> ' '.
     pub fn sentence_text(&self, at: usize) -> String {
         let (s, e) = self.sentence_at(at);
         self.flat[s..e]
@@ -274,6 +278,7 @@ impl Text {
     /// ("If your claim is denied because ...", "for example"): appeal-rights boilerplate. A
     /// phrase right after an event still to come ("... after you receive our final adverse
     /// determination") is hypothetical too: it describes a later document, not this one.
+    #[allow(clippy::string_slice)] // Char boundaries: `near_start` comes from `before.char_indices()`.
     pub fn is_conditional(&self, at: usize) -> bool {
         let (s, _) = self.sentence_at(at);
         let at = floor_char_boundary(&self.flat, at).max(s);
@@ -304,6 +309,7 @@ impl Text {
     /// Whether the line ending at newline `nl` should end a sentence: it ends without a
     /// lower-case word or comma (a heading, a label, a table row), or the next line starts
     /// a bullet.
+    #[allow(clippy::string_slice)] // Char boundaries: `nl` is the index of an ASCII '\n' and `rfind` gives another.
     fn line_is_block(&self, nl: usize) -> bool {
         let line_start = self.full[..nl].rfind('\n').map(|i| i + 1).unwrap_or(0);
         let line = &self.full[line_start..nl];
@@ -448,6 +454,7 @@ fn position_line(r: RawLine) -> Option<PositionedLine> {
 }
 
 /// Whether the `.` at `i` ends a common abbreviation rather than a sentence.
+#[allow(clippy::string_slice)] // Char boundaries: `i` is the index of an ASCII '.', '?' or '!' and `word_start` comes from `char_indices`.
 fn is_abbrev(s: &str, i: usize) -> bool {
     // The word starts after the last character that is not an ASCII letter; that character
     // may be several bytes long (OCR gives accented letters), so step over it whole.
@@ -727,8 +734,7 @@ fn check_decompressed_size(pdf: &pdf_extract::Document, doc: &Document) -> Resul
             .unwrap_or(false);
         let budget = MAX_DECOMPRESSED_BYTES - total;
         let size = if flate {
-            let mut dec = flate2::read::ZlibDecoder::new(&stream.content[..]).take(budget + 1);
-            std::io::copy(&mut dec, &mut std::io::sink()).unwrap_or(0)
+            inflated_size(&stream.content, budget + 1)
         } else {
             stream.content.len() as u64
         };
@@ -742,6 +748,22 @@ fn check_decompressed_size(pdf: &pdf_extract::Document, doc: &Document) -> Resul
         }
     }
     Ok(())
+}
+
+/// How many bytes a zlib stream inflates to, counting at most `limit`. A stream that breaks
+/// off counts what it gave before: the parser keeps that much too, so a bomb that ends in
+/// garbage (or a wrong checksum) is still a bomb.
+fn inflated_size(compressed: &[u8], limit: u64) -> u64 {
+    let mut dec = flate2::read::ZlibDecoder::new(compressed);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    while total < limit {
+        match dec.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => total += n as u64,
+        }
+    }
+    total.min(limit)
 }
 
 /// Whether a page's text layer holds real words rather than nothing or encoding garbage.
@@ -787,6 +809,7 @@ static HTML_ENTITY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new
 });
 
 /// The text of an HTML page: blocks become lines, cells are spaced, entities decoded.
+#[allow(clippy::string_slice)] // Char boundaries: `e` starts with the ASCII `#` or `#x` that is stepped over.
 fn html_to_text(html: &str) -> String {
     let s = HTML_DROP.replace_all(html, "");
     let s = HTML_BREAK.replace_all(&s, "\n");
@@ -930,6 +953,24 @@ mod tests {
         assert_eq!(t.locate(3), LineRef { page: 1, line: 1 });
         assert_eq!(t.locate(5), LineRef { page: 2, line: 0 });
         assert_eq!(t.line(LineRef { page: 2, line: 0 }), "ccc");
+    }
+
+    // A bomb whose stream breaks off (bad data after gigabytes of zeros) counted as nothing:
+    // the parser inflates it all the same.
+    #[test]
+    fn a_broken_stream_counts_what_it_inflated() {
+        use std::io::Write;
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&vec![0u8; 1 << 20]).unwrap();
+        let whole = enc.finish().unwrap();
+        assert_eq!(inflated_size(&whole, u64::MAX), 1 << 20);
+        assert_eq!(inflated_size(&whole, 1000), 1000);
+        let mut broken = whole.clone();
+        let n = broken.len();
+        broken[n - 4..].copy_from_slice(b"oops"); // a wrong checksum
+        // All but the last buffer read before the checksum fails (was: 0).
+        assert!(inflated_size(&broken, u64::MAX) > 900_000);
+        assert_eq!(inflated_size(b"not zlib", u64::MAX), 0);
     }
 
     #[test]

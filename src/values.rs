@@ -1,6 +1,9 @@
 //! Value readers shared by the stages: dates, dollar amounts, phone numbers, identifiers
 //! and names, as they appear in letters (many formats, OCR-ish spacing). Strings in,
 //! typed values out; no stage logic here.
+// Byte-index slicing of text panics off a character boundary: each slice here is proven
+// on one (an `allow` with the reason) or made with `get`.
+#![deny(clippy::string_slice)]
 
 use std::sync::LazyLock;
 
@@ -68,6 +71,7 @@ pub fn find_dates(s: &str) -> Vec<Found<Date>> {
 
 /// The dates of `s` that start in its first `limit` bytes (about: the search stops at the
 /// first space after them), in order. Offsets and the checks around a date are `s`'s.
+#[allow(clippy::string_slice)] // Char boundaries: `whole` is a match in `hay`, a prefix of `s`.
 fn dates_in(s: &str, limit: usize) -> impl Iterator<Item = Found<Date>> + '_ {
     // Cut where a space follows: `\b` and the checks after a match see the same text there.
     let cut = match s.get(limit..) {
@@ -139,6 +143,7 @@ static WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A dollar amount at the start of `s`: `$1,234.56`, `1234.56`, `($45.00)`, `$0`.
 /// A bare integer without `$` or cents is not an amount.
+#[allow(clippy::string_slice)] // Char boundaries: `lead` is where `trim_start` stops and `whole` is a match in `s[lead..]`.
 pub fn amount_at_start(s: &str) -> Option<Found<f64>> {
     let lead = s.len() - s.trim_start().len();
     let c = AMOUNT_RE.captures(&s[lead..])?;
@@ -167,6 +172,7 @@ fn amount_value(c: &regex::Captures<'_>) -> Option<f64> {
 }
 
 /// Every amount with cents (`$12.00`, `1,250.00`) in `s`, in order.
+#[allow(clippy::string_slice)] // Char boundaries: the match is in `s` itself.
 pub fn find_amounts(s: &str) -> Vec<Found<f64>> {
     ANY_AMOUNT_RE
         .captures_iter(s)
@@ -244,6 +250,7 @@ fn keypad(c: char) -> Option<char> {
 /// An identifier at the start of `s`: 4-30 characters of letters, digits, `-`, `/`, `.`,
 /// holding at least two digits. A short all-letter prefix split off by one space
 /// (`ABC 123456789`) is joined.
+#[allow(clippy::string_slice)] // Char boundaries: `lead` is where `trim_start` stops; a token ends where `find` puts the first character that is not ASCII (or at the end), and parts are joined across one ASCII space.
 pub fn id_at_start(s: &str) -> Option<Found<String>> {
     let lead = s.len() - s.trim_start().len();
     let rest = &s[lead..];
@@ -454,6 +461,7 @@ const NOT_NAMES: &[&str] = &[
 
 /// A person's name at the start of `s`: two to five capitalised words (initials allowed),
 /// ending at a stop word, digits or punctuation.
+#[allow(clippy::string_slice)] // Char boundaries: `lead` is where `trim_start` stops.
 pub fn name_at_start(s: &str, stop: &std::collections::HashSet<String>) -> Option<Found<String>> {
     let lead = s.len() - s.trim_start().len();
     let mut words = Vec::new();
@@ -600,8 +608,8 @@ mod tests {
         let f = find_dates("DOS 01/02/2025-01/05/2025");
         assert_eq!(f.len(), 2);
         assert_eq!(
-            &"DOS 01/02/2025-01/05/2025"[f[0].start..f[0].end],
-            "01/02/2025"
+            "DOS 01/02/2025-01/05/2025".get(f[0].start..f[0].end),
+            Some("01/02/2025")
         );
     }
 

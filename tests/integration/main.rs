@@ -6,6 +6,7 @@ mod cli;
 mod contract;
 mod fhir;
 mod fixtures;
+mod hostile;
 mod next;
 mod pdf;
 mod props;

@@ -198,7 +198,7 @@ pub fn check_report(report: &Report, text: &Text) {
                 )
             });
         assert!(
-            page.lines.iter().any(|l| *l == e.line) || page.layout.iter().any(|l| l.text == e.line),
+            page.lines.contains(&e.line) || page.layout.iter().any(|l| l.text == e.line),
             "{field}: evidence {:?} is not a line of page {}",
             e.line,
             e.page
