@@ -19,7 +19,7 @@ cd "$root/fuzz"
 # Release build with debug assertions (overflow checks); no sanitizer: overturn and its
 # dependencies are safe Rust but for libtesseract, which the targets do not call.
 flags=(-O -a -s none)
-nice -n 19 cargo +nightly fuzz build "${flags[@]}" || exit 2
+cargo +nightly fuzz build "${flags[@]}" || exit 2
 
 seed() {
     local t=$1 dir=$2
