@@ -21,12 +21,22 @@ cd "$root/fuzz"
 flags=(-O -a -s none)
 cargo +nightly fuzz build "${flags[@]}" || exit 2
 
+# Copies fixture inputs into a corpus directory, named after their fixture (they are all
+# called input.EXT).
+fixtures() {
+    local dir=$1
+    shift
+    for f in "$@"; do
+        cp "$f" "$dir/$(basename "$(dirname "$f")")-$(basename "$f")"
+    done
+}
+
 seed() {
     local t=$1 dir=$2
     case $t in
-    text_report) cp "$root"/fixtures/*/input.txt "$dir"/ ;;
-    pdf_text) cp "$root"/fixtures/*/input.pdf "$root"/tests/data/*.pdf "$dir"/ ;;
-    image_pages) cp "$root"/fixtures/fax-*/input.tif "$dir"/ ;;
+    text_report) fixtures "$dir" "$root"/fixtures/*/input.txt ;;
+    pdf_text) fixtures "$dir" "$root"/fixtures/*/input.pdf "$root"/tests/data/*.pdf ;;
+    image_pages) fixtures "$dir" "$root"/fixtures/fax-*/input.tif ;;
     report_next)
         for f in "$root"/fixtures/*/expected.json; do
             cp "$f" "$dir/$(basename "$(dirname "$f")").json"

@@ -373,7 +373,7 @@ fn headline_category(
         let evidence = &mut report.evidence;
         let line = text
             .pages
-            .get(e.page as usize - 1)
+            .get((e.page as usize).wrapping_sub(1))
             .and_then(|p| p.layout.get(e.line))
             .map(|l| l.text.clone())
             .unwrap_or_default();

@@ -384,7 +384,7 @@ impl Text {
     /// The text of a line.
     pub fn line(&self, r: LineRef) -> &str {
         self.pages
-            .get(r.page as usize - 1)
+            .get((r.page as usize).wrapping_sub(1))
             .and_then(|p| p.lines.get(r.line))
             .map(String::as_str)
             .unwrap_or("")

@@ -496,6 +496,8 @@ fn an_offset_inside_a_character_is_no_panic() {
         let _ = text.sentence_text(at);
     }
     assert!(text.is_conditional(8));
+    // Page 0 does not exist (pages count from 1): no line, no underflow.
+    assert_eq!(text.line(overturn::text::LineRef { page: 0, line: 0 }), "");
 }
 
 // `positioned_words_make_lines`: "within one hundred hundred hundred hundred days" is a
