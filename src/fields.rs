@@ -2158,3 +2158,114 @@ mod wrap_tests {
         );
     }
 }
+
+/// Property tests of the private readers behind labels and values (the public stages are
+/// covered in tests/integration/props.rs): lines as the text stage gives them, normalised.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PIECES: &[&str] = &[
+        "Claim number:",
+        "Member ID",
+        "Patient:",
+        "Provider",
+        "Date of service",
+        "Billed",
+        "Allowed",
+        "Paid",
+        "You owe",
+        "Total",
+        "Group #",
+        "Reference",
+        "your visit to",
+        "Numero de miembro",
+        "/",
+        ":",
+        "#",
+        "-",
+        "|",
+        "$1,234.56",
+        "03/04/2025",
+        "A123456",
+        "LPD 4471 0093 21",
+        "Jane Q. Doe",
+        "(800) 555-0199",
+        "fax",
+        "caf\u{e9}",
+        "\u{c9}A",
+        "x\u{301}",
+        "\u{200f}",
+        "\u{fffd}",
+        "\u{1f642}",
+        "\u{5e9}\u{5dc}",
+        "\u{130}",
+        "\u{0}",
+    ];
+
+    fn line() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                3 => proptest::sample::select(PIECES).prop_map(str::to_string),
+                1 => proptest::collection::vec(any::<char>(), 0..4)
+                    .prop_map(|c| c.into_iter().collect::<String>()),
+            ],
+            0..12,
+        )
+        .prop_map(|v| crate::text::normalize_line(&v.join(" ")))
+    }
+
+    fn kind() -> impl Strategy<Value = ValueKind> {
+        proptest::sample::select(
+            &[
+                ValueKind::Id,
+                ValueKind::Name,
+                ValueKind::Text,
+                ValueKind::Date,
+                ValueKind::Amount,
+                ValueKind::Phone,
+            ][..],
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn labels_lie_on_their_line_in_order(line in line()) {
+            let rules = Rules::bundled().unwrap();
+            let labels = labels_on(&line, rules);
+            for w in labels.windows(2) {
+                prop_assert!(w[0].start <= w[1].start);
+            }
+            for l in &labels {
+                prop_assert!(l.start < l.end && l.end <= line.len());
+                prop_assert!(line.is_char_boundary(l.start) && line.is_char_boundary(l.end));
+                prop_assert!(!l.alts.is_empty());
+            }
+            let _ = only_labels(&line, &labels);
+            for (a, b, _) in columns_on(&line, rules) {
+                prop_assert!(a < b && b <= line.len());
+            }
+            let _ = amount_columns(&line, rules);
+            let _ = is_heading(&line);
+        }
+
+        #[test]
+        fn values_use_what_they_read(line in line(), kind in kind(), same_line in any::<bool>()) {
+            let rules = Rules::bundled().unwrap();
+            let lead = separator_len(&line);
+            prop_assert!(lead <= line.len() && line.is_char_boundary(lead));
+            for start in [true, false] {
+                if let Some((_, used)) = parse_value_with(kind, &line, rules, same_line, start) {
+                    prop_assert!(used <= line.len(), "{used} of {}", line.len());
+                    prop_assert!(line.is_char_boundary(used));
+                }
+            }
+            if let Some(v) = text_value(&line, rules) {
+                prop_assert!(v.len() >= 2 && line.contains(v.as_str()));
+            }
+        }
+    }
+}

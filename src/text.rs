@@ -1001,3 +1001,49 @@ mod html_tests {
         assert_eq!(lines, vec!["Claim Number: A1", "Billed $5.00", "R&D 'ok'"]);
     }
 }
+
+/// Property tests of the private helpers (the public ones are covered in
+/// tests/integration/props.rs).
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                3 => proptest::sample::select(&[
+                    ".", ". ", "Dr.", "e.g.", "caf\u{e9}.", "\u{1f642}.", "x\u{301}.", "<p>",
+                    "</td>", "&amp;", "&#x1F642;", "&#99999999;", "&#xD800;", "&nbsp;", "<!--",
+                    "-->", "<script>", "\n", " ", "\u{0}", "\u{200f}", "\u{fffd}",
+                ][..]).prop_map(str::to_string),
+                1 => proptest::collection::vec(any::<char>(), 0..5)
+                    .prop_map(|c| c.into_iter().collect::<String>()),
+            ],
+            0..30,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn abbreviations_html_and_pages_take_any_text(s in text()) {
+            for (i, _) in s.match_indices(['.', '?', '!']) {
+                let _ = is_abbrev(&s, i);
+            }
+            let _ = html_to_text(&s);
+            let lines: Vec<String> = s.lines().map(str::to_string).collect();
+            let _ = page_has_text(&lines);
+        }
+
+        #[test]
+        fn wrapping_keeps_every_character(s in text(), n in 1usize..5) {
+            let long = s.repeat(n * (MAX_LINE_BYTES / s.len().max(1) + 1));
+            let wrapped = wrap_long_lines(vec![long.clone()]);
+            prop_assert_eq!(wrapped.concat(), long);
+            prop_assert!(wrapped.iter().all(|l| l.len() <= MAX_LINE_BYTES));
+        }
+    }
+}
