@@ -154,6 +154,19 @@ pub fn collect(paths: &[PathBuf]) -> Inputs {
                     Ok(()) => out.files.push(e.path().to_path_buf()),
                     Err(why) => out.skipped.push((e.path().to_path_buf(), why)),
                 },
+                // A link is read as what it points to (links are not followed into
+                // directories); one that leads nowhere or in a loop is skipped, and counted.
+                Ok(e) if e.file_type().is_symlink() => match std::fs::metadata(e.path()) {
+                    Ok(m) if m.is_file() => match sniff(e.path()) {
+                        Ok(()) => out.files.push(e.path().to_path_buf()),
+                        Err(why) => out.skipped.push((e.path().to_path_buf(), why)),
+                    },
+                    Ok(_) => {}
+                    Err(_) => out.skipped.push((
+                        e.path().to_path_buf(),
+                        "a symbolic link that leads nowhere (or in a loop)".into(),
+                    )),
+                },
                 Ok(_) => {}
                 Err(e) => {
                     let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| p.clone());

@@ -5,6 +5,9 @@
 //! Scores are sums of weighted evidence from `rules/`: phrase rules, document signals and the
 //! CARC/RARC tables. A pattern counts once per document; inside a conditional sentence
 //! (appeal-rights boilerplate: "If your claim is denied because ...") it counts for a fifth.
+// Byte-index slicing of text panics off a character boundary: each slice here is proven
+// on one (an `allow` with the reason) or made with `get`.
+#![deny(clippy::string_slice)]
 
 use std::collections::HashMap;
 use std::sync::LazyLock;

@@ -5,10 +5,12 @@
 //! from the letter date ("computed": receipt is taken as the letter date, the earliest
 //! plausible start); else the program's default window applies ("default", see
 //! `rules/programs.toml`). When in doubt the earlier date is taken, and a warning says why.
+// Byte-index slicing of text panics off a character boundary: each slice here is proven
+// on one (an `allow` with the reason) or made with `get`.
+#![deny(clippy::string_slice)]
 
 use std::sync::LazyLock;
 
-use jiff::ToSpan;
 use jiff::civil::Date;
 use regex::Regex;
 
@@ -142,6 +144,7 @@ struct Candidate {
 }
 
 /// Finds the appeal deadline of a document that denies something (or decides an appeal).
+#[allow(clippy::string_slice)] // Char boundaries: offsets are those of AFTER_FINAL's matches in `s` itself.
 pub fn find(text: &Text, class: &Classification, known: &Known, rules: &Rules) -> Option<Deadline> {
     let (letter_date, state) = (known.letter_date, known.state.as_deref());
     let decision = class.document_type == DocumentType::AppealDecision;
@@ -363,6 +366,7 @@ const SMALLER_LOOKALIKES: [(char, &[char]); 4] = [
 
 /// When OCR read a figure of the candidate's window or date with low confidence, the
 /// earliest date any one look-alike digit would give (never before the letter date).
+#[allow(clippy::string_slice)] // Char boundaries: `i` comes from `span.char_indices()` and the character there is stepped over whole.
 fn uncertain_reading(text: &Text, c: &Candidate, letter_date: Option<Date>) -> Option<Date> {
     let flat = text.flat();
     let span = flat.get(c.at..c.at + c.len)?;
@@ -472,24 +476,28 @@ fn parse_window(s: &str) -> Option<(Option<i64>, Option<i64>)> {
     Some(if unit.starts_with("month") {
         (None, Some(n))
     } else if unit.starts_with("week") {
-        (Some(n * 7), None)
+        (Some(n.checked_mul(7)?), None)
     } else {
         (Some(n), None)
     })
 }
 
 /// `d` plus a window in days or calendar months (clamped to the end of a shorter month).
+/// A window too long for a date (a misread "hundred hundred days", a hand-edited report) gives
+/// `None`.
 pub fn add_window(d: Date, days: Option<i64>, months: Option<i64>) -> Option<Date> {
-    match (days, months) {
-        (Some(n), _) => d.checked_add(n.days()).ok(),
-        (_, Some(m)) => d.checked_add(m.months()).ok(),
-        _ => None,
-    }
+    let span = match (days, months) {
+        (Some(n), _) => jiff::Span::new().try_days(n).ok()?,
+        (_, Some(m)) => jiff::Span::new().try_months(m).ok()?,
+        _ => return None,
+    };
+    d.checked_add(span).ok()
 }
 
 /// Every deadline a sentence about filing an appeal states. A window counted from the date of
 /// service is counted from it (earlier than the letter); without that date it is left out,
 /// with a warning.
+#[allow(clippy::string_slice)] // Char boundaries: every offset is a regex match or a date found in `flat`, a sentence bound from `Text::sentence_at` (a char boundary, at or before the offset it is asked about), or from `flat.char_indices()`.
 fn candidates(
     text: &Text,
     letter_date: Option<Date>,
@@ -561,7 +569,7 @@ fn candidates(
         let date = if unit.starts_with("month") {
             add_window(start, None, Some(n))
         } else if unit.starts_with("week") {
-            add_window(start, Some(n * 7), None)
+            add_window(start, n.checked_mul(7), None)
         } else {
             add_window(start, Some(n), None)
         };
@@ -655,6 +663,7 @@ fn candidates(
 /// Where the clause holding `at` starts, within the sentence starting at `ss`: after the last
 /// comma or semicolon, unless that clause goes on from the one before it without a subject of
 /// its own ("we will decide within 30 days ..., or within 60 days for ..."): then that one's.
+#[allow(clippy::string_slice)] // Char boundaries: `ss` and `at` are char boundaries of `flat` (a sentence start, a match start) and `i` is the index of an ASCII ';' or ','.
 fn clause_start(flat: &str, ss: usize, at: usize) -> usize {
     let mut start = at;
     while let Some(i) = flat[ss..start].rfind([';', ',']).map(|i| ss + i) {
@@ -686,7 +695,12 @@ fn heading_above(text: &Text, at: usize) -> bool {
     })
 }
 
-/// `180`, `sixty (60)`, `one hundred twenty`, `sixty-five`.
+/// Largest window figure read: longer than any appeal window, small enough that no count
+/// overflows ("one hundred hundred hundred ..." is not a number).
+const MAX_WINDOW_NUMBER: i64 = 100_000;
+
+/// `180`, `sixty (60)`, `one hundred twenty`, `sixty-five`; at most [`MAX_WINDOW_NUMBER`].
+#[allow(clippy::string_slice)] // Char boundaries: `open` is the index of an ASCII '('.
 fn parse_number(s: &str) -> Option<i64> {
     let s = s.trim();
     if let Some(open) = s.find('(') {
@@ -729,12 +743,18 @@ fn parse_number(s: &str) -> Option<i64> {
             "ninety" => 90,
             "hundred" => {
                 current = current.max(1) * 100;
+                if current > MAX_WINDOW_NUMBER {
+                    return None;
+                }
                 continue;
             }
             "and" => continue,
             _ => return None,
         };
         current += v;
+        if current > MAX_WINDOW_NUMBER {
+            return None;
+        }
     }
     total += current;
     (total > 0).then_some(total)
@@ -768,6 +788,18 @@ mod tests {
         assert_eq!(parse_number("one hundred and twenty"), Some(120));
         assert_eq!(parse_number("sixty-five"), Some(65));
         assert_eq!(parse_number("four"), Some(4));
+    }
+
+    // Regression (property tests): "one hundred hundred hundred hundred days" overflowed the
+    // day count that jiff accepts, a panic in the middle of the analysis.
+    #[test]
+    fn absurd_windows_are_no_windows() {
+        assert_eq!(parse_number("one hundred hundred hundred hundred"), None);
+        assert_eq!(parse_number(&"ninety ".repeat(5000)), None);
+        assert_eq!(parse_window("hundred hundred hundred weeks"), None);
+        assert_eq!(add_window(d(2025, 3, 3), Some(i64::MAX), None), None);
+        assert_eq!(add_window(d(2025, 3, 3), None, Some(10_000_000)), None);
+        assert_eq!(add_window(d(2025, 3, 3), Some(-i64::MAX), None), None);
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! Values are read after the labels in `rules/fields.toml` (same line, next line, or a table
 //! header above a row of values), and from claim-line tables whose column headers are listed
 //! there too. Nothing is guessed: a field without a label or table cell stays empty.
+// Byte-index slicing of text panics off a character boundary: each slice here is proven
+// on one (an `allow` with the reason) or made with `get`.
+#![deny(clippy::string_slice)]
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -515,6 +518,7 @@ fn every_claim(
 }
 
 /// A provider's name without the network note printed after it ("(in network)").
+#[allow(clippy::string_slice)] // Char boundaries: `m` is a match in `name` itself.
 fn without_network_note(name: String) -> String {
     static NOTE: LazyLock<Regex> =
         LazyLock::new(|| re(r"(?i)\s*[(\[](in|out[ -]of|non)[ -]?network( provider)?[)\]]$"));
@@ -553,8 +557,11 @@ struct Label {
 }
 
 /// Finds every label on a line: longest wins where two overlap; equal spans are merged.
+#[allow(clippy::string_slice)] // Char boundaries: label offsets are regex matches in the ASCII-lower-cased copy of `line`, whose bytes sit where `line`'s do.
 fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
     let mut all: Vec<Label> = Vec::new();
+    // Where each span is in `all` (a long line can hold thousands of labels).
+    let mut index: HashMap<(usize, usize), usize> = HashMap::new();
     // Rule patterns match lower-cased text; offsets are the same.
     let lower = line.to_ascii_lowercase();
     // One pass over the line finds which labels occur; only those are run for positions.
@@ -575,20 +582,23 @@ fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
         {
             for c in re.captures_iter(&lower) {
                 let Some(m) = c.name("l") else { continue };
-                match all
-                    .iter_mut()
-                    .find(|l| l.start == m.start() && l.end == m.end())
+                match index
+                    .get(&(m.start(), m.end()))
+                    .and_then(|&i| all.get_mut(i))
                 {
                     Some(l) => {
                         if !l.alts.iter().any(|(n, _)| *n == f.name) {
                             l.alts.push((f.name, f.kind));
                         }
                     }
-                    None => all.push(Label {
-                        start: m.start(),
-                        end: m.end(),
-                        alts: vec![(f.name, f.kind)],
-                    }),
+                    None => {
+                        index.insert((m.start(), m.end()), all.len());
+                        all.push(Label {
+                            start: m.start(),
+                            end: m.end(),
+                            alts: vec![(f.name, f.kind)],
+                        })
+                    }
                 }
             }
         }
@@ -641,6 +651,7 @@ fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
 
 /// Whether a line holds nothing but labels (a table header, or a label whose value is on
 /// the next line).
+#[allow(clippy::string_slice)] // Char boundaries: label offsets come from `labels_on(line)`: char boundaries of `line`.
 fn only_labels(line: &str, labels: &[Label]) -> bool {
     let mut rest = String::new();
     let mut pos = 0;
@@ -661,6 +672,7 @@ fn parse_value(kind: ValueKind, s: &str, rules: &Rules, same_line: bool) -> Opti
 
 /// Bytes of separators (spaces, `:`, `#`, `-`, ...) between a label and its value, and of the
 /// label's translation in a bilingual notice ("Member ID / Numero de miembro: ...").
+#[allow(clippy::string_slice)] // Char boundaries: `lead` follows ASCII separators and `m` is a match in `s[lead..]`.
 fn separator_len(s: &str) -> usize {
     let seps = [' ', ':', '#', '-', '.', '='];
     let lead = s.len() - s.trim_start_matches(seps).len();
@@ -673,6 +685,7 @@ fn separator_len(s: &str) -> usize {
     }
 }
 
+#[allow(clippy::string_slice)] // Char boundaries: `lead` is from `separator_len`, `. ` is found by `find`, and `a` and `p` are found in `window` itself.
 fn parse_value_with(
     kind: ValueKind,
     s: &str,
@@ -827,6 +840,7 @@ fn text_value(s: &str, rules: &Rules) -> Option<String> {
 }
 
 /// Reads every labelled value: same line, next line, or table header above a value row.
+#[allow(clippy::string_slice)] // Char boundaries: label offsets come from `labels_on` (char boundaries of `scan`, or of `line` for a line's own labels); `line` is a prefix of `scan` followed by an ASCII space, so `line.len()` is a boundary of `scan` and of every region cut from it.
 fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candidate>>) {
     for page in &text.pages {
         for (i, line) in page.lines.iter().enumerate() {
@@ -923,7 +937,7 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
                         let value = match (&value, kind) {
                             (Value::Str(s), ValueKind::Text)
                                 if !phrase
-                                    && region[used.min(region.len())..].trim().is_empty() =>
+                                    && region.get(used..).is_none_or(|r| r.trim().is_empty()) =>
                             {
                                 // The line after the one the value ends on (a label may wrap too).
                                 let after = if l.end > line.len() { i + 2 } else { i + 1 };
@@ -1005,7 +1019,7 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
                     confidence: conf,
                     total,
                 });
-                rest = &rest[used.min(rest.len())..];
+                rest = rest.get(used..).unwrap_or("");
             }
         }
     }
@@ -1016,6 +1030,7 @@ fn labelled(text: &Text, rules: &Rules, cands: &mut HashMap<FieldName, Vec<Candi
 /// the whole cell under it is the value, so an identifier printed in groups is read whole.
 /// These go before the line-by-line readings of the same line, which split such rows by
 /// guesswork.
+#[allow(clippy::string_slice)] // Char boundaries: label offsets come from `labels_on(&p.label)`.
 fn under_labels(
     text: &Text,
     layout: &Layout,
@@ -1074,6 +1089,7 @@ fn under_labels(
 
 /// The start of a line that continues a wrapped cell: one to three capitalised words, no digits,
 /// directly followed by the next label ("Physicians Visit date: ...").
+#[allow(clippy::string_slice)] // Char boundaries: `first` comes from `labels_on(next)`.
 fn wrapped_tail(next: &str, rules: &Rules) -> Option<String> {
     let first = labels_on(next, rules).into_iter().next()?;
     let head = next[..first.start].trim();
@@ -1152,6 +1168,7 @@ const ORG_ENDINGS: &[&str] = &[
     "cooperative",
 ];
 
+#[allow(clippy::string_slice)] // Char boundaries: `cut` is `line.len()` or where a label, date or phone number found in `line` starts.
 fn letterhead_name(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
     let parts_of = |line: &str| -> Vec<String> {
         // Cut where a label, a date or a phone number starts.
@@ -1341,6 +1358,7 @@ fn largest_type(
 
 /// "Acme Benefits (administrator for the Hillside Plan)" splits before the parenthesis; a
 /// short one stays: "Acme Medicare Advantage (HMO)".
+#[allow(clippy::string_slice)] // Char boundaries: `i` is the index of the ASCII " (".
 fn split_long_parenthetical(p: &str) -> Vec<&str> {
     match p.find(" (") {
         Some(i) if p[i..].split_whitespace().count() > 3 => vec![&p[..i], &p[i + 2..]],
@@ -1350,6 +1368,7 @@ fn split_long_parenthetical(p: &str) -> Vec<&str> {
 
 /// The first phone number in the letterhead (the first lines of page 1) that is not a fax
 /// or TTY line: the payer's number when no line labels one.
+#[allow(clippy::string_slice)] // Char boundaries: `p` is found in `line` itself.
 fn letterhead_phone(text: &Text) -> Option<(String, LineRef)> {
     let page = text.pages.first()?;
     page.lines.iter().take(8).enumerate().find_map(|(i, line)| {
@@ -1430,6 +1449,7 @@ fn addressee(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
 
 /// A letter date without a label: a line near the top of page 1 that is (almost) only a
 /// date, else the first date on page 1 whose line is not about birth, service or receipt.
+#[allow(clippy::string_slice)] // Char boundaries: `d` is found in `line` itself.
 fn unlabelled_letter_date(text: &Text) -> Option<(Date, LineRef)> {
     let page = text.pages.first()?;
     for (i, line) in page.lines.iter().take(25).enumerate() {
@@ -1519,7 +1539,32 @@ fn claim_table(text: &Text, rules: &Rules) -> Option<ClaimTable> {
             page: last.number,
             line: last.lines.len(),
         },
+        &Headers::default(),
     )
+}
+
+/// The lines that could head a claim-line table printed once above several claims (column
+/// headers, no amounts), with their amount columns: found once per document, when a claim's
+/// block has no table of its own, rather than once per claim (a remittance names thousands).
+#[derive(Default)]
+struct Headers(std::cell::OnceCell<Vec<(LineRef, Vec<ColumnKind>)>>);
+
+impl Headers {
+    /// The amount columns of the last header before `from`.
+    fn last_before(&self, text: &Text, rules: &Rules, from: LineRef) -> Option<&[ColumnKind]> {
+        let all = self.0.get_or_init(|| {
+            text.lines()
+                .filter_map(|(r, l)| {
+                    if columns_on(l, rules).is_empty() || !values::find_amounts(l).is_empty() {
+                        return None;
+                    }
+                    amount_columns(l, rules).map(|k| (r, k))
+                })
+                .collect()
+        });
+        let n = all.partition_point(|(r, _)| (r.page, r.line) < (from.page, from.line));
+        n.checked_sub(1).map(|i| all[i].1.as_slice())
+    }
 }
 
 /// The first claim-line table whose rows lie between `from` and `to` (exclusive). Its header
@@ -1530,6 +1575,7 @@ fn claim_table_between(
     rules: &Rules,
     from: LineRef,
     to: LineRef,
+    headers: &Headers,
 ) -> Option<ClaimTable> {
     for page in &text.pages {
         if page.number < from.page || page.number > to.page {
@@ -1554,28 +1600,19 @@ fn claim_table_between(
         }
     }
     // A header printed once above all the claims.
-    let page = text.pages.get(from.page as usize - 1)?;
+    let page = text.pages.get((from.page as usize).checked_sub(1)?)?;
     let limit = if page.number == to.page {
         to.line.min(page.lines.len())
     } else {
         page.lines.len()
     };
-    let before = text
-        .lines()
-        .filter(|(r, _)| (r.page, r.line) < (from.page, from.line))
-        .collect::<Vec<_>>();
-    let (_, kinds) = before.iter().rev().find_map(|(r, l)| {
-        if columns_on(l, rules).is_empty() || !values::find_amounts(l).is_empty() {
-            return None;
-        }
-        amount_columns(l, rules).map(|k| (*r, k))
-    })?;
+    let kinds = headers.last_before(text, rules, from)?;
     table_rows(
         text,
         page.number,
         &page.lines[..limit],
         from.line.min(limit),
-        &kinds,
+        kinds,
         rules,
     )
 }
@@ -1747,6 +1784,7 @@ fn table_rows(
 
 /// Codes on lines with their label (and the line after a label that ends its line), plus
 /// codes in claim-table rows. In order of first appearance, without repeats.
+#[allow(clippy::string_slice)] // Char boundaries: `m` is a match in the string it slices (`s`, `line`).
 fn codes_near(
     text: &Text,
     label: &Regex,
@@ -1818,11 +1856,14 @@ fn codes_near(
     (out, first)
 }
 
+/// Whether `before` ends in a two-letter capital word after a space or comma ("Austin, TX").
 fn is_state_abbrev(before: &str) -> bool {
-    let t = before.trim_end();
-    t.len() >= 2
-        && t[t.len() - 2..].chars().all(|c| c.is_ascii_uppercase())
-        && t[..t.len() - 2].ends_with([' ', ','])
+    // By characters: the one before the capitals may be several bytes long ("ÉA").
+    let mut rev = before.trim_end().chars().rev();
+    matches!(
+        (rev.next(), rev.next(), rev.next()),
+        (Some(a), Some(b), Some(' ' | ',')) if a.is_ascii_uppercase() && b.is_ascii_uppercase()
+    )
 }
 
 /// The fields of a text, with its layout read first (as the pipeline does).
@@ -1837,6 +1878,24 @@ mod tests {
 
     pub(super) use super::extract_all;
     use crate::text::Method;
+
+    // Regression (found by the string_slice lint): the two capitals before a code were read
+    // by bytes, and a letter of several bytes before them ("ÉA N130") was sliced through.
+    #[test]
+    fn state_abbreviations_are_read_by_characters() {
+        assert!(is_state_abbrev("Austin, TX "));
+        assert!(is_state_abbrev("Salem OR"));
+        assert!(!is_state_abbrev("\u{c9}A"));
+        assert!(!is_state_abbrev("x\u{c9}A"));
+        assert!(!is_state_abbrev("TX"));
+        let rules = Rules::bundled().unwrap();
+        let t = Text::new(
+            Method::PlainText,
+            vec![vec!["Remark codes: \u{c9}A N130 MA130".into()]],
+            vec![],
+        );
+        let _ = extract_all(&t, rules);
+    }
 
     fn fields_of(s: &str) -> Fields {
         let t = Text::new(
@@ -2129,5 +2188,116 @@ mod wrap_tests {
             f.provider.as_deref(),
             Some("Peachtree Neurology Associates")
         );
+    }
+}
+
+/// Property tests of the private readers behind labels and values (the public stages are
+/// covered in tests/integration/props.rs): lines as the text stage gives them, normalised.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PIECES: &[&str] = &[
+        "Claim number:",
+        "Member ID",
+        "Patient:",
+        "Provider",
+        "Date of service",
+        "Billed",
+        "Allowed",
+        "Paid",
+        "You owe",
+        "Total",
+        "Group #",
+        "Reference",
+        "your visit to",
+        "Numero de miembro",
+        "/",
+        ":",
+        "#",
+        "-",
+        "|",
+        "$1,234.56",
+        "03/04/2025",
+        "A123456",
+        "LPD 4471 0093 21",
+        "Jane Q. Doe",
+        "(800) 555-0199",
+        "fax",
+        "caf\u{e9}",
+        "\u{c9}A",
+        "x\u{301}",
+        "\u{200f}",
+        "\u{fffd}",
+        "\u{1f642}",
+        "\u{5e9}\u{5dc}",
+        "\u{130}",
+        "\u{0}",
+    ];
+
+    fn line() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                3 => proptest::sample::select(PIECES).prop_map(str::to_string),
+                1 => proptest::collection::vec(any::<char>(), 0..4)
+                    .prop_map(|c| c.into_iter().collect::<String>()),
+            ],
+            0..12,
+        )
+        .prop_map(|v| crate::text::normalize_line(&v.join(" ")))
+    }
+
+    fn kind() -> impl Strategy<Value = ValueKind> {
+        proptest::sample::select(
+            &[
+                ValueKind::Id,
+                ValueKind::Name,
+                ValueKind::Text,
+                ValueKind::Date,
+                ValueKind::Amount,
+                ValueKind::Phone,
+            ][..],
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn labels_lie_on_their_line_in_order(line in line()) {
+            let rules = Rules::bundled().unwrap();
+            let labels = labels_on(&line, rules);
+            for w in labels.windows(2) {
+                prop_assert!(w[0].start <= w[1].start);
+            }
+            for l in &labels {
+                prop_assert!(l.start < l.end && l.end <= line.len());
+                prop_assert!(line.is_char_boundary(l.start) && line.is_char_boundary(l.end));
+                prop_assert!(!l.alts.is_empty());
+            }
+            let _ = only_labels(&line, &labels);
+            for (a, b, _) in columns_on(&line, rules) {
+                prop_assert!(a < b && b <= line.len());
+            }
+            let _ = amount_columns(&line, rules);
+            let _ = is_heading(&line);
+        }
+
+        #[test]
+        fn values_use_what_they_read(line in line(), kind in kind(), same_line in any::<bool>()) {
+            let rules = Rules::bundled().unwrap();
+            let lead = separator_len(&line);
+            prop_assert!(lead <= line.len() && line.is_char_boundary(lead));
+            for start in [true, false] {
+                if let Some((_, used)) = parse_value_with(kind, &line, rules, same_line, start) {
+                    prop_assert!(used <= line.len(), "{used} of {}", line.len());
+                    prop_assert!(line.is_char_boundary(used));
+                }
+            }
+            if let Some(v) = text_value(&line, rules) {
+                prop_assert!(v.len() >= 2 && line.contains(v.as_str()));
+            }
+        }
     }
 }

@@ -133,6 +133,26 @@ pub fn from_file_bytes(path: PathBuf, bytes: Vec<u8>) -> Result<Document> {
     named_pdf_holds_pdf(from_bytes(path, bytes)?)
 }
 
+/// A warning when the file's name says one kind of document and its bytes another (a PDF
+/// named `.jpg`): it is read by its content, and the user should know the name misled.
+/// Names only the kinds, never content.
+pub fn name_mismatch(doc: &Document) -> Option<String> {
+    let ext = doc.path.extension()?.to_str()?.to_ascii_lowercase();
+    let named = match ext.as_str() {
+        "pdf" => "a PDF",
+        "jpg" | "jpeg" | "png" | "tif" | "tiff" | "bmp" | "webp" | "gif" => "an image",
+        "txt" | "text" | "htm" | "html" | "eml" => "text",
+        _ => return None,
+    };
+    let holds = match &doc.media_type {
+        MediaType::Pdf => "a PDF",
+        MediaType::Image(_) => "an image",
+        MediaType::PlainText | MediaType::Html => "text",
+    };
+    (named != holds)
+        .then(|| format!("the file is named .{ext} but holds {holds}; it was read as {holds}"))
+}
+
 /// Identifies an in-memory document (used for stdin and by library callers).
 pub fn from_bytes(path: PathBuf, bytes: Vec<u8>) -> Result<Document> {
     if bytes.iter().all(u8::is_ascii_whitespace) {

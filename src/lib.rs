@@ -126,7 +126,10 @@ fn pages_report(inputs: &[Input]) -> Result<(Report, text::Text)> {
         media_type: docs[0].media_type.mime().to_string(),
         pages: text.pages.len() as u32,
     };
-    let report = analyze_guarded(&text, source, first.display_path(), rules)?;
+    let mut report = analyze_guarded(&text, source, first.display_path(), rules)?;
+    report
+        .warnings
+        .extend(docs.iter().filter_map(ingest::name_mismatch));
     Ok((report, text))
 }
 
@@ -134,11 +137,15 @@ fn pages_report(inputs: &[Input]) -> Result<(Report, text::Text)> {
 /// of reports (as `batch` writes them; error records are skipped), or a document, which is
 /// parsed.
 pub fn reports_from(input: &Input) -> Result<Vec<Report>> {
-    let doc = ingest::load(input)?;
+    reports_from_document(&ingest::load(input)?)
+}
+
+/// [`reports_from`] for a loaded document (`overturn next` reads its input through this).
+pub fn reports_from_document(doc: &ingest::Document) -> Result<Vec<Report>> {
     let looks_json = doc.media_type == ingest::MediaType::PlainText
         && doc.bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     if !looks_json {
-        return Ok(vec![parse_document(&doc, Rules::bundled()?)?]);
+        return Ok(vec![parse_document(doc, Rules::bundled()?)?]);
     }
     let text = String::from_utf8_lossy(&doc.bytes);
     let invalid = |e: serde_json::Error| Error::InvalidReport {
@@ -216,7 +223,9 @@ pub fn report_of_text(doc: &ingest::Document, text: &text::Text, rules: &Rules) 
         media_type: doc.media_type.mime().to_string(),
         pages: text.pages.len() as u32,
     };
-    analyze_guarded(text, source, doc.path.clone(), rules)
+    let mut report = analyze_guarded(text, source, doc.path.clone(), rules)?;
+    report.warnings.extend(ingest::name_mismatch(doc));
+    Ok(report)
 }
 
 /// [`analyze`], with a panic turned into an error naming `path`: the stages after text
@@ -374,7 +383,7 @@ fn headline_category(
         let evidence = &mut report.evidence;
         let line = text
             .pages
-            .get(e.page as usize - 1)
+            .get((e.page as usize).wrapping_sub(1))
             .and_then(|p| p.layout.get(e.line))
             .map(|l| l.text.clone())
             .unwrap_or_default();

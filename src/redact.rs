@@ -12,6 +12,9 @@
 //! of phone numbers, e-mail addresses, street addresses and dates of birth found by pattern.
 //! Kept: categories, amounts, codes, dates of service, the letter date, deadlines, the payer's
 //! name and phone number (the plan's, not the member's).
+// Byte-index slicing of text panics off a character boundary: each slice here is proven
+// on one (an `allow` with the reason) or made with `get`.
+#![deny(clippy::string_slice)]
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -296,6 +299,7 @@ impl Redactor {
     }
 
     /// Names and numbers a line gives by their labels.
+    #[allow(clippy::string_slice)] // Char boundaries: `m` is a match in `s` itself.
     fn discover(&mut self, s: &str) {
         for c in NAME_LABEL.captures_iter(s) {
             let Some(m) = c.get(0) else { continue };
@@ -326,6 +330,7 @@ impl Redactor {
     /// A birth date printed under its column label: a header line naming date columns, one
     /// of them the date of birth, over a line with as many dates ("Member Name  Member ID
     /// Date of Birth" over "... 05/17/1988").
+    #[allow(clippy::string_slice)] // Char boundaries: `d` is found in `below` itself.
     fn discover_birth_date_below(&mut self, header: &str, below: &str) {
         let labels: Vec<bool> = DATE_LABEL
             .find_iter(header)
@@ -348,6 +353,7 @@ impl Redactor {
 
     /// `s` with every personal value replaced; `patterns` adds phones, e-mail, addresses and
     /// birth dates found by pattern.
+    #[allow(clippy::string_slice)] // Char boundaries: spans are regex matches, phone numbers, identifiers and words found in `s` (char boundaries), sorted and never overlapping when cut.
     fn scrub(&mut self, s: &str, patterns: bool) -> String {
         let mut spans: Vec<(usize, usize, String)> = Vec::new();
         if patterns {
@@ -472,6 +478,7 @@ static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The phone number inside a phone match (which takes the character either side).
+#[allow(clippy::string_slice)] // Char boundaries: `start..end` is a phone number found in `s`; trimming keeps char boundaries.
 fn phone_span(s: &str, start: usize, end: usize) -> (usize, usize) {
     let m = &s[start..end];
     let lead = m.len()
@@ -525,6 +532,7 @@ fn find_id(s: &str, id: &[char]) -> Vec<(usize, usize)> {
 /// The parts of an identifier wrapped over two lines: the string's last word when the
 /// identifier starts with it ("Policy number: MVH-PPO-"), its first word when the identifier
 /// ends with it ("3391027"), four letters or digits at least.
+#[allow(clippy::string_slice)] // Char boundaries: `last_start` follows a whole whitespace character, `lead` is where `trim_start` stops, and `first_end` is where `find` puts a whitespace character.
 fn split_id(s: &str, id: &[char]) -> Vec<(usize, usize)> {
     let alnum = |t: &str| -> Option<Vec<char>> {
         t.chars()
@@ -539,7 +547,12 @@ fn split_id(s: &str, id: &[char]) -> Vec<(usize, usize)> {
     let fits = |part: &[char]| part.len() >= 4 && part.len() < id.len();
     let mut out = Vec::new();
     let body = s.trim_end();
-    let last_start = body.rfind(char::is_whitespace).map(|i| i + 1).unwrap_or(0);
+    // After the last whitespace character, whatever its length (a no-break space is two bytes).
+    let last_start = body
+        .char_indices()
+        .rfind(|(_, c)| c.is_whitespace())
+        .map(|(i, c)| i + c.len_utf8())
+        .unwrap_or(0);
     if let Some(part) = alnum(&body[last_start..])
         && fits(&part)
         && id.starts_with(&part)
@@ -564,6 +577,7 @@ fn split_id(s: &str, id: &[char]) -> Vec<(usize, usize)> {
 
 /// Where a name's words appear in `s` as whole words starting with a capital (as a name is
 /// printed, in capitals or not), so the same word in lower case ("will", "rose") stays.
+#[allow(clippy::string_slice)] // Char boundaries: `a` and `i` come from `s.char_indices()`; trimming and splitting at ASCII '-' keep char boundaries.
 fn find_words(s: &str, words: &[String]) -> Vec<(usize, usize)> {
     let is_name = |w: &str| {
         w.chars().next().is_some_and(char::is_uppercase)
@@ -602,6 +616,7 @@ fn find_words(s: &str, words: &[String]) -> Vec<(usize, usize)> {
 }
 
 /// "[NAME_1] A. [NAME_1]", "[NAME_1], [NAME_1] A." are one name: one placeholder.
+#[allow(clippy::string_slice)] // Char boundaries: every index is where `find` puts an ASCII '[', ']' or a whole tag, or steps over whole characters (' ', an initial, '.').
 fn merge_names(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
@@ -716,6 +731,16 @@ fn scrub_tree(v: &mut Value, path: &str, r: &mut Redactor) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Regression (found by the string_slice lint): the last word was taken one byte after
+    // the last whitespace, inside a no-break space (two bytes).
+    #[test]
+    fn a_wrapped_identifier_after_a_wide_space() {
+        let id: Vec<char> = "MVHPPO3391027".chars().collect();
+        assert_eq!(split_id("Policy:\u{a0}MVH-PPO-", &id), vec![(9, 17)]);
+        assert_eq!(split_id("Policy:\u{3000}MVH-PPO-", &id), vec![(10, 18)]);
+        assert_eq!(split_id("3391027, then", &id), vec![(0, 7)]);
+    }
 
     fn report() -> Report {
         let v = serde_json::json!({
@@ -880,7 +905,7 @@ mod tests {
         let s = "Mei-Ling Ruiz-Feld, Ms. Ruiz, Well-Being";
         let got: Vec<&str> = find_words(s, &words)
             .iter()
-            .map(|(a, b)| &s[*a..*b])
+            .filter_map(|(a, b)| s.get(*a..*b))
             .collect();
         assert_eq!(got, ["Mei-Ling", "Ruiz-Feld", "Ruiz"]);
     }

@@ -5,6 +5,9 @@
 //! with `catch_unwind` because it panics on some damaged files, and bounded in how much it
 //! may decompress. Images and image-only PDFs need OCR and are refused here with
 //! [`Error::NoText`]: this is the seam where OCR plugs in.
+// Byte-index slicing of text panics off a character boundary: each slice here is proven
+// on one (an `allow` with the reason) or made with `get`.
+#![deny(clippy::string_slice)]
 
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -19,6 +22,11 @@ use crate::ingest::{Document, MediaType};
 pub const MAX_DECOMPRESSED_BYTES: u64 = 256 * 1024 * 1024;
 /// Most pages read from one document.
 pub const MAX_PAGES: usize = 2000;
+/// Longest line kept whole, in bytes; longer ones are wrapped at a space. Letters' lines are
+/// far shorter (a paragraph of an e-mail runs to a few hundred); without a bound, a document
+/// of one endless line (a hostile or broken file) is read in time that grows with the square
+/// of its length, since every label on a line looks at the rest of that line.
+pub const MAX_LINE_BYTES: usize = 2000;
 /// A page with fewer useful characters than this has no usable text layer.
 const MIN_PAGE_CHARS: usize = 25;
 
@@ -114,6 +122,7 @@ impl Text {
             .into_iter()
             .enumerate()
             .map(|(i, (lines, positioned))| {
+                let lines = wrap_long_lines(lines);
                 let positioned = if positioned.is_empty() {
                     lines
                         .iter()
@@ -125,11 +134,14 @@ impl Text {
                 };
                 Page {
                     number: i as u32 + 1,
-                    lines: lines
-                        .iter()
-                        .map(|l| normalize_line(l))
-                        .filter(|l| !l.is_empty())
-                        .collect(),
+                    // Normalising can lengthen a line (NFKC spells out some ligatures).
+                    lines: wrap_long_lines(
+                        lines
+                            .iter()
+                            .map(|l| normalize_line(l))
+                            .filter(|l| !l.is_empty())
+                            .collect(),
+                    ),
                     layout: positioned.into_iter().filter_map(position_line).collect(),
                 }
             })
@@ -253,6 +265,7 @@ impl Text {
     }
 
     /// The sentence around `at`, trimmed, with line breaks as spaces.
+    #[allow(clippy::string_slice)] // Char boundaries: `sentence_at` returns char boundaries of `full`, and `flat` has the same bytes but for '\n' -> ' '.
     pub fn sentence_text(&self, at: usize) -> String {
         let (s, e) = self.sentence_at(at);
         self.flat[s..e]
@@ -265,9 +278,11 @@ impl Text {
     /// ("If your claim is denied because ...", "for example"): appeal-rights boilerplate. A
     /// phrase right after an event still to come ("... after you receive our final adverse
     /// determination") is hypothetical too: it describes a later document, not this one.
+    #[allow(clippy::string_slice)] // Char boundaries: `near_start` comes from `before.char_indices()`.
     pub fn is_conditional(&self, at: usize) -> bool {
         let (s, _) = self.sentence_at(at);
-        let before = self.flat[s..at.min(self.flat.len())].to_ascii_lowercase();
+        let at = floor_char_boundary(&self.flat, at).max(s);
+        let before = self.flat.get(s..at).unwrap_or("").to_ascii_lowercase();
         let near_start = before
             .char_indices()
             .rev()
@@ -294,6 +309,7 @@ impl Text {
     /// Whether the line ending at newline `nl` should end a sentence: it ends without a
     /// lower-case word or comma (a heading, a label, a table row), or the next line starts
     /// a bullet.
+    #[allow(clippy::string_slice)] // Char boundaries: `nl` is the index of an ASCII '\n' and `rfind` gives another.
     fn line_is_block(&self, nl: usize) -> bool {
         let line_start = self.full[..nl].rfind('\n').map(|i| i + 1).unwrap_or(0);
         let line = &self.full[line_start..nl];
@@ -368,11 +384,45 @@ impl Text {
     /// The text of a line.
     pub fn line(&self, r: LineRef) -> &str {
         self.pages
-            .get(r.page as usize - 1)
+            .get((r.page as usize).wrapping_sub(1))
             .and_then(|p| p.lines.get(r.line))
             .map(String::as_str)
             .unwrap_or("")
     }
+}
+
+/// Lines longer than [`MAX_LINE_BYTES`] wrapped at their last space before it (or at a
+/// character boundary, when a stretch has no space).
+fn wrap_long_lines(lines: Vec<String>) -> Vec<String> {
+    if lines.iter().all(|l| l.len() <= MAX_LINE_BYTES) {
+        return lines;
+    }
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        let mut rest = line.as_str();
+        while rest.len() > MAX_LINE_BYTES {
+            let limit = floor_char_boundary(rest, MAX_LINE_BYTES);
+            let cut = rest
+                .get(..limit)
+                .and_then(|head| head.rfind(' '))
+                .filter(|&i| i > 0)
+                .unwrap_or(limit);
+            let (head, tail) = rest.split_at(cut);
+            out.push(head.to_string());
+            rest = tail;
+        }
+        out.push(rest.to_string());
+    }
+    out
+}
+
+/// The largest character boundary of `s` at or before byte `i` (`s.len()` past the end).
+pub(crate) fn floor_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 /// Normalises a positioned line's cells and words; `None` when nothing is left.
@@ -404,6 +454,7 @@ fn position_line(r: RawLine) -> Option<PositionedLine> {
 }
 
 /// Whether the `.` at `i` ends a common abbreviation rather than a sentence.
+#[allow(clippy::string_slice)] // Char boundaries: `i` is the index of an ASCII '.', '?' or '!' and `word_start` comes from `char_indices`.
 fn is_abbrev(s: &str, i: usize) -> bool {
     // The word starts after the last character that is not an ASCII letter; that character
     // may be several bytes long (OCR gives accented letters), so step over it whole.
@@ -683,8 +734,7 @@ fn check_decompressed_size(pdf: &pdf_extract::Document, doc: &Document) -> Resul
             .unwrap_or(false);
         let budget = MAX_DECOMPRESSED_BYTES - total;
         let size = if flate {
-            let mut dec = flate2::read::ZlibDecoder::new(&stream.content[..]).take(budget + 1);
-            std::io::copy(&mut dec, &mut std::io::sink()).unwrap_or(0)
+            inflated_size(&stream.content, budget + 1)
         } else {
             stream.content.len() as u64
         };
@@ -698,6 +748,22 @@ fn check_decompressed_size(pdf: &pdf_extract::Document, doc: &Document) -> Resul
         }
     }
     Ok(())
+}
+
+/// How many bytes a zlib stream inflates to, counting at most `limit`. A stream that breaks
+/// off counts what it gave before: the parser keeps that much too, so a bomb that ends in
+/// garbage (or a wrong checksum) is still a bomb.
+fn inflated_size(compressed: &[u8], limit: u64) -> u64 {
+    let mut dec = flate2::read::ZlibDecoder::new(compressed);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    while total < limit {
+        match dec.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => total += n as u64,
+        }
+    }
+    total.min(limit)
 }
 
 /// Whether a page's text layer holds real words rather than nothing or encoding garbage.
@@ -743,6 +809,7 @@ static HTML_ENTITY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new
 });
 
 /// The text of an HTML page: blocks become lines, cells are spaced, entities decoded.
+#[allow(clippy::string_slice)] // Char boundaries: `e` starts with the ASCII `#` or `#x` that is stepped over.
 fn html_to_text(html: &str) -> String {
     let s = HTML_DROP.replace_all(html, "");
     let s = HTML_BREAK.replace_all(&s, "\n");
@@ -835,6 +902,37 @@ mod tests {
     }
 
     #[test]
+    fn long_lines_are_wrapped_at_spaces() {
+        let word = "appeal\u{e9} ";
+        let line = word.repeat(3 * MAX_LINE_BYTES / word.len());
+        let t = Text::new(
+            Method::PlainText,
+            vec![vec![line.clone(), "end".into()]],
+            vec![],
+        );
+        let lines = &t.pages[0].lines;
+        assert!(lines.len() >= 4, "{}", lines.len());
+        assert!(lines.iter().all(|l| l.len() <= MAX_LINE_BYTES));
+        assert!(
+            lines[..lines.len() - 1]
+                .iter()
+                .all(|l| l.ends_with("appeal\u{e9}"))
+        );
+        assert_eq!(
+            t.chars(),
+            line.trim_end().chars().count() - (lines.len() - 2) + 3
+        );
+        // A stretch without spaces is cut at a character boundary.
+        let wrapped = wrap_long_lines(vec!["\u{1f642}".repeat(MAX_LINE_BYTES)]);
+        assert!(
+            wrapped
+                .iter()
+                .all(|l| l.len() <= MAX_LINE_BYTES && !l.is_empty())
+        );
+        assert_eq!(wrapped.concat(), "\u{1f642}".repeat(MAX_LINE_BYTES));
+    }
+
+    #[test]
     fn normalises_ligatures_quotes_and_spaces() {
         assert_eq!(
             normalize_line("  the \u{fb01}le\u{2019}s   \u{2014} date "),
@@ -855,6 +953,24 @@ mod tests {
         assert_eq!(t.locate(3), LineRef { page: 1, line: 1 });
         assert_eq!(t.locate(5), LineRef { page: 2, line: 0 });
         assert_eq!(t.line(LineRef { page: 2, line: 0 }), "ccc");
+    }
+
+    // A bomb whose stream breaks off (bad data after gigabytes of zeros) counted as nothing:
+    // the parser inflates it all the same.
+    #[test]
+    fn a_broken_stream_counts_what_it_inflated() {
+        use std::io::Write;
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&vec![0u8; 1 << 20]).unwrap();
+        let whole = enc.finish().unwrap();
+        assert_eq!(inflated_size(&whole, u64::MAX), 1 << 20);
+        assert_eq!(inflated_size(&whole, 1000), 1000);
+        let mut broken = whole.clone();
+        let n = broken.len();
+        broken[n - 4..].copy_from_slice(b"oops"); // a wrong checksum
+        // All but the last buffer read before the checksum fails (was: 0).
+        assert!(inflated_size(&broken, u64::MAX) > 900_000);
+        assert_eq!(inflated_size(b"not zlib", u64::MAX), 0);
     }
 
     #[test]
@@ -883,5 +999,51 @@ mod html_tests {
             .filter(|l| !l.is_empty())
             .collect();
         assert_eq!(lines, vec!["Claim Number: A1", "Billed $5.00", "R&D 'ok'"]);
+    }
+}
+
+/// Property tests of the private helpers (the public ones are covered in
+/// tests/integration/props.rs).
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                3 => proptest::sample::select(&[
+                    ".", ". ", "Dr.", "e.g.", "caf\u{e9}.", "\u{1f642}.", "x\u{301}.", "<p>",
+                    "</td>", "&amp;", "&#x1F642;", "&#99999999;", "&#xD800;", "&nbsp;", "<!--",
+                    "-->", "<script>", "\n", " ", "\u{0}", "\u{200f}", "\u{fffd}",
+                ][..]).prop_map(str::to_string),
+                1 => proptest::collection::vec(any::<char>(), 0..5)
+                    .prop_map(|c| c.into_iter().collect::<String>()),
+            ],
+            0..30,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn abbreviations_html_and_pages_take_any_text(s in text()) {
+            for (i, _) in s.match_indices(['.', '?', '!']) {
+                let _ = is_abbrev(&s, i);
+            }
+            let _ = html_to_text(&s);
+            let lines: Vec<String> = s.lines().map(str::to_string).collect();
+            let _ = page_has_text(&lines);
+        }
+
+        #[test]
+        fn wrapping_keeps_every_character(s in text(), n in 1usize..5) {
+            let long = s.repeat(n * (MAX_LINE_BYTES / s.len().max(1) + 1));
+            let wrapped = wrap_long_lines(vec![long.clone()]);
+            prop_assert_eq!(wrapped.concat(), long);
+            prop_assert!(wrapped.iter().all(|l| l.len() <= MAX_LINE_BYTES));
+        }
     }
 }

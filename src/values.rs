@@ -1,6 +1,9 @@
 //! Value readers shared by the stages: dates, dollar amounts, phone numbers, identifiers
 //! and names, as they appear in letters (many formats, OCR-ish spacing). Strings in,
 //! typed values out; no stage logic here.
+// Byte-index slicing of text panics off a character boundary: each slice here is proven
+// on one (an `allow` with the reason) or made with `get`.
+#![deny(clippy::string_slice)]
 
 use std::sync::LazyLock;
 
@@ -63,48 +66,64 @@ fn year(s: &str) -> Option<i16> {
 
 /// Every date in `s`, in order.
 pub fn find_dates(s: &str) -> Vec<Found<Date>> {
-    DATE_RE
-        .captures_iter(s)
-        .filter_map(|c| {
-            let g = |n: &str| c.name(n).map(|m| m.as_str());
-            let (y, m, d) = if let Some(mn) = g("mn") {
-                (year(g("my")?)?, month_number(mn)?, g("md")?.parse().ok()?)
-            } else if let Some(dm) = g("dm") {
-                (year(g("dy")?)?, month_number(dm)?, g("dd")?.parse().ok()?)
-            } else if let Some(nm) = g("nm") {
-                // 3.14 or 12-5 style fragments are not dates unless a year follows; the regex
-                // requires it. A dot separator with a two-digit year is too often a number.
-                if g("sep") == Some(".") && g("ny")?.len() == 2 {
-                    return None;
-                }
-                (year(g("ny")?)?, nm.parse().ok()?, g("nd")?.parse().ok()?)
-            } else {
-                (
-                    year(g("iy")?)?,
-                    g("im")?.parse().ok()?,
-                    g("id")?.parse().ok()?,
-                )
-            };
-            let date = Date::new(y, m, d).ok()?;
-            let whole = c.get(0)?;
-            if g("nm").is_some() {
-                // Part of a longer number (an ID, a version) is not a date; a dash before is a range.
-                let before = s[..whole.start()].chars().last();
-                let after = s[whole.end()..].chars().next();
-                if before.is_some_and(|ch| ch.is_ascii_digit() || ch == '/' || ch == '.')
-                    || after.is_some_and(|ch| ch.is_ascii_digit() || ch == '/')
-                {
-                    return None;
-                }
-            }
-            Some(Found {
-                start: whole.start(),
-                end: whole.end(),
-                value: date,
-            })
-        })
-        .collect()
+    dates_in(s, s.len()).collect()
 }
+
+/// The dates of `s` that start in its first `limit` bytes (about: the search stops at the
+/// first space after them), in order. Offsets and the checks around a date are `s`'s.
+#[allow(clippy::string_slice)] // Char boundaries: `whole` is a match in `hay`, a prefix of `s`.
+fn dates_in(s: &str, limit: usize) -> impl Iterator<Item = Found<Date>> + '_ {
+    // Cut where a space follows: `\b` and the checks after a match see the same text there.
+    let cut = match s.get(limit..) {
+        Some(rest) => rest
+            .find(char::is_whitespace)
+            .map_or(s.len(), |i| limit + i),
+        None => s.len(),
+    };
+    let hay = s.get(..cut).unwrap_or(s);
+    DATE_RE.captures_iter(hay).filter_map(move |c| {
+        let g = |n: &str| c.name(n).map(|m| m.as_str());
+        let (y, m, d) = if let Some(mn) = g("mn") {
+            (year(g("my")?)?, month_number(mn)?, g("md")?.parse().ok()?)
+        } else if let Some(dm) = g("dm") {
+            (year(g("dy")?)?, month_number(dm)?, g("dd")?.parse().ok()?)
+        } else if let Some(nm) = g("nm") {
+            // 3.14 or 12-5 style fragments are not dates unless a year follows; the regex
+            // requires it. A dot separator with a two-digit year is too often a number.
+            if g("sep") == Some(".") && g("ny")?.len() == 2 {
+                return None;
+            }
+            (year(g("ny")?)?, nm.parse().ok()?, g("nd")?.parse().ok()?)
+        } else {
+            (
+                year(g("iy")?)?,
+                g("im")?.parse().ok()?,
+                g("id")?.parse().ok()?,
+            )
+        };
+        let date = Date::new(y, m, d).ok()?;
+        let whole = c.get(0)?;
+        if g("nm").is_some() {
+            // Part of a longer number (an ID, a version) is not a date; a dash before is a range.
+            let before = s[..whole.start()].chars().last();
+            let after = s[whole.end()..].chars().next();
+            if before.is_some_and(|ch| ch.is_ascii_digit() || ch == '/' || ch == '.')
+                || after.is_some_and(|ch| ch.is_ascii_digit() || ch == '/')
+            {
+                return None;
+            }
+        }
+        Some(Found {
+            start: whole.start(),
+            end: whole.end(),
+            value: date,
+        })
+    })
+}
+
+/// The longest a date runs from its first character to its last ("September 30th, 2025" with
+/// room to spare): a date that starts a string ends within this many bytes.
+const DATE_SPAN: usize = 64;
 
 /// The date at the start of `s` (after spaces), if any.
 pub fn date_at_start(s: &str) -> Option<Found<Date>> {
@@ -112,8 +131,8 @@ pub fn date_at_start(s: &str) -> Option<Found<Date>> {
     // A weekday may stand before the date, as in e-mail and portal headers ("Thu 02/19/2026",
     // "Fri, 6 Mar 2026 08:11").
     let lead = s.len() - trimmed.len() + WEEKDAY.find(trimmed).map(|m| m.end()).unwrap_or(0);
-    find_dates(s)
-        .into_iter()
+    // Only the start is searched: labels call this on the rest of lines that can be long.
+    dates_in(s, lead + 1 + DATE_SPAN)
         .next()
         .filter(|f| f.start <= lead + 1)
 }
@@ -124,6 +143,7 @@ static WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A dollar amount at the start of `s`: `$1,234.56`, `1234.56`, `($45.00)`, `$0`.
 /// A bare integer without `$` or cents is not an amount.
+#[allow(clippy::string_slice)] // Char boundaries: `lead` is where `trim_start` stops and `whole` is a match in `s[lead..]`.
 pub fn amount_at_start(s: &str) -> Option<Found<f64>> {
     let lead = s.len() - s.trim_start().len();
     let c = AMOUNT_RE.captures(&s[lead..])?;
@@ -152,6 +172,7 @@ fn amount_value(c: &regex::Captures<'_>) -> Option<f64> {
 }
 
 /// Every amount with cents (`$12.00`, `1,250.00`) in `s`, in order.
+#[allow(clippy::string_slice)] // Char boundaries: the match is in `s` itself.
 pub fn find_amounts(s: &str) -> Vec<Found<f64>> {
     ANY_AMOUNT_RE
         .captures_iter(s)
@@ -191,7 +212,13 @@ pub fn find_phones(s: &str) -> Vec<Found<String>> {
                     .take(7)
                     .filter_map(keypad)
                     .collect();
-                format!("{}-{}-{}", va.as_str(), &digits[..3], &digits[3..])
+                // `(?i)[A-Z]` also matches letters outside ASCII that fold to one (the long s
+                // U+017F, the Kelvin sign), which have no key: then it is no phone number.
+                let (exchange, line) = digits.split_at_checked(3)?;
+                if line.len() != 4 {
+                    return None;
+                }
+                format!("{}-{exchange}-{line}", va.as_str())
             } else {
                 let a = c.name("a1").or(c.name("a2"))?.as_str();
                 format!("{a}-{}-{}", c.name("b")?.as_str(), c.name("c")?.as_str())
@@ -223,6 +250,7 @@ fn keypad(c: char) -> Option<char> {
 /// An identifier at the start of `s`: 4-30 characters of letters, digits, `-`, `/`, `.`,
 /// holding at least two digits. A short all-letter prefix split off by one space
 /// (`ABC 123456789`) is joined.
+#[allow(clippy::string_slice)] // Char boundaries: `lead` is where `trim_start` stops; a token ends where `find` puts the first character that is not ASCII (or at the end), and parts are joined across one ASCII space.
 pub fn id_at_start(s: &str) -> Option<Found<String>> {
     let lead = s.len() - s.trim_start().len();
     let rest = &s[lead..];
@@ -440,6 +468,7 @@ const NOT_NAMES: &[&str] = &[
 
 /// A person's name at the start of `s`: two to five capitalised words (initials allowed),
 /// ending at a stop word, digits or punctuation.
+#[allow(clippy::string_slice)] // Char boundaries: `lead` is where `trim_start` stops.
 pub fn name_at_start(s: &str, stop: &std::collections::HashSet<String>) -> Option<Found<String>> {
     let lead = s.len() - s.trim_start().len();
     let mut words = Vec::new();
@@ -586,8 +615,8 @@ mod tests {
         let f = find_dates("DOS 01/02/2025-01/05/2025");
         assert_eq!(f.len(), 2);
         assert_eq!(
-            &"DOS 01/02/2025-01/05/2025"[f[0].start..f[0].end],
-            "01/02/2025"
+            "DOS 01/02/2025-01/05/2025".get(f[0].start..f[0].end),
+            Some("01/02/2025")
         );
     }
 
@@ -618,6 +647,20 @@ mod tests {
                 .collect();
         assert_eq!(p, vec!["800-555-0199", "877-555-0123", "800-633-4227"]);
         assert!(find_phones("claim 2025031412345").is_empty());
+    }
+
+    // Regression (property tests): "1-800-" and seven long s (U+017F), which `(?i)[A-Z]`
+    // matches, gave no keypad digits and the slice of the first three panicked.
+    #[test]
+    fn vanity_numbers_need_keypad_letters() {
+        assert!(find_phones("1-800-\u{17f}\u{17f}\u{17f}\u{17f}\u{17f}\u{17f}\u{17f}").is_empty());
+        assert!(find_phones("1-800-MEDICA\u{212a}").is_empty());
+        assert_eq!(
+            find_phones("1-800-MEDICARE")
+                .first()
+                .map(|f| f.value.as_str()),
+            Some("800-633-4227")
+        );
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! A claim's block runs from the first line that names its number to the line that names the
 //! next claim's. Inside it: the claim-line table (its header may be printed once above all
 //! the claims), the labelled amounts, dates, provider and patient, and the codes.
+// Byte-index slicing of text panics off a character boundary: each slice here is proven
+// on one (an `allow` with the reason) or made with `get`.
+#![deny(clippy::string_slice)]
 
 use std::collections::HashMap;
 
@@ -12,7 +15,7 @@ use crate::report::{ClaimEntry, ClaimStatus, Code, CodeSystem, ServiceLine};
 use crate::rules::{ColumnKind, FieldName, Rules};
 use crate::text::{LineRef, Text};
 
-use super::{Candidate, ClaimTable, DENIED_WORDS, PROCEDURE, Value, claim_table_between};
+use super::{Candidate, ClaimTable, DENIED_WORDS, Headers, PROCEDURE, Value, claim_table_between};
 
 /// A claim read from its block, with what the headline needs.
 #[derive(Debug, Clone)]
@@ -55,6 +58,36 @@ fn pos(r: LineRef) -> (u32, usize) {
     (r.page, r.line)
 }
 
+/// The lines from `from` up to `to` (exclusive), without walking the lines before `from`: a
+/// remittance names thousands of claims, and each claim's block is read on its own.
+fn lines_between(text: &Text, from: LineRef, to: LineRef) -> impl Iterator<Item = (LineRef, &str)> {
+    text.pages
+        .iter()
+        .filter(move |p| p.number >= from.page && p.number <= to.page)
+        .flat_map(move |p| {
+            let first = if p.number == from.page { from.line } else { 0 };
+            let end = if p.number == to.page {
+                to.line.min(p.lines.len())
+            } else {
+                p.lines.len()
+            };
+            p.lines
+                .get(first.min(end)..end)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .map(move |(i, l)| {
+                    (
+                        LineRef {
+                            page: p.number,
+                            line: first + i,
+                        },
+                        l.as_str(),
+                    )
+                })
+        })
+}
+
 /// Reads every claim. `not_claims` are identifiers that are something else (the member ID,
 /// the reference number).
 pub(super) fn blocks(
@@ -79,10 +112,11 @@ pub(super) fn blocks(
     if numbers.iter().any(|c| !c.reference) {
         numbers.retain(|c| !c.reference);
     }
+    let mut seen = std::collections::HashSet::new();
     for c in numbers {
         let Value::Str(s) = &c.value else { continue };
         let k = key(s);
-        if k.is_empty() || skip.contains(&k) || starts.iter().any(|(n, _)| key(n) == k) {
+        if k.is_empty() || skip.contains(&k) || !seen.insert(k) {
             continue;
         }
         starts.push((s.clone(), c.at));
@@ -103,10 +137,8 @@ pub(super) fn blocks(
             let Some((_, prev)) = i.checked_sub(1).and_then(|p| starts.get(p)) else {
                 return *at;
             };
-            text.lines()
-                .filter(|(r, l)| {
-                    pos(*r) > pos(*prev) && pos(*r) < pos(*at) && super::TOTAL.is_match(l)
-                })
+            lines_between(text, *prev, *at)
+                .filter(|(r, l)| pos(*r) > pos(*prev) && super::TOTAL.is_match(l))
                 .last()
                 .map(|(r, _)| LineRef {
                     page: r.page,
@@ -117,9 +149,10 @@ pub(super) fn blocks(
         })
         .collect();
     let mut out = Vec::new();
+    let headers = Headers::default();
     for (i, (number, at)) in starts.iter().enumerate() {
         let end = bounds.get(i + 1).copied().unwrap_or(doc_end);
-        let mut b = block(text, rules, cands, number, bounds[i], end);
+        let mut b = block(text, rules, cands, number, bounds[i], end, &headers);
         b.at = *at;
         out.push(b);
     }
@@ -129,18 +162,15 @@ pub(super) fn blocks(
         return from_table;
     }
     // Where each claim starts on the page's layout: its rows there are read by column.
-    let starts_at: Vec<Option<(u32, usize)>> = starts
-        .iter()
-        .map(|(n, at)| layout_position(text, n, *at))
-        .collect();
+    let starts_at = layout_positions(text, &starts);
+    // The next claim's start after each one (the end of its rows).
+    let mut next_at = vec![(u32::MAX, usize::MAX); starts_at.len()];
+    for i in (0..starts_at.len().saturating_sub(1)).rev() {
+        next_at[i] = starts_at[i + 1].unwrap_or(next_at[i + 1]);
+    }
     for (i, b) in out.iter_mut().enumerate() {
         let Some(from) = starts_at[i] else { continue };
-        let to = starts_at[i + 1..]
-            .iter()
-            .flatten()
-            .next()
-            .copied()
-            .unwrap_or((u32::MAX, usize::MAX));
+        let to = next_at[i];
         let mut read = b.clone();
         if read_rows_between(&mut read, layout, from, to, rules) && read.status_read {
             {
@@ -178,6 +208,35 @@ pub(super) fn unnumbered(text: &Text, layout: &Layout, rules: &Rules) -> Option<
     }));
     fill_from_rows(&mut b, t, &rows, &layout.legend, rules);
     Some(b)
+}
+
+/// For each claim (number, where it is named), the (page, layout line) where its number is
+/// first printed, at or after that page: [`layout_position`] for every claim, in one pass over
+/// the layout (a remittance names thousands of claims).
+fn layout_positions(text: &Text, starts: &[(String, LineRef)]) -> Vec<Option<(u32, usize)>> {
+    let Ok(ac) = aho_corasick::AhoCorasick::new(starts.iter().map(|(n, _)| n)) else {
+        return starts
+            .iter()
+            .map(|(n, at)| layout_position(text, n, *at))
+            .collect();
+    };
+    // Each number's first line on each page where it is printed, pages in order.
+    let mut firsts: Vec<Vec<(u32, usize)>> = vec![Vec::new(); starts.len()];
+    for p in &text.pages {
+        for (i, l) in p.layout.iter().enumerate() {
+            for m in ac.find_overlapping_iter(&l.text) {
+                let f = &mut firsts[m.pattern().as_usize()];
+                if f.last().is_none_or(|(page, _)| *page != p.number) {
+                    f.push((p.number, i));
+                }
+            }
+        }
+    }
+    starts
+        .iter()
+        .zip(&firsts)
+        .map(|((_, at), f)| f.iter().find(|(page, _)| *page >= at.page).copied())
+        .collect()
 }
 
 /// The (page, layout line) where a claim number is first printed, at or after `at`'s page.
@@ -410,6 +469,7 @@ fn fill_from_rows(b: &mut Block, t: &Table, rows: &[&Row], legend: &Legend, rule
 
 /// A date printed without separators in a date column, as remittances do: `MMDDYY` or
 /// `MMDDYYYY` (a column of dates says it is one; elsewhere six digits are not read as a date).
+#[allow(clippy::string_slice)] // Char boundaries: `t` is all ASCII digits.
 fn compact_date(cell: &str) -> Option<jiff::civil::Date> {
     cell.split(' ').find_map(|t| {
         if !t.chars().all(|c| c.is_ascii_digit()) {
@@ -539,6 +599,7 @@ fn block(
     number: &str,
     start: LineRef,
     end: LineRef,
+    headers: &Headers,
 ) -> Block {
     let inside = |r: LineRef| pos(r) >= pos(start) && pos(r) < pos(end);
     let near_start = |r: LineRef| r.page == start.page && r.line < start.line + 15;
@@ -560,12 +621,8 @@ fn block(
             _ => None,
         }
     };
-    let table = claim_table_between(text, rules, start, end);
-    let block_lines: Vec<&str> = text
-        .lines()
-        .filter(|(r, _)| inside(*r))
-        .map(|(_, l)| l)
-        .collect();
+    let table = claim_table_between(text, rules, start, end, headers);
+    let block_lines: Vec<&str> = lines_between(text, start, end).map(|(_, l)| l).collect();
     let codes = codes_in(&block_lines.join("\n"), rules);
 
     let from_table = |k: ColumnKind| table.as_ref().and_then(|t| t.amounts.get(&k).copied());
