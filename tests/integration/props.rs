@@ -428,8 +428,10 @@ proptest! {
 fn analyze_in_time(pages: Vec<Vec<String>>) -> Report {
     let started = Instant::now();
     let (report, _) = analyze_pages(pages);
+    // A guard against hanging, not a speed test: a debug build on a loaded 2-core CI machine
+    // took 106 s for 100 000 short lines (43 s with one other build beside it).
     assert!(
-        started.elapsed() < Duration::from_secs(60),
+        started.elapsed() < Duration::from_secs(240),
         "took {:?}",
         started.elapsed()
     );
