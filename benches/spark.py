@@ -8,9 +8,7 @@ overturn.parse_many in one process, on the same corpora (see docs/performance.md
 With the CLI built (`cargo build --release`), `overturn batch --jobs N` runs on them too.
 Each is timed with 1 and 2 cores (`local[1]`, `local[2]`; `jobs=1`, `jobs=2`), after a warm-up
 run that starts Spark's Python workers; Spark's own start (the JVM, about 10 s) is not counted.
-Besides the wall-clock rate, the CPU time of the whole process tree (the JVM and its Python
-workers included) gives documents per CPU-minute: what one core does when nothing else runs
-on it, a figure that other work on a shared machine changes much less.
+The machine should be otherwise idle: the load average is printed before and after.
 Needs the package built optimised into .venv/:
 
     . .venv/bin/activate && maturin develop --release -m python/Cargo.toml
@@ -62,39 +60,14 @@ def text_pdfs(into: Path, n: int) -> int:
     return n
 
 
-def tree_cpu_seconds() -> float:
-    """CPU time of this process and every process below it (Spark's JVM, its Python daemon
-    and workers), alive or already reaped: user + system time of each live process and of
-    the children it reaped, from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    children: dict = {}
-    stats: dict = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        fields = text[text.rindex(")") + 2 :].split()
-        pid, ppid = int(stat.parent.name), int(fields[1])
-        children.setdefault(ppid, []).append(pid)
-        stats[pid] = sum(int(f) for f in fields[11:15]) / ticks  # utime stime cutime cstime
-    total, todo = 0.0, [os.getpid()]
-    while todo:
-        pid = todo.pop()
-        total += stats.get(pid, 0.0)
-        todo.extend(children.get(pid, []))
-    return total
-
-
-def best_of(runs: int, work) -> tuple:
-    """(wall seconds, CPU seconds) of the fastest of `runs` runs of `work`."""
-    best = None
+def best_of(runs: int, work) -> float:
+    """Wall-clock seconds of the fastest of `runs` runs of `work`."""
+    times = []
     for _ in range(runs):
-        cpu, start = tree_cpu_seconds(), time.perf_counter()
+        start = time.perf_counter()
         work()
-        took = (time.perf_counter() - start, tree_cpu_seconds() - cpu)
-        best = took if best is None or took[0] < best[0] else best
-    return best
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def main() -> None:
@@ -110,11 +83,8 @@ def main() -> None:
         }
         print(f"load average before: {os.getloadavg()}")
         print()
-        print(
-            "| corpus | documents | runner | cores | seconds | documents/min "
-            "| per core | CPU s | per CPU-minute |"
-        )
-        print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+        print("| corpus | documents | runner | cores | seconds | documents/min | per core |")
+        print("|---|---:|---|---:|---:|---:|---:|")
         for cores in (1, 2):
             spark = (
                 SparkSession.builder.master(f"local[{cores}]")
@@ -145,11 +115,11 @@ def main() -> None:
                     results.append(("overturn batch", best_of(runs, run_cli)))
                 rows = spark.read.parquet(out).count()
                 assert rows == n, (rows, n)
-                for runner, (secs, cpu) in results:
+                for runner, secs in results:
                     per_min = n / secs * 60
                     print(
                         f"| {name} | {n} | {runner} | {cores} | {secs:.2f} | {per_min:.1f} "
-                        f"| {per_min / cores:.1f} | {cpu:.1f} | {n / cpu * 60:.1f} |"
+                        f"| {per_min / cores:.1f} |"
                     )
             spark.stop()
         print()
