@@ -2,17 +2,20 @@
 # OCR time per page: `overturn text` vs the `tesseract` CLI on the same images, in the same
 # run (see docs/performance.md). Both single-threaded (OMP_THREAD_LIMIT=1 for the CLI; overturn
 # keeps OpenMP on the calling thread itself), page segmentation
-# auto (the CLI's default). overturn also decodes, squares fax pixels and scales 200 dpi scans
-# to 300 dpi before OCR, which is most of any difference.
+# auto (the CLI's default). overturn also decodes and prepares each page (finds a photographed
+# page and straightens it, squares fax pixels, removes fax specks, measures the lines' lean),
+# which is most of any difference. OVERTURN_BIN=path measures that build instead of release.
 # Needs: hyperfine and tesseract-ocr (scripts/setup.sh --bench; tesseract-ocr for the CLI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q
-bin=$PWD/target/release/overturn
+if [ -z "${OVERTURN_BIN:-}" ]; then
+  cargo build --release -q
+fi
+bin=${OVERTURN_BIN:-$PWD/target/release/overturn}
 export OMP_THREAD_LIMIT=1
 imgs=$(mktemp -d)
 trap 'rm -rf "$imgs" "$imgs.md"' EXIT
-for f in fixtures/scan-pa-hmo-letter/input.png fixtures/scan-eligibility-eob/input.jpg fixtures/fax-referral-pos-letter/input.tif; do
+for f in fixtures/scan-pa-hmo-letter/input.png fixtures/scan-eligibility-eob/input.jpg fixtures/fax-referral-pos-letter/input.tif fixtures/photo-desk-two-column-letter/page-1.jpg; do
   echo "## $f"
   hyperfine --warmup 1 --runs 5 --style basic --export-markdown "$imgs/t.md" \
     -n "overturn text" "$bin text $f" \
@@ -23,8 +26,8 @@ done
 rm "$imgs/t.md"
 
 # Per page inside a batch (engine and rules set up once), against the CLI on the same images.
-for f in fixtures/scan-*/input.png fixtures/scan-*/input.jpg fixtures/scan-*/input.tif fixtures/fax-*/input.tif; do
-  cp "$f" "$imgs/$(basename "$(dirname "$f")").${f##*.}"
+for f in fixtures/scan-*/input.png fixtures/scan-*/input.jpg fixtures/scan-*/input.tif fixtures/fax-*/input.tif fixtures/photo-*/page-*.jpg; do
+  cp "$f" "$imgs/$(basename "$(dirname "$f")")-$(basename "$f")"
 done
 n=$(ls "$imgs" | wc -l)
 echo "## $n scanned images, one job"

@@ -98,4 +98,28 @@ for n in 1 2; do
     "fixtures/photo-multi-claim-ppo-eob/page-$n.jpg"
 done
 
+# 17. Phone photos of a two-page letter lying on a dark desk (page-1.jpg, page-2.jpg): each
+# page a quadrilateral inside the frame (perspective, turned 3 degrees), a shadow falling
+# across it, colour JPEG at the 72 dpi phones write: overturn finds the page's corners and
+# straightens it.
+render two-column-header-letter 150; out photo-desk-two-column-letter two-column-header-letter
+for n in 1 2; do
+  convert "$tmp/two-column-header-letter-$n.png" -bordercolor '#3b2f25' -border 140 \
+    -virtual-pixel background -background '#3b2f25' \
+    -distort Perspective '0,0 40,10  %[fx:w-1],0 %[fx:w-20],60  0,%[fx:h-1] 10,%[fx:h-40]  %[fx:w-1],%[fx:h-1] %[fx:w-60],%[fx:h-1]' \
+    -rotate 3 \
+    \( +clone -sparse-color Barycentric '0,0 gray(150) %w,0 gray(255) 0,%h gray(200) %w,%h gray(255)' \) -compose Multiply -composite \
+    -seed 17 -attenuate 0.3 +noise Gaussian -units PixelsPerInch -density 72 -quality 82 \
+    "fixtures/photo-desk-two-column-letter/page-$n.jpg"
+done
+
+# 18. A scanner PDF of a two-page remittance with grey-shaded rows, the shading deepened and
+# the light uneven (JPEG pages, 200 dpi): a global threshold loses the shaded rows' type.
+render multi-claim-remit-pdf 200; out scan-shaded-multi-claim-remit multi-claim-remit-pdf
+for n in 1 2; do
+  convert "$tmp/multi-claim-remit-pdf-$n.png" -level 12%,100% "$tmp/r$n.png"
+  scanlike "$tmp/r$n.png" "$tmp/r$n.jpg" 1.1
+done
+"$maker" jpeg-pdf 200 fixtures/scan-shaded-multi-claim-remit/input.pdf "$tmp/r1.jpg" "$tmp/r2.jpg"
+
 ls -la fixtures/scan-* fixtures/fax-* fixtures/mixed-* fixtures/photo-* | grep -E "input|page-"

@@ -374,6 +374,7 @@ pub(crate) fn evidence_at(text: &Text, at: usize, confidence: f64) -> Evidence {
         page: r.page,
         line: text.line(r).to_string(),
         confidence,
+        ocr_uncertain: false,
     }
 }
 

@@ -15,6 +15,7 @@ use jiff::civil::Date;
 use regex::Regex;
 
 mod claims;
+pub(crate) mod uncertain;
 
 use crate::layout::Layout;
 use crate::report::Evidence;
@@ -248,6 +249,7 @@ pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
                 page: at.page,
                 line: text.line(at).to_string(),
                 confidence: 0.6,
+                ocr_uncertain: false,
             },
         ));
         f.payer_name = Some(name);
@@ -261,14 +263,15 @@ pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
     if let Some(c) = cands.get(&FieldName::LetterDate).and_then(|v| v.first()) {
         f.letter_date = date_of(c);
         ev.push(("dates.letter_date".into(), evidence(text, c)));
-    } else if let Some((d, at)) = unlabelled_letter_date(text) {
+    } else if let Some((d, page, line)) = unlabelled_letter_date(text) {
         f.letter_date = Some(d);
         ev.push((
             "dates.letter_date".into(),
             Evidence {
-                page: at.page,
-                line: text.line(at).to_string(),
+                page,
+                line,
                 confidence: 0.6,
+                ocr_uncertain: false,
             },
         ));
     }
@@ -544,6 +547,7 @@ fn line_evidence(text: &Text, at: LineRef, confidence: f64) -> Evidence {
         page: at.page,
         line: text.line(at).to_string(),
         confidence,
+        ocr_uncertain: false,
     }
 }
 
@@ -1116,6 +1120,7 @@ fn wrapped_tail(next: &str, rules: &Rules) -> Option<String> {
 /// "Acme Date Issued: ...") gives the part that names the organisation.
 fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
     let (name, at) = letterhead_name(text, rules)?;
+    let name = mend_letter_spacing(&name, text, rules).unwrap_or(name);
     // A state agency is named with its state ("STATE OF WYOMING" over "Department of Health
     // Services"), as people and other agencies name it.
     if STATE_AGENCY.is_match(&name) {
@@ -1147,6 +1152,75 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
         }
     }
     Some((name, at))
+}
+
+// A logo beside the brand, read by OCR as a letter or two ("e Cobalt Ridge Health Plan",
+// "vd Prairie ..."): lower case or symbols, then a capitalised word.
+static LOGO_SPECK: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[^\sA-Za-z0-9]{0,2}[a-z]{0,2}[^\sA-Za-z0-9]{0,2}\s+([A-Z].*)$"));
+
+/// A brand set in wide letter-spacing that OCR read in pieces ("Ca scad ia Valley",
+/// "L U M E N"): the same letters printed as whole words elsewhere at the top of page 1 (the
+/// name beside the logo, a return address, a footer) give its spelling, carried on to the
+/// word that ends the organisation's name there ("Cascadia Valley Health Plan"). `None` when
+/// the name has no such pieces or is not printed whole anywhere.
+fn mend_letter_spacing(name: &str, text: &Text, rules: &Rules) -> Option<String> {
+    const SHORT_WORDS: &[&str] = &[
+        "of", "the", "and", "for", "inc", "llc", "co", "rx", "hmo", "ppo", "pdp", "usa", "us", "my",
+    ];
+    let key = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let pieces = words
+        .iter()
+        .filter(|w| {
+            let k = key(w);
+            k.chars().count() <= 3 && !SHORT_WORDS.contains(&k.as_str())
+        })
+        .count();
+    if pieces == 0 {
+        return None;
+    }
+    let whole = key(name);
+    let page = text.pages.first()?;
+    let sources = page.lines.iter().take(40).map(String::as_str).chain(
+        page.layout
+            .iter()
+            .take(40)
+            .flat_map(|l| l.cells.iter().map(|c| c.text.as_str())),
+    );
+    for source in sources {
+        let ws: Vec<&str> = source.split_whitespace().collect();
+        for start in 0..ws.len() {
+            // The fewest whole words that spell the name, from `start`.
+            let mut spelled = String::new();
+            let mut end = start;
+            while end < ws.len() && spelled.len() < whole.len() {
+                spelled.push_str(&key(ws[end]));
+                end += 1;
+            }
+            if spelled != whole || end - start >= words.len() {
+                continue;
+            }
+            // Carried on to the last word that ends an organisation's name, within a few.
+            let org_end = (end..ws.len().min(end + 4))
+                .take_while(|&i| ws[i].chars().next().is_some_and(char::is_uppercase))
+                .filter(|&i| {
+                    let w = key(ws[i]);
+                    ORG_ENDINGS.contains(&w.as_str())
+                        || rules.name_endings.contains(&w)
+                        || ORG_WORD.is_match(ws[i])
+                })
+                .last()
+                .map_or(end, |i| i + 1);
+            return Some(ws[start..org_end].join(" "));
+        }
+    }
+    None
 }
 
 // "STATE OF WYOMING", "Commonwealth of Pennsylvania": the state's name.
@@ -1195,10 +1269,8 @@ fn letterhead_name(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
             .flat_map(|p| p.split(" \u{b7} "))
             .flat_map(split_long_parenthetical)
             .map(|p| {
-                p.trim()
-                    .trim_end_matches([',', '.', ':', '\u{b7}'])
-                    .trim()
-                    .to_string()
+                let p = p.trim().trim_end_matches([',', '.', ':', '\u{b7}']).trim();
+                LOGO_SPECK.replace(p, "$1").to_string()
             })
             .filter(|p| {
                 p.chars()
@@ -1448,27 +1520,29 @@ fn addressee(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
 }
 
 /// A letter date without a label: a line near the top of page 1 that is (almost) only a
-/// date, else the first date on page 1 whose line is not about birth, service or receipt.
+/// date, else a line there that starts with a cell holding only a date (OCR reads a date
+/// beside a two-column header's key-value box as one line: "April 2, 2026 | Member | ...").
+/// Returns the date, the page and the source line.
 #[allow(clippy::string_slice)] // Char boundaries: `d` is found in `line` itself.
-fn unlabelled_letter_date(text: &Text) -> Option<(Date, LineRef)> {
+fn unlabelled_letter_date(text: &Text) -> Option<(Date, u32, String)> {
     let page = text.pages.first()?;
-    for (i, line) in page.lines.iter().take(25).enumerate() {
-        let dates = values::find_dates(line);
-        if let Some(d) = dates.first() {
-            let rest = format!("{}{}", &line[..d.start], &line[d.end..]);
-            let others = rest.chars().filter(|c| c.is_alphanumeric()).count();
-            if others <= 12 && !LETTER_DATE_NOT.is_match(line) {
-                return Some((
-                    d.value,
-                    LineRef {
-                        page: page.number,
-                        line: i,
-                    },
-                ));
-            }
+    let alone = |s: &str| -> Option<Date> {
+        let dates = values::find_dates(s);
+        let d = dates.first()?;
+        let rest = format!("{}{}", &s[..d.start], &s[d.end..]);
+        let others = rest.chars().filter(|c| c.is_alphanumeric()).count();
+        (others <= 12).then_some(d.value)
+    };
+    for line in page.lines.iter().take(25) {
+        if let Some(d) = alone(line).filter(|_| !LETTER_DATE_NOT.is_match(line)) {
+            return Some((d, page.number, line.clone()));
         }
     }
-    None
+    page.layout.iter().take(25).find_map(|l| {
+        let first = l.cells.first().filter(|_| l.cells.len() > 1)?;
+        let d = alone(&first.text).filter(|_| !LETTER_DATE_NOT.is_match(&l.text))?;
+        Some((d, page.number, l.text.clone()))
+    })
 }
 
 /// A claim-line table: its rows, the amounts of the claim as a whole, and the first service
@@ -2075,6 +2149,54 @@ mod tests {
             fields_of("Acme Health Plan\nDate of birth: 01/02/1980\nJune 2, 2025\nDear Sam Lee,");
         assert_eq!(f.letter_date, Date::new(2025, 6, 2).ok());
         assert_eq!(f.payer_name.as_deref(), Some("Acme Health Plan"));
+    }
+
+    #[test]
+    fn letter_date_in_the_first_cell_of_a_header_row() {
+        // OCR reads the date beside a key-value box as one line; its first cell is the date.
+        let f = fields_of(
+            "Acme Health Plan\nMay 4, 2026     Member name     Patricia Okonkwo-Lee\nDate of birth     01/02/1980\nDear Ms. Okonkwo-Lee,",
+        );
+        assert_eq!(f.letter_date, Date::new(2026, 5, 4).ok());
+        // A date that is a labelled value is not the letter's.
+        let f = fields_of(
+            "Acme Health Plan\nDate received     May 4, 2026     Member     Patricia Okonkwo-Lee\nDear Ms. Okonkwo-Lee,",
+        );
+        assert_eq!(f.letter_date, None);
+    }
+
+    #[test]
+    fn a_logo_read_as_a_letter_before_the_brand_is_dropped() {
+        let payer = |s: &str| fields_of(s).payer_name;
+        assert_eq!(
+            payer("e Cobalt Ridge Health Plan\nClaims Review Unit\nDear Pat Lee,").as_deref(),
+            Some("Cobalt Ridge Health Plan")
+        );
+        assert_eq!(
+            payer("& Sunpath Health\nDear Pat Lee,").as_deref(),
+            Some("Sunpath Health")
+        );
+    }
+
+    #[test]
+    fn letter_spaced_brand_read_in_pieces_takes_its_whole_spelling() {
+        let payer = |s: &str| fields_of(s).payer_name;
+        assert_eq!(
+            payer("Ca scad ia Valley Health\nPO Box 12, Tacoma WA 98401\nQuestions? Call Cascadia Valley Health Plan at 1-800-555-0100.\nDear Pat Lee,")
+                .as_deref(),
+            Some("Cascadia Valley Health Plan")
+        );
+        // Nothing to mend from: the name stays as read.
+        assert_eq!(
+            payer("Ca scad ia Valley Health Plan\nDear Pat Lee,").as_deref(),
+            Some("Ca scad ia Valley Health Plan")
+        );
+        // A name without pieces is never respelled.
+        assert_eq!(
+            payer("Harbor Mutual\nHarbor Mutual Insurance Company of the West\nDear Pat Lee,")
+                .as_deref(),
+            Some("Harbor Mutual")
+        );
     }
 
     #[test]

@@ -391,6 +391,7 @@ fn headline_category(
             page: e.page,
             line,
             confidence: 0.8,
+            ocr_uncertain: false,
         };
         evidence.insert("denial.category".into(), ev.clone());
         evidence.insert("denial.reason_text".into(), ev);
@@ -516,6 +517,7 @@ pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
     };
     headline_codes(&mut report);
     headline_category(&mut report, text, &layout, rules);
+    fields::uncertain::mark(&mut report, text);
     if let Some(c) = notice::check(text, &report, rules) {
         report.evidence.extend(c.evidence);
         report.notice_check = Some(c.check);

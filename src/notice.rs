@@ -472,6 +472,7 @@ pub fn check(text: &Text, report: &Report, rules: &crate::rules::Rules) -> Optio
                 page: r.page,
                 line: text.line(r).to_string(),
                 confidence: 0.7,
+                ocr_uncertain: false,
             }))
         });
         match shown {

@@ -582,6 +582,10 @@ pub struct Evidence {
     pub line: String,
     /// 0..1: how sure overturn is of the value.
     pub confidence: f64,
+    /// OCR read a character of the value with low confidence: check it against the page.
+    /// Written only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ocr_uncertain: bool,
 }
 
 /// The JSON Schema of [`Report`], as written to `docs/schema.json`.

@@ -252,7 +252,14 @@ fn keypad(c: char) -> Option<char> {
 /// (`ABC 123456789`) is joined.
 #[allow(clippy::string_slice)] // Char boundaries: `lead` is where `trim_start` stops; a token ends where `find` puts the first character that is not ASCII (or at the end), and parts are joined across one ASCII space.
 pub fn id_at_start(s: &str) -> Option<Found<String>> {
-    let lead = s.len() - s.trim_start().len();
+    // A quote mark before the value is OCR's reading of a speck or a box's edge
+    // ("Claim number  \"LMH2026..."): no identifier starts with one.
+    let lead = s.len()
+        - s.trim_start()
+            .trim_start_matches([
+                '"', '\'', '`', '\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}',
+            ])
+            .len();
     let rest = &s[lead..];
     let token_end = |t: &str| {
         t.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '.')))
@@ -273,12 +280,16 @@ pub fn id_at_start(s: &str) -> Option<Found<String>> {
             end = end + 1 + e2;
         }
     }
-    // OCR splits long numbers: "PHW402281 196" at the end of the value is one ID.
-    let wrapped_at_separator = rest[..end].ends_with(['-', '/']);
-    if (tok.ends_with(|c: char| c.is_ascii_digit()) || wrapped_at_separator)
-        && tok.len() >= 3
-        && rest[end..].starts_with(' ')
-    {
+    // OCR splits long numbers: "PHW402281 196" at the end of the value is one ID; a number
+    // split after each hyphen ("E26- 0224- 40918") is joined part by part.
+    loop {
+        let wrapped_at_separator = rest[..end].ends_with(['-', '/']);
+        if !((tok.ends_with(|c: char| c.is_ascii_digit()) || wrapped_at_separator)
+            && tok.len() >= 3
+            && rest[end..].starts_with(' '))
+        {
+            break;
+        }
         let after = &rest[end + 1..];
         let e2 = token_end(after);
         let next = after[..e2].trim_end_matches(['.', '-', '/']);
@@ -290,21 +301,33 @@ pub fn id_at_start(s: &str) -> Option<Found<String>> {
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '/')));
         // An identifier does not end in a hyphen: after one (OCR's "E26- 0224-40918", a cell
         // wrapped at "1219-") the next part is its own, whatever follows it.
-        if !next.is_empty()
-            && tok.len() + next.len() <= 30
-            && next_ok
-            && (wrapped_at_separator || after[e2..].trim().is_empty())
+        if next.is_empty()
+            || tok.len() + next.len() > 30
+            || !next_ok
+            || !(wrapped_at_separator || after[e2..].trim().is_empty())
         {
-            // A separator that ended the first part (a cell wrapped at "1219-") stays.
-            let sep = rest[..end]
-                .strip_prefix(tok.as_str())
-                .and_then(|t| t.chars().next())
-                .filter(|c| *c == '-' || *c == '/');
-            tok = match sep {
-                Some(c) => format!("{tok}{c}{next}"),
-                None => format!("{tok}{next}"),
+            break;
+        }
+        // A separator that ended the first part (a cell wrapped at "1219-") stays.
+        let sep = rest[..end]
+            .chars()
+            .last()
+            .filter(|c| wrapped_at_separator && (*c == '-' || *c == '/'));
+        tok = match sep {
+            Some(c) => format!("{tok}{c}{next}"),
+            None => format!("{tok}{next}"),
+        };
+        // The part ends in a separator too: keep it, and join the next part as well.
+        let part_wrapped = after[..e2].trim_end_matches('.').ends_with(['-', '/']);
+        end = end
+            + 1
+            + if part_wrapped {
+                next.len() + 1
+            } else {
+                next.len()
             };
-            end = end + 1 + next.len();
+        if !part_wrapped {
+            break;
         }
     }
     let digits = tok.chars().filter(char::is_ascii_digit).count();
@@ -559,6 +582,29 @@ mod tests {
 
     fn d(y: i16, m: i8, day: i8) -> Date {
         Date::new(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn an_identifier_split_after_each_hyphen_is_one() {
+        let f = id_at_start("E26- 0224- 40918 Patient: A. Lee").expect("an id");
+        assert_eq!(f.value, "E26-0224-40918");
+        assert_eq!(
+            id_at_start("E26- 0224-40918").map(|f| f.value).as_deref(),
+            Some("E26-0224-40918")
+        );
+    }
+
+    #[test]
+    fn an_ocr_quote_before_an_identifier_is_not_part_of_it() {
+        let f = id_at_start(" \"LMH2026031904417").expect("an id");
+        assert_eq!(f.value, "LMH2026031904417");
+        assert_eq!(f.end, " \"LMH2026031904417".len());
+        assert_eq!(
+            id_at_start("\u{201c}AB-22-0931")
+                .map(|f| f.value)
+                .as_deref(),
+            Some("AB-22-0931")
+        );
     }
 
     #[test]

@@ -302,6 +302,10 @@ pub struct OcrWord {
     pub x1: f32,
     /// Bottom edge (points).
     pub y1: f32,
+    /// The text line OCR put the word in (its block, paragraph and line numbers as one key);
+    /// `None` when unknown. A line OCR read is kept whole: its baseline may drift across a
+    /// photographed page further than half a line.
+    pub line: Option<u32>,
 }
 
 /// Groups OCR's word boxes into lines the way glyphs are grouped: words whose vertical
@@ -310,29 +314,67 @@ pub struct OcrWord {
 pub fn lines_from_words(mut words: Vec<OcrWord>) -> Vec<RawLine> {
     words.retain(|w| !w.text.trim().is_empty() && w.y1 > w.y0);
     let centre = |w: &OcrWord| (w.y0 + w.y1) / 2.0;
-    words.sort_by(|a, b| centre(a).total_cmp(&centre(b)).then(a.x0.total_cmp(&b.x0)));
+    // OCR's own lines first (a word without one is a line of its own), each placed by the
+    // median of its words' centres and heights.
+    let mut units: Vec<(f32, f32, Vec<OcrWord>)> = Vec::new();
+    let mut by_line: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    let mut grouped: Vec<Vec<OcrWord>> = Vec::new();
+    for w in words {
+        match w.line {
+            Some(l) => {
+                let i = *by_line.entry(l).or_insert_with(|| {
+                    grouped.push(Vec::new());
+                    grouped.len() - 1
+                });
+                grouped[i].push(w);
+            }
+            None => grouped.push(vec![w]),
+        }
+    }
+    for ws in grouped {
+        let median = |mut v: Vec<f32>| {
+            v.sort_by(f32::total_cmp);
+            v[v.len() / 2]
+        };
+        let c = median(ws.iter().map(centre).collect());
+        let h = median(ws.iter().map(|w| w.y1 - w.y0).collect());
+        units.push((c, h, ws));
+    }
+    units.sort_by(|a, b| {
+        a.0.total_cmp(&b.0).then(
+            a.2.first()
+                .map_or(0.0, |w| w.x0)
+                .total_cmp(&b.2.first().map_or(0.0, |w| w.x0)),
+        )
+    });
+    // Then rows: lines whose centres lie within half a line height of each other.
     let mut rows: Vec<Vec<OcrWord>> = Vec::new();
     let mut row_centre = f32::NEG_INFINITY;
     let mut row_height = 0.0f32;
-    for w in words {
-        let h = w.y1 - w.y0;
-        if rows.is_empty() || centre(&w) - row_centre > 0.5 * row_height.max(h) {
-            row_centre = centre(&w);
+    for (c, h, ws) in units {
+        if rows.is_empty() || c - row_centre > 0.5 * row_height.max(h) {
+            row_centre = c;
             row_height = h;
             rows.push(Vec::new());
         }
         if let Some(r) = rows.last_mut() {
-            r.push(w);
+            r.extend(ws);
         }
     }
+    rows.iter_mut()
+        .for_each(|r| r.sort_by(|a, b| a.x0.total_cmp(&b.x0)));
     rows.into_iter()
-        .map(|mut row| {
-            row.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+        .map(|row| {
             // The line's type size: the median word height (capitals and descenders make
             // a word's box about the size of the type).
             let mut heights: Vec<f32> = row.iter().map(|w| w.y1 - w.y0).collect();
             heights.sort_by(f32::total_cmp);
             let size = heights[heights.len() / 2];
+            // A cell gap is measured against the taller words: a word's box is the size of
+            // the type when it has a capital, an ascender or a descender; on a line of short
+            // lower-case words ("also called ... that you") the median is the x-height, and
+            // their spaces would split them into cells.
+            let gap_size = heights[heights.len() * 4 / 5];
             let y = row.iter().map(|w| w.y1).fold(0.0, f32::max);
             let words: Vec<Cell> = row
                 .into_iter()
@@ -343,7 +385,7 @@ pub fn lines_from_words(mut words: Vec<OcrWord>) -> Vec<RawLine> {
                 })
                 .collect();
             RawLine {
-                cells: cells_of(&words, OCR_CELL_GAP * size.max(1.0)),
+                cells: cells_of(&words, OCR_CELL_GAP * gap_size.max(1.0)),
                 words,
                 y,
                 size,

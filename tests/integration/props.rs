@@ -339,7 +339,7 @@ proptest! {
         (piece(), -1e4f32..1e4, -1e4f32..1e4, 0f32..50.0, 0f32..50.0), 0..40)) {
         let words: Vec<OcrWord> = words
             .into_iter()
-            .map(|(text, x0, y0, w, h)| OcrWord { text, x0, y0, x1: x0 + w, y1: y0 + h })
+            .map(|(text, x0, y0, w, h)| OcrWord { text, x0, y0, x1: x0 + w, y1: y0 + h, line: None })
             .collect();
         let lines = overturn::text::lines_from_words(words);
         let text = Text::with_layout(

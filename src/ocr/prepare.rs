@@ -1,0 +1,514 @@
+//! OCR stage, image preparation: one decoded page (any resolution, light, angle, surface)
+//! in; a grayscale page on a flat white background at square pixels and a known resolution
+//! out, with what was done and the lean of its lines. Each step was kept because it helped on the development set's scans,
+//! faxes and photos (docs/performance.md, "Image preparation"), where what was measured and
+//! dropped is written down too.
+
+use image::imageops::FilterType;
+use image::{GrayImage, Luma};
+use imageproc::geometric_transformations::{Border, Interpolation, Projection, warp_into};
+use imageproc::point::Point;
+
+use super::{MAX_PAGE_PIXELS, MIN_DPI, PageImage};
+
+/// A US letter page's width in inches: what a photographed page is assumed to be when its
+/// file gives no usable resolution (phones write 72 dpi whatever the distance).
+const PAGE_WIDTH_IN: f32 = 8.5;
+/// A background darker than this is a dark bar (white type on it), left as it is.
+const DARK_BACKGROUND: u8 = 150;
+/// Resolutions below this are not a scan's; the page's own width tells a better one.
+const IMPLAUSIBLE_DPI: f32 = 100.0;
+
+/// What was done to a page, for the text's notes and for measuring.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    pub image: GrayImage,
+    /// Square pixels at this resolution.
+    pub dpi: f32,
+    /// The page was found inside a photo and straightened (perspective corrected).
+    pub page_found: bool,
+    /// Degrees the page's lines lean by (clockwise), to level the word boxes with.
+    pub skew: f32,
+    /// The resolution was estimated from the page's width.
+    pub dpi_estimated: bool,
+}
+
+/// Prepares one page for OCR.
+pub fn prepare(page: &PageImage) -> Prepared {
+    let bilevel = is_bilevel(&page.image);
+    let mut out = Prepared {
+        image: page.image.clone(),
+        dpi: page.dpi.0.max(page.dpi.1).max(1.0),
+        ..Prepared::default()
+    };
+    let mut dpi = page.dpi;
+    if bilevel {
+        // A fax: lone specks from the line become dots and commas in the text.
+        despeckle(&mut out.image);
+    } else {
+        if let Some((image, _)) = find_page(&out.image) {
+            out.image = image;
+            out.page_found = true;
+        }
+        // A photo's page (or a page image whose file gives no resolution) measured by its
+        // width: the page is 8.5 inches wide.
+        if out.page_found || dpi.0.max(dpi.1) < IMPLAUSIBLE_DPI {
+            let estimate = out.image.width() as f32 / PAGE_WIDTH_IN;
+            if (IMPLAUSIBLE_DPI..=1200.0).contains(&estimate) {
+                dpi = (estimate, estimate);
+                out.dpi_estimated = true;
+            }
+        }
+        // Grey-shaded rows and boxes, uneven light and a photo's shadow become white: a
+        // global threshold turns shaded rows' type into noise (measured: a remittance with
+        // shaded rows lost its claims without this; docs/performance.md).
+        flatten_background(&mut out.image, dpi.0.max(dpi.1));
+    }
+    let (image, dpi) = square_pixels(out.image, dpi);
+    out.image = image;
+    out.dpi = dpi;
+    // The lean is measured, not undone: tesseract reads leaning lines well, and turning the
+    // page would cost a third of a second; the word boxes are turned back instead
+    // (`level_box`), which is what the layout stage needs to see rows.
+    out.skew = skew_angle(&out.image, out.dpi).unwrap_or(0.0);
+    out
+}
+
+/// A word box `(x0, y0, x1, y1)` on a page `size` pixels large whose lines lean by `skew`
+/// degrees, moved to where it would be on the page levelled (turned about its centre); the
+/// box keeps its size.
+pub fn level_box(b: (f32, f32, f32, f32), size: (u32, u32), skew: f32) -> (f32, f32, f32, f32) {
+    if skew == 0.0 {
+        return b;
+    }
+    let (s, c) = skew.to_radians().sin_cos();
+    let (mx, my) = (size.0 as f32 / 2.0, size.1 as f32 / 2.0);
+    let (x, y) = ((b.0 + b.2) / 2.0 - mx, (b.1 + b.3) / 2.0 - my);
+    let (lx, ly) = (x * c + y * s + mx, y * c - x * s + my);
+    let (hw, hh) = ((b.2 - b.0) / 2.0, (b.3 - b.1) / 2.0);
+    (lx - hw, ly - hh, lx + hw, ly + hh)
+}
+
+/// Every pixel black or white.
+pub fn is_bilevel(img: &GrayImage) -> bool {
+    img.as_raw().iter().all(|&v| v == 0 || v == 255)
+}
+
+/// Scales a page to square pixels and at least [`MIN_DPI`] (never down); returns the page and
+/// its resolution.
+fn square_pixels(image: GrayImage, dpi: (f32, f32)) -> (GrayImage, f32) {
+    let (w, h) = image.dimensions();
+    let (dx, dy) = (dpi.0.max(1.0), dpi.1.max(1.0));
+    let res = dx.max(dy).max(MIN_DPI as f32);
+    // Scale each axis up to MIN_DPI when below it (a 204x98 fax becomes 204x204), and the
+    // lower axis up to the higher (square pixels).
+    let sx = res / dx;
+    let sy = res / dy;
+    // Near-square pixels at a usable resolution (a 204x196 fine fax) go as they are: resampling
+    // a bilevel page only blurs its edges, and OCR then runs slower for nothing.
+    if (sx - 1.0).abs() < 0.1 && (sy - 1.0).abs() < 0.1 {
+        return (image, dx.max(dy).round());
+    }
+    let nw = ((w as f32) * sx).round() as u32;
+    let nh = ((h as f32) * sy).round() as u32;
+    if u64::from(nw) * u64::from(nh) > MAX_PAGE_PIXELS {
+        return (image, dx.max(dy).round());
+    }
+    let out = image::imageops::resize(&image, nw.max(1), nh.max(1), FilterType::Triangle);
+    (out, res.round())
+}
+
+/// A copy of `img` whose longer side is about `side` pixels (each pixel the mean of a square
+/// block), and the factor back to `img`.
+fn small_copy(img: &GrayImage, side: u32) -> (GrayImage, f32) {
+    let (w, h) = img.dimensions();
+    let f = (w.max(h) / side.max(1)).max(1);
+    if f == 1 {
+        return (img.clone(), 1.0);
+    }
+    let (sw, sh) = (w.div_ceil(f), h.div_ceil(f));
+    let mut sums = vec![0u32; sw as usize * sh as usize];
+    let mut counts = vec![0u32; sw as usize * sh as usize];
+    for (y, row) in img.as_raw().chunks_exact(w as usize).enumerate() {
+        let base = (y as u32 / f) as usize * sw as usize;
+        for (x, &v) in row.iter().enumerate() {
+            let i = base + x / f as usize;
+            sums[i] += u32::from(v);
+            counts[i] += 1;
+        }
+    }
+    let raw = sums
+        .iter()
+        .zip(&counts)
+        .map(|(s, n)| (s / (*n).max(1)) as u8)
+        .collect();
+    let small = GrayImage::from_raw(sw, sh, raw).unwrap_or_else(|| GrayImage::new(sw, sh));
+    (small, f as f32)
+}
+
+/// A page photographed on a darker surface: finds the page's four corners and warps the page
+/// to an upright rectangle. `None` when the page fills the frame (a scan) or no clear
+/// quadrilateral stands out.
+fn find_page(img: &GrayImage) -> Option<(GrayImage, [(f32, f32); 4])> {
+    let (small, f) = small_copy(img, 600);
+    let (sw, sh) = small.dimensions();
+    if sw < 50 || sh < 50 {
+        return None;
+    }
+    let mut level = imageproc::contrast::otsu_level(&small);
+    // Otsu's level may be the brighter class's own value on a two-valued image.
+    if !small.as_raw().iter().any(|&v| v > level) {
+        level = level.saturating_sub(1);
+    }
+    // The frame's edge must be mostly background: a scan's page reaches its edges.
+    let border: Vec<u8> = (0..sw)
+        .flat_map(|x| [(x, 0), (x, sh - 1)])
+        .chain((0..sh).flat_map(|y| [(0, y), (sw - 1, y)]))
+        .map(|(x, y)| small.get_pixel(x, y)[0])
+        .collect();
+    let bright = border.iter().filter(|&&v| v > level).count();
+    if bright * 2 > border.len() {
+        return None;
+    }
+    // The background must be clearly darker than the page, not a page's own grey border.
+    let page_mean = mean_above(&small, level)?;
+    let back_mean = border.iter().map(|&v| f32::from(v)).sum::<f32>() / border.len() as f32;
+    if page_mean - back_mean < 40.0 {
+        return None;
+    }
+    let contours = imageproc::contours::find_contours_with_threshold::<i32>(&small, level);
+    let outer = contours
+        .iter()
+        .filter(|c| c.border_type == imageproc::contours::BorderType::Outer)
+        .max_by(|a, b| {
+            let (x, y) = (area(&a.points), area(&b.points));
+            x.total_cmp(&y)
+        })?;
+    let frame = f64::from(sw) * f64::from(sh);
+    let a = area(&outer.points);
+    if a < 0.25 * frame || a > 0.98 * frame {
+        return None;
+    }
+    // The page's corners are the hull's extremes along the diagonals (a page photographed
+    // turned by less than 45 degrees); the hull must be that quadrilateral, not a page cut
+    // off by the frame or a shape of some other kind.
+    let hull = imageproc::geometry::convex_hull(outer.points.clone());
+    if hull.len() < 4 {
+        return None;
+    }
+    let quad = order_corners(&hull, 1.0).map(|(x, y)| Point::new(x as i32, y as i32));
+    if area(&quad) < 0.95 * area(&hull) {
+        return None;
+    }
+    let corners = order_corners(&quad, f);
+    let [tl, tr, br, bl] = corners;
+    let dist = |a: (f32, f32), b: (f32, f32)| ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt();
+    let w = dist(tl, tr).max(dist(bl, br)).round() as u32;
+    let h = dist(tl, bl).max(dist(tr, br)).round() as u32;
+    if w < 100 || h < 100 || u64::from(w) * u64::from(h) > MAX_PAGE_PIXELS {
+        return None;
+    }
+    let (wf, hf) = (w as f32, h as f32);
+    let projection =
+        Projection::from_control_points(corners, [(0.0, 0.0), (wf, 0.0), (wf, hf), (0.0, hf)])?;
+    let mut out = GrayImage::new(w, h);
+    warp_into(
+        img,
+        projection,
+        Interpolation::Bilinear,
+        Border::Constant(Luma([255])),
+        &mut out,
+    );
+    Some((out, corners))
+}
+
+/// Mean of the pixels brighter than `level`.
+fn mean_above(img: &GrayImage, level: u8) -> Option<f32> {
+    let (sum, n) = img
+        .as_raw()
+        .iter()
+        .filter(|&&v| v > level)
+        .fold((0u64, 0u64), |(s, n), &v| (s + u64::from(v), n + 1));
+    (n > 0).then(|| sum as f32 / n as f32)
+}
+
+fn area(points: &[Point<i32>]) -> f64 {
+    imageproc::geometry::contour_area(points)
+}
+
+/// Top-left, top-right, bottom-right, bottom-left, scaled by `f`.
+fn order_corners(quad: &[Point<i32>], f: f32) -> [(f32, f32); 4] {
+    let p = |q: &Point<i32>| (q.x as f32 * f, q.y as f32 * f);
+    let by = |key: &dyn Fn(&Point<i32>) -> i32, max: bool| {
+        let it = quad.iter();
+        let q = if max {
+            it.max_by_key(|q| key(q))
+        } else {
+            it.min_by_key(|q| key(q))
+        };
+        q.map(p).unwrap_or((0.0, 0.0))
+    };
+    [
+        by(&|q| q.x + q.y, false),
+        by(&|q| q.x - q.y, true),
+        by(&|q| q.x + q.y, true),
+        by(&|q| q.x - q.y, false),
+    ]
+}
+
+/// Divides the page by its own background (the local maximum of a small copy, smoothed):
+/// uneven light, a shadow across a photo and shaded boxes become white, and text keeps its
+/// contrast. Text is thinner than the window, so the maximum steps over it.
+fn flatten_background(img: &mut GrayImage, dpi: f32) {
+    // About 20 pixels an inch: a character is 2-3 pixels, a shaded box tens.
+    let (w, h) = img.dimensions();
+    let side = ((w.max(h) as f32) * 20.0 / dpi.max(1.0)).round() as u32;
+    if side < 40 {
+        return;
+    }
+    let (small, f) = small_copy(img, side);
+    let background =
+        imageproc::morphology::grayscale_dilate(&small, &imageproc::morphology::Mask::square(3));
+    let background = imageproc::filter::gaussian_blur_f32(&background, 2.0);
+    // The background at full size, bilinear between the small copy's pixel centres.
+    let (sw, sh) = background.dimensions();
+    let bg = |x: u32, y: u32| f32::from(background.get_pixel(x.min(sw - 1), y.min(sh - 1))[0]);
+    let at = |p: u32, n: u32| {
+        let s = ((p as f32 + 0.5) / f - 0.5).clamp(0.0, (n - 1) as f32);
+        (s.floor() as u32, s.fract())
+    };
+    let columns: Vec<(u32, f32)> = (0..w).map(|x| at(x, sw)).collect();
+    let mut row_bg = vec![0f32; sw as usize];
+    for (y, row) in img.chunks_exact_mut(w as usize).enumerate() {
+        let (sy, fy) = at(y as u32, sh);
+        for (sx, b) in row_bg.iter_mut().enumerate() {
+            let sx = sx as u32;
+            *b = bg(sx, sy) * (1.0 - fy) + bg(sx, sy + 1) * fy;
+        }
+        for (v, &(sx, fx)) in row.iter_mut().zip(&columns) {
+            let l = row_bg[sx as usize];
+            let r = row_bg[(sx as usize + 1).min(sw as usize - 1)];
+            let b = l * (1.0 - fx) + r * fx;
+            // A dark background is a bar with white type on it, not light falling off:
+            // dividing would wash the bar out to the type's grey.
+            if b >= f32::from(DARK_BACKGROUND) {
+                *v = (f32::from(*v) * 255.0 / b).min(255.0) as u8;
+            }
+        }
+    }
+}
+
+/// The angle (degrees, clockwise positive) that the page's text lines lean by, from the
+/// spread of dark pixels' row profile over trial angles; `None` when level (under a quarter
+/// of a degree) or unclear.
+fn skew_angle(img: &GrayImage, dpi: f32) -> Option<f32> {
+    // About 60 pixels an inch is enough to see lines and cheap to sweep.
+    let (w, h) = img.dimensions();
+    let side = ((w.max(h) as f32) * 60.0 / dpi.max(1.0)).round() as u32;
+    let (small, _) = small_copy(img, side.max(100));
+    let level = imageproc::contrast::otsu_level(&small);
+    let dark: Vec<(f32, f32)> = small
+        .enumerate_pixels()
+        .filter(|(_, _, p)| p[0] < level.min(160))
+        .map(|(x, y, _)| (x as f32, y as f32))
+        .collect();
+    if dark.len() < 200 {
+        return None;
+    }
+    let (sw, sh) = small.dimensions();
+    let cx = sw as f32 / 2.0;
+    let rows = (sw.max(sh) * 2) as usize;
+    let score = |deg: f32| -> f64 {
+        let (s, c) = deg.to_radians().sin_cos();
+        let mut hist = vec![0u32; rows];
+        for &(x, y) in &dark {
+            // The row a pixel falls in once the page is turned back by `deg`.
+            let r = y * c - (x - cx) * s + sw as f32 / 2.0;
+            if let Some(b) = hist.get_mut(r.max(0.0) as usize) {
+                *b += 1;
+            }
+        }
+        hist.windows(2)
+            .map(|p| (f64::from(p[1]) - f64::from(p[0])).powi(2))
+            .sum()
+    };
+    let best = |from: f32, to: f32, step: f32| -> (f32, f64) {
+        let mut best = (0.0, f64::MIN);
+        let mut a = from;
+        while a <= to + 1e-4 {
+            let s = score(a);
+            if s > best.1 {
+                best = (a, s);
+            }
+            a += step;
+        }
+        best
+    };
+    let (coarse, _) = best(-5.0, 5.0, 0.5);
+    let (fine, top) = best(coarse - 0.5, coarse + 0.5, 0.1);
+    // A lean too small to matter, or a profile no sharper than level's: leave it.
+    if fine.abs() < 0.25 || top <= score(0.0) * 1.02 {
+        return None;
+    }
+    Some(fine)
+}
+
+/// Removes lone black pixels (no black neighbour): line noise on a fax. Anything larger may
+/// be a period or the dot of an i.
+fn despeckle(img: &mut GrayImage) {
+    let (w, h) = img.dimensions();
+    let mut clear = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            if img.get_pixel(x, y)[0] != 0 {
+                continue;
+            }
+            let lone = (y.saturating_sub(1)..=(y + 1).min(h - 1)).all(|py| {
+                (x.saturating_sub(1)..=(x + 1).min(w - 1))
+                    .all(|px| (px, py) == (x, y) || img.get_pixel(px, py)[0] != 0)
+            });
+            if lone {
+                clear.push((x, y));
+            }
+        }
+    }
+    for (x, y) in clear {
+        img.put_pixel(x, y, Luma([255]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(w: u32, h: u32) -> GrayImage {
+        GrayImage::from_pixel(w, h, Luma([255]))
+    }
+
+    /// Black bars (text lines) across a white page, leaning by `deg`.
+    fn lines(w: u32, h: u32, deg: f32) -> GrayImage {
+        let mut img = page(w, h);
+        let t = deg.to_radians().tan();
+        for line in 0..(h / 40) {
+            let y0 = 20 + line * 40;
+            for x in 20..w - 20 {
+                for dy in 0..8 {
+                    let y = y0 as f32 + dy as f32 + (x as f32 - w as f32 / 2.0) * t;
+                    if y >= 0.0 && (y as u32) < h && x % 13 != 0 {
+                        img.put_pixel(x, y as u32, Luma([0]));
+                    }
+                }
+            }
+        }
+        img
+    }
+
+    #[test]
+    fn a_leaning_page_is_measured_and_a_level_one_left() {
+        let a = skew_angle(&lines(1000, 1300, 2.0), 150.0).expect("leans");
+        assert!((a - 2.0).abs() <= 0.2, "{a}");
+        let a = skew_angle(&lines(1000, 1300, -1.2), 150.0).expect("leans");
+        assert!((a + 1.2).abs() <= 0.2, "{a}");
+        assert_eq!(skew_angle(&lines(1000, 1300, 0.0), 150.0), None);
+        let p = prepare(&PageImage {
+            image: lines(1000, 1300, 2.0),
+            dpi: (150.0, 150.0),
+        });
+        assert!((p.skew - 2.0).abs() <= 0.2, "{}", p.skew);
+    }
+
+    #[test]
+    fn word_boxes_on_a_leaning_line_are_levelled_into_one_row() {
+        // Two words 800 pixels apart on a line leaning 2 degrees: 28 pixels lower at the right.
+        let t = 2f32.to_radians().tan();
+        let left = (100.0, 500.0, 200.0, 530.0);
+        let right = (900.0, 500.0 + 800.0 * t, 1000.0, 530.0 + 800.0 * t);
+        let (l, r) = (
+            level_box(left, (1100, 1400), 2.0),
+            level_box(right, (1100, 1400), 2.0),
+        );
+        assert!((l.1 - r.1).abs() < 1.0, "{l:?} {r:?}");
+        assert!(((l.3 - l.1) - 30.0).abs() < 0.01, "the box keeps its size");
+        assert_eq!(level_box(left, (1100, 1400), 0.0), left);
+    }
+
+    #[test]
+    fn a_page_on_a_table_is_found_and_straightened() {
+        // A dark surface with a lighter quadrilateral on it (a page photographed at an angle).
+        let mut img = GrayImage::from_pixel(800, 1000, Luma([60]));
+        let quad = [(120.0, 90.0), (690.0, 130.0), (650.0, 900.0), (90.0, 860.0)];
+        let inside = |x: f32, y: f32| {
+            (0..4).all(|i| {
+                let (a, b) = (quad[i], quad[(i + 1) % 4]);
+                (b.0 - a.0) * (y - a.1) - (b.1 - a.1) * (x - a.0) >= 0.0
+            })
+        };
+        for (x, y, p) in img.enumerate_pixels_mut() {
+            if inside(x as f32, y as f32) {
+                *p = Luma([235]);
+            }
+        }
+        let (out, corners) = find_page(&img).expect("a page");
+        for (c, q) in corners.iter().zip(quad) {
+            assert!(
+                (c.0 - q.0).abs() < 8.0 && (c.1 - q.1).abs() < 8.0,
+                "{corners:?}"
+            );
+        }
+        // The straightened page is the page only: no dark surface left inside it.
+        let dark = out.as_raw().iter().filter(|&&v| v < 150).count();
+        assert!(dark * 100 < out.as_raw().len(), "{dark} dark pixels");
+        // A plain scan (the page fills the frame) is left alone.
+        assert!(find_page(&page(800, 1000)).is_none());
+    }
+
+    #[test]
+    fn shading_and_uneven_light_become_white_and_text_stays_black() {
+        let mut img = page(1000, 1000);
+        for (x, y, p) in img.enumerate_pixels_mut() {
+            // Light falling off to the right, a grey box, and text strokes inside it.
+            let light = 255.0 - x as f32 * 0.08;
+            let boxed = (200..600).contains(&x) && (300..500).contains(&y);
+            let stroke = boxed && (x % 40 < 3) && (350..450).contains(&y);
+            let v = if stroke {
+                30.0
+            } else if boxed {
+                190.0
+            } else {
+                light
+            };
+            *p = Luma([v.min(light) as u8]);
+        }
+        flatten_background(&mut img, 100.0);
+        assert!(img.get_pixel(900, 100)[0] > 240, "lit evenly");
+        assert!(img.get_pixel(421, 320)[0] > 230, "the box is white");
+        assert!(img.get_pixel(400, 400)[0] < 80, "the stroke is dark");
+    }
+
+    #[test]
+    fn a_fax_speck_goes_and_a_letter_stays() {
+        let mut img = page(40, 40);
+        img.put_pixel(5, 5, Luma([0]));
+        // A period: two by two.
+        for (x, y) in [(30, 30), (31, 30), (30, 31), (31, 31)] {
+            img.put_pixel(x, y, Luma([0]));
+        }
+        for y in 20..30 {
+            img.put_pixel(20, y, Luma([0]));
+        }
+        despeckle(&mut img);
+        assert_eq!(img.get_pixel(5, 5)[0], 255);
+        assert!((20..30).all(|y| img.get_pixel(20, y)[0] == 0));
+        assert_eq!(img.get_pixel(31, 31)[0], 0);
+    }
+
+    #[test]
+    fn a_photo_without_a_resolution_is_measured_by_its_width() {
+        let p = prepare(&PageImage {
+            image: GrayImage::from_pixel(1700, 2200, Luma([240])),
+            dpi: (72.0, 72.0),
+        });
+        assert!((p.dpi - 200.0).abs() < 1.0, "{}", p.dpi);
+        assert!(p.dpi_estimated);
+    }
+}
