@@ -19,6 +19,14 @@ const IDENTIFIERS: &[&str] = &[
     "claim.reference_number",
 ];
 
+/// Fields whose value is a name from overturn's own vocabulary, not text read off the page.
+const NAMED: &[&str] = &[
+    "document_type",
+    "payer.plan_type",
+    "denial.category",
+    "denial.reason_text",
+];
+
 /// Marks the fields read from uncertain words, after replacing an unsure identifier by a
 /// clear reading of it.
 pub fn mark(report: &mut Report, text: &Text) {
@@ -33,6 +41,11 @@ pub fn mark(report: &mut Report, text: &Text) {
     };
     let mut unsure = Vec::new();
     for (key, ev) in report.evidence.iter_mut() {
+        // Values overturn names itself (a plan type, a category) are not read character by
+        // character.
+        if NAMED.contains(&key.as_str()) || key.starts_with("notice_check.") {
+            continue;
+        }
         let Some(value) = value_at(&values, key) else {
             continue;
         };
