@@ -547,6 +547,9 @@ fn pdf_text(doc: &Document) -> Result<Text> {
     let mut pages = Vec::with_capacity(page_ids.len());
     let mut textless = Vec::new();
     let mut unreadable = 0;
+    // Reads each font once for all pages.
+    let mut reader = catch_unwind(AssertUnwindSafe(|| pdf_extract::PageReader::new(&pdf)))
+        .map_err(|_| damaged("the PDF parser could not read its page tree".into()))?;
     for &n in page_ids.keys() {
         // One pass over the page gives its lines in the producer's order (which keeps a
         // table cell's wrapped words together) and its glyphs' positions (the layout).
@@ -556,7 +559,7 @@ fn pdf_text(doc: &Document) -> Result<Text> {
                 plain: pdf_extract::PlainTextOutput::new(&mut s),
                 glyphs: GlyphCollector::new(),
             };
-            let ok = pdf_extract::output_doc_page(&pdf, &mut out, n).is_ok();
+            let ok = reader.output_page(&mut out, n).is_ok();
             (ok, out.glyphs.into_lines())
         }));
         let (ok, positioned) = read.unwrap_or((false, Vec::new()));

@@ -1597,12 +1597,15 @@ fn make_colorspace<'a>(doc: &'a Document, name: &[u8], resources: &'a Dictionary
 
 struct Processor<'a> {
     font_table: HashMap<Vec<u8>, Rc<dyn PdfFont + 'a>>,
+    // overturn patch: fonts read once per document, by the object their resource names
+    // point to (`font_table` above maps a page's names, which can differ page to page).
+    fonts_by_id: HashMap<ObjectId, Rc<dyn PdfFont + 'a>>,
     _none: PhantomData<&'a ()>,
 }
 
 impl<'a> Processor<'a> {
     fn new() -> Processor<'a> {
-        Processor { font_table: HashMap::new(), _none: PhantomData }
+        Processor { font_table: HashMap::new(), fonts_by_id: HashMap::new(), _none: PhantomData }
     }
 
     fn process_stream(&mut self, doc: &'a Document, content: Vec<u8>, resources: &'a Dictionary, media_box: &MediaBox, output: &mut dyn OutputDev, page_num: u32) -> Result<(), OutputError> {
@@ -1751,7 +1754,15 @@ impl<'a> Processor<'a> {
                 "Tf" => {
                     let fonts: &Dictionary = get(&doc, resources, b"Font");
                     let name = operation.operands[0].as_name().unwrap();
-                    let font = self.font_table.entry(name.to_owned()).or_insert_with(|| make_font(doc, get::<&Dictionary>(doc, fonts, name))).clone();
+                    let fonts_by_id = &mut self.fonts_by_id;
+                    let font = self.font_table.entry(name.to_owned()).or_insert_with(|| {
+                        // overturn patch: a font object already read on an earlier page is
+                        // reused (same dictionary, same font).
+                        match fonts.get(name) {
+                            Ok(&Object::Reference(id)) => fonts_by_id.entry(id).or_insert_with(|| make_font(doc, get::<&Dictionary>(doc, fonts, name))).clone(),
+                            _ => make_font(doc, get::<&Dictionary>(doc, fonts, name)),
+                        }
+                    }).clone();
                     {
                         /*let file = font.get_descriptor().and_then(|desc| desc.get_file());
                     if let Some(file) = file {
@@ -2443,6 +2454,32 @@ pub fn output_doc_page(doc: &Document, output: &mut dyn OutputDev, page_num: u32
     let mut p = Processor::new();
     output_doc_inner(page_num, *object_id, doc, &mut p, output, &empty_resources)?;
     Ok(())
+}
+
+/// overturn patch: reads a document's pages one at a time, each into its own output, and
+/// reads each font object once for all of them (`output_doc_page` reads every font again
+/// for every page). The page tree is walked once.
+pub struct PageReader<'a> {
+    doc: &'a Document,
+    pages: std::collections::BTreeMap<u32, ObjectId>,
+    processor: Processor<'a>,
+}
+
+static EMPTY_RESOURCES: std::sync::LazyLock<Dictionary> = std::sync::LazyLock::new(Dictionary::new);
+
+impl<'a> PageReader<'a> {
+    pub fn new(doc: &'a Document) -> PageReader<'a> {
+        if doc.is_encrypted() {
+            error!("Encrypted documents must be decrypted with a password using {{extract_text|extract_text_from_mem|output_doc}}_encrypted");
+        }
+        PageReader { doc, pages: doc.get_pages(), processor: Processor::new() }
+    }
+
+    /// The same as `output_doc_page(doc, output, page_num)`.
+    pub fn output_page(&mut self, output: &mut dyn OutputDev, page_num: u32) -> Result<(), OutputError> {
+        let object_id = self.pages.get(&page_num).ok_or(lopdf::Error::PageNumberNotFound(page_num))?;
+        output_doc_inner(page_num, *object_id, self.doc, &mut self.processor, output, &EMPTY_RESOURCES)
+    }
 }
 
 fn output_doc_inner<'a>(page_num: u32, object_id: ObjectId, doc: &'a Document, p: & mut Processor<'a>, output: &mut dyn OutputDev, empty_resources: &'a Dictionary) -> Result<(), OutputError> {
