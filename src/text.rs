@@ -516,7 +516,7 @@ fn pdf_text(doc: &Document) -> Result<Text> {
         reason,
     };
     let mut pdf = catch_unwind(AssertUnwindSafe(|| {
-        pdf_extract::Document::load_mem(&doc.bytes)
+        pdf_extract::load_document(&doc.bytes)
     }))
     .map_err(|_| damaged("the PDF parser could not read its structure".into()))?
     .map_err(|e| damaged(pdf_error_reason(&e)))?;

@@ -32,10 +32,22 @@ mod zapfglyphnames;
 mod encodings;
 mod tounicode;
 mod content;
+mod loader;
+#[doc(hidden)]
+pub use loader::load as load_direct;
 #[doc(hidden)]
 pub use tounicode::unicode_map as to_unicode_map;
 #[doc(hidden)]
 pub use content::decode as decode_content;
+
+/// overturn patch: loads a PDF from memory as `Document::load_mem` does, reading the files
+/// whose structure is plain in one pass (see loader.rs) and the rest through lopdf.
+pub fn load_document(buffer: &[u8]) -> Result<Document, lopdf::Error> {
+    match loader::load(buffer) {
+        Some(doc) => Ok(doc),
+        None => Document::load_mem(buffer),
+    }
+}
 
 pub struct Space;
 pub type Transform = Transform2D<f64, Space, Space>;
