@@ -226,7 +226,7 @@ fn content_and_cmap_readers_never_panic_on_damaged_bytes() {
     }
 }
 
-/// What the one-pass loader (patch 12) read, compared field by field with lopdf.
+/// What the one-pass loader (patch 11) read, compared field by field with lopdf.
 fn same_document(ours: &lopdf::Document, theirs: &lopdf::Document) -> Result<(), String> {
     if ours.objects.len() != theirs.objects.len() {
         return Err(format!(
@@ -279,7 +279,7 @@ fn all_pdfs() -> Vec<std::path::PathBuf> {
 
 #[test]
 fn documents_load_as_lopdf_loads_them() {
-    // Patch 12: the one-pass loader builds lopdf's document, or leaves the file to lopdf.
+    // Patch 11: the one-pass loader builds lopdf's document, or leaves the file to lopdf.
     let mut direct = 0;
     let pdfs = all_pdfs();
     assert!(pdfs.len() >= 40);

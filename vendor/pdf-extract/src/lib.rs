@@ -170,6 +170,10 @@ const PDFDocEncoding: &'static [u16] = &[
     0x00fc, 0x00fd, 0x00fe, 0x00ff];
 
 fn pdf_to_utf8(s: &[u8]) -> String {
+    // overturn patch: printable ASCII reads the same in PDFDocEncoding (glyph and font names)
+    if s.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+        return s.iter().map(|&b| b as char).collect();
+    }
     if s.len() > 2 && s[0] == 0xfe && s[1] == 0xff {
         return UTF_16BE.decode_without_bom_handling_and_without_replacement(&s[2..]).unwrap().to_string()
     } else {
@@ -745,18 +749,24 @@ impl<'a> PdfType3Font<'a> {
                 if let Some(differences) = differences {
                     dlog!("Differences");
                     let mut code = 0;
+                    // overturn patch: Skia lists the same glyph name for runs of codes; the
+                    // previous name's lookup is reused
+                    let mut last: Option<(&[u8], Option<u16>)> = None;
                     for o in differences {
                         match o {
                             &Object::Integer(i) => { code = i; },
                             &Object::Name(ref n) => {
-                                let name = pdf_to_utf8(&n);
                                 // XXX: names of Type1 fonts can map to arbitrary strings instead of real
                                 // unicode names, so we should probably handle this differently
-                                let unicode = glyphnames::name_to_unicode(&name);
+                                let unicode = match last {
+                                    Some((l, u)) if l == &n[..] => u,
+                                    _ => glyphnames::name_to_unicode(&pdf_to_utf8(&n)),
+                                };
+                                last = Some((&n[..], unicode));
                                 if let Some(unicode) = unicode{
                                     table[code as usize] = unicode;
                                 }
-                                dlog!("{} = {} ({:?})", code, name, unicode);
+                                dlog!("{} = {:?} ({:?})", code, n, unicode);
                                 if let Some(ref unicode_map) = unicode_map {
                                     dlog!("{} {:?}", code, unicode_map.get(&(code as u32)));
                                 }
