@@ -515,11 +515,9 @@ fn pdf_text(doc: &Document) -> Result<Text> {
         path: doc.path.clone(),
         reason,
     };
-    let mut pdf = catch_unwind(AssertUnwindSafe(|| {
-        pdf_extract::load_document(&doc.bytes)
-    }))
-    .map_err(|_| damaged("the PDF parser could not read its structure".into()))?
-    .map_err(|e| damaged(pdf_error_reason(&e)))?;
+    let mut pdf = catch_unwind(AssertUnwindSafe(|| pdf_extract::load_document(&doc.bytes)))
+        .map_err(|_| damaged("the PDF parser could not read its structure".into()))?
+        .map_err(|e| damaged(pdf_error_reason(&e)))?;
     if pdf.is_encrypted() {
         // Many PDFs are encrypted only against editing, with an empty open password.
         let opened = catch_unwind(AssertUnwindSafe(|| pdf.decrypt("")))

@@ -308,7 +308,9 @@ fn pdf_of(objects: &[&[u8]], trailer: &str) -> Vec<u8> {
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for o in offsets {
         out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
@@ -344,12 +346,18 @@ fn object_syntax_loads_as_lopdf_loads_it() {
     for (objects, trailer) in [
         (&objects[..], "/Prev 9 "),
         (&objects[..], "/Encrypt 3 0 R "),
-        (&[&b"<< /Type /ObjStm /Length 1 >>stream\nx\nendstream"[..]][..], ""),
+        (
+            &[&b"<< /Type /ObjStm /Length 1 >>stream\nx\nendstream"[..]][..],
+            "",
+        ),
         (&[&b"<< /Length 99 >>stream\nshort\nendstream"[..]][..], ""),
         (&[&b"<< /Length 5 >>stream\nshort"[..]][..], ""),
         (&[&b"/Name#zz"[..]][..], ""),
     ] {
-        assert!(pdf_extract::load_direct(&pdf_of(objects, trailer)).is_none(), "{trailer}");
+        assert!(
+            pdf_extract::load_direct(&pdf_of(objects, trailer)).is_none(),
+            "{trailer}"
+        );
     }
 }
 
