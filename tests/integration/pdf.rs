@@ -333,7 +333,7 @@ fn object_syntax_loads_as_lopdf_loads_it() {
           % comment\n/D <</E /F#23G /Dup 1 /Dup 2>>>>",
         b"<< /Length 5 0 R /Filter /FlateDecode >>\nstream\nabc\ndef\nendstream",
         b"<< /Length 3 >> stream\r\nxyz\r\nendstream",
-        b"11",
+        b"7",
         b"(a string object) ",
     ];
     let pdf = pdf_of(&objects, "/Info 6 0 R ");
