@@ -515,11 +515,9 @@ fn pdf_text(doc: &Document) -> Result<Text> {
         path: doc.path.clone(),
         reason,
     };
-    let mut pdf = catch_unwind(AssertUnwindSafe(|| {
-        pdf_extract::Document::load_mem(&doc.bytes)
-    }))
-    .map_err(|_| damaged("the PDF parser could not read its structure".into()))?
-    .map_err(|e| damaged(pdf_error_reason(&e)))?;
+    let mut pdf = catch_unwind(AssertUnwindSafe(|| pdf_extract::load_document(&doc.bytes)))
+        .map_err(|_| damaged("the PDF parser could not read its structure".into()))?
+        .map_err(|e| damaged(pdf_error_reason(&e)))?;
     if pdf.is_encrypted() {
         // Many PDFs are encrypted only against editing, with an empty open password.
         let opened = catch_unwind(AssertUnwindSafe(|| pdf.decrypt("")))
@@ -547,6 +545,9 @@ fn pdf_text(doc: &Document) -> Result<Text> {
     let mut pages = Vec::with_capacity(page_ids.len());
     let mut textless = Vec::new();
     let mut unreadable = 0;
+    // Reads each font once for all pages.
+    let mut reader = catch_unwind(AssertUnwindSafe(|| pdf_extract::PageReader::new(&pdf)))
+        .map_err(|_| damaged("the PDF parser could not read its page tree".into()))?;
     for &n in page_ids.keys() {
         // One pass over the page gives its lines in the producer's order (which keeps a
         // table cell's wrapped words together) and its glyphs' positions (the layout).
@@ -556,7 +557,7 @@ fn pdf_text(doc: &Document) -> Result<Text> {
                 plain: pdf_extract::PlainTextOutput::new(&mut s),
                 glyphs: GlyphCollector::new(),
             };
-            let ok = pdf_extract::output_doc_page(&pdf, &mut out, n).is_ok();
+            let ok = reader.output_page(&mut out, n).is_ok();
             (ok, out.glyphs.into_lines())
         }));
         let (ok, positioned) = read.unwrap_or((false, Vec::new()));

@@ -225,3 +225,165 @@ fn content_and_cmap_readers_never_panic_on_damaged_bytes() {
         let _ = pdf_extract::to_unicode_map(&s);
     }
 }
+
+/// What the one-pass loader (patch 11) read, compared field by field with lopdf.
+fn same_document(ours: &lopdf::Document, theirs: &lopdf::Document) -> Result<(), String> {
+    if ours.objects.len() != theirs.objects.len() {
+        return Err(format!(
+            "{} objects, lopdf {}",
+            ours.objects.len(),
+            theirs.objects.len()
+        ));
+    }
+    for ((id, a), (tid, b)) in ours.objects.iter().zip(&theirs.objects) {
+        if id != tid || a != b {
+            return Err(format!("object {id:?}: {a:?}\nlopdf {tid:?}: {b:?}"));
+        }
+    }
+    let facts = |d: &lopdf::Document| {
+        format!(
+            "{:?} {:?} {} {:?} {} {:?} {}",
+            d.trailer,
+            d.version,
+            d.max_id,
+            d.binary_mark,
+            d.xref_start,
+            d.reference_table.entries,
+            d.reference_table.size,
+        )
+    };
+    if facts(ours) != facts(theirs) {
+        return Err(format!("{}\nlopdf {}", facts(ours), facts(theirs)));
+    }
+    Ok(())
+}
+
+/// Every fixture PDF, and those in `OVERTURN_EXTRA_PDFS` (a folder) when it is set.
+fn all_pdfs() -> Vec<std::path::PathBuf> {
+    let mut pdfs: Vec<_> = std::fs::read_dir(root().join("fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("input.pdf"))
+        .filter(|p| p.exists())
+        .collect();
+    if let Some(dir) = std::env::var_os("OVERTURN_EXTRA_PDFS") {
+        pdfs.extend(
+            std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "pdf")),
+        );
+    }
+    pdfs.sort();
+    pdfs
+}
+
+#[test]
+fn documents_load_as_lopdf_loads_them() {
+    // Patch 11: the one-pass loader builds lopdf's document, or leaves the file to lopdf.
+    let mut direct = 0;
+    let pdfs = all_pdfs();
+    assert!(pdfs.len() >= 40);
+    for pdf in &pdfs {
+        let bytes = std::fs::read(pdf).unwrap();
+        let theirs = lopdf::Document::load_mem(&bytes).unwrap();
+        if let Some(ours) = pdf_extract::load_direct(&bytes) {
+            direct += 1;
+            if let Err(e) = same_document(&ours, &theirs) {
+                panic!("{}: {e}", pdf.display());
+            }
+        }
+    }
+    // Chromium, ghostscript and pdf-writer files all have plain cross-reference tables.
+    assert!(direct * 10 >= pdfs.len() * 8, "{direct} of {}", pdfs.len());
+}
+
+/// A PDF with a cross-reference table from its objects' bodies (`N 0 obj` is added).
+fn pdf_of(objects: &[&[u8]], trailer: &str) -> Vec<u8> {
+    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R {trailer}>>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn object_syntax_loads_as_lopdf_loads_it() {
+    let objects: [&[u8]; 6] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<</Type/Pages/Kids[]/Count 0/A#20b (x\\(y\\)\\101\\53\\0053\\\nz\r\nw (nested) \\q)\
+          /H <48 65 6c6C6 f 7> /N [1 -2 +3 .5 -.25 4. 1 0 R 2 0R null true false [[]] <<>>]\
+          % comment\n/D <</E /F#23G /Dup 1 /Dup 2>>>>",
+        b"<< /Length 5 0 R /Filter /FlateDecode >>\nstream\nabc\ndef\nendstream",
+        b"<< /Length 3 >> stream\r\nxyz\r\nendstream",
+        b"7",
+        b"(a string object) ",
+    ];
+    let pdf = pdf_of(&objects, "/Info 6 0 R ");
+    let ours = pdf_extract::load_direct(&pdf).expect("a plain file is read directly");
+    let theirs = lopdf::Document::load_mem(&pdf).unwrap();
+    same_document(&ours, &theirs).unwrap();
+    assert_eq!(ours.objects.len(), 6);
+
+    // What the loader leaves to lopdf: updates, encryption, object streams, damage.
+    for (objects, trailer) in [
+        (&objects[..], "/Prev 9 "),
+        (&objects[..], "/Encrypt 3 0 R "),
+        (
+            &[&b"<< /Type /ObjStm /Length 1 >>stream\nx\nendstream"[..]][..],
+            "",
+        ),
+        (&[&b"<< /Length 99 >>stream\nshort\nendstream"[..]][..], ""),
+        (&[&b"<< /Length 5 >>stream\nshort"[..]][..], ""),
+        (&[&b"/Name#zz"[..]][..], ""),
+    ] {
+        assert!(
+            pdf_extract::load_direct(&pdf_of(objects, trailer)).is_none(),
+            "{trailer}"
+        );
+    }
+}
+
+#[test]
+fn damaged_documents_load_as_lopdf_loads_them_or_are_left_to_it() {
+    // Bytes changed at random in small fixture PDFs: whatever the loader reads directly,
+    // lopdf reads the same.
+    let pdfs: Vec<Vec<u8>> = all_pdfs()
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .filter(|b| b.len() < 40_000)
+        .take(6)
+        .collect();
+    assert!(!pdfs.is_empty());
+    let mut rng = Noise(0x2545_f491_4f6c_dd1d);
+    let syntax = b"()<>[]/%\\ \n\r0123456789.-+Robjendstreamxref#";
+    for round in 0..300 {
+        let mut s = pdfs[round % pdfs.len()].clone();
+        for _ in 0..1 + round % 3 {
+            let i = rng.next() as usize % s.len();
+            s[i] = syntax[rng.next() as usize % syntax.len()];
+        }
+        let Some(ours) = pdf_extract::load_direct(&s) else {
+            continue;
+        };
+        let theirs = lopdf::Document::load_mem(&s).expect("lopdf reads what the loader read");
+        same_document(&ours, &theirs).unwrap_or_else(|e| panic!("round {round}: {e}"));
+    }
+}

@@ -32,10 +32,22 @@ mod zapfglyphnames;
 mod encodings;
 mod tounicode;
 mod content;
+mod loader;
+#[doc(hidden)]
+pub use loader::load as load_direct;
 #[doc(hidden)]
 pub use tounicode::unicode_map as to_unicode_map;
 #[doc(hidden)]
 pub use content::decode as decode_content;
+
+/// overturn patch: loads a PDF from memory as `Document::load_mem` does, reading the files
+/// whose structure is plain in one pass (see loader.rs) and the rest through lopdf.
+pub fn load_document(buffer: &[u8]) -> Result<Document, lopdf::Error> {
+    match loader::load(buffer) {
+        Some(doc) => Ok(doc),
+        None => Document::load_mem(buffer),
+    }
+}
 
 pub struct Space;
 pub type Transform = Transform2D<f64, Space, Space>;
@@ -158,6 +170,10 @@ const PDFDocEncoding: &'static [u16] = &[
     0x00fc, 0x00fd, 0x00fe, 0x00ff];
 
 fn pdf_to_utf8(s: &[u8]) -> String {
+    // overturn patch: printable ASCII reads the same in PDFDocEncoding (glyph and font names)
+    if s.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+        return s.iter().map(|&b| b as char).collect();
+    }
     if s.len() > 2 && s[0] == 0xfe && s[1] == 0xff {
         return UTF_16BE.decode_without_bom_handling_and_without_replacement(&s[2..]).unwrap().to_string()
     } else {
@@ -733,18 +749,24 @@ impl<'a> PdfType3Font<'a> {
                 if let Some(differences) = differences {
                     dlog!("Differences");
                     let mut code = 0;
+                    // overturn patch: Skia lists the same glyph name for runs of codes; the
+                    // previous name's lookup is reused
+                    let mut last: Option<(&[u8], Option<u16>)> = None;
                     for o in differences {
                         match o {
                             &Object::Integer(i) => { code = i; },
                             &Object::Name(ref n) => {
-                                let name = pdf_to_utf8(&n);
                                 // XXX: names of Type1 fonts can map to arbitrary strings instead of real
                                 // unicode names, so we should probably handle this differently
-                                let unicode = glyphnames::name_to_unicode(&name);
+                                let unicode = match last {
+                                    Some((l, u)) if l == &n[..] => u,
+                                    _ => glyphnames::name_to_unicode(&pdf_to_utf8(&n)),
+                                };
+                                last = Some((&n[..], unicode));
                                 if let Some(unicode) = unicode{
                                     table[code as usize] = unicode;
                                 }
-                                dlog!("{} = {} ({:?})", code, name, unicode);
+                                dlog!("{} = {:?} ({:?})", code, n, unicode);
                                 if let Some(ref unicode_map) = unicode_map {
                                     dlog!("{} {:?}", code, unicode_map.get(&(code as u32)));
                                 }
@@ -1597,12 +1619,15 @@ fn make_colorspace<'a>(doc: &'a Document, name: &[u8], resources: &'a Dictionary
 
 struct Processor<'a> {
     font_table: HashMap<Vec<u8>, Rc<dyn PdfFont + 'a>>,
+    // overturn patch: fonts read once per document, by the object their resource names
+    // point to (`font_table` above maps a page's names, which can differ page to page).
+    fonts_by_id: HashMap<ObjectId, Rc<dyn PdfFont + 'a>>,
     _none: PhantomData<&'a ()>,
 }
 
 impl<'a> Processor<'a> {
     fn new() -> Processor<'a> {
-        Processor { font_table: HashMap::new(), _none: PhantomData }
+        Processor { font_table: HashMap::new(), fonts_by_id: HashMap::new(), _none: PhantomData }
     }
 
     fn process_stream(&mut self, doc: &'a Document, content: Vec<u8>, resources: &'a Dictionary, media_box: &MediaBox, output: &mut dyn OutputDev, page_num: u32) -> Result<(), OutputError> {
@@ -1751,7 +1776,15 @@ impl<'a> Processor<'a> {
                 "Tf" => {
                     let fonts: &Dictionary = get(&doc, resources, b"Font");
                     let name = operation.operands[0].as_name().unwrap();
-                    let font = self.font_table.entry(name.to_owned()).or_insert_with(|| make_font(doc, get::<&Dictionary>(doc, fonts, name))).clone();
+                    let fonts_by_id = &mut self.fonts_by_id;
+                    let font = self.font_table.entry(name.to_owned()).or_insert_with(|| {
+                        // overturn patch: a font object already read on an earlier page is
+                        // reused (same dictionary, same font).
+                        match fonts.get(name) {
+                            Ok(&Object::Reference(id)) => fonts_by_id.entry(id).or_insert_with(|| make_font(doc, get::<&Dictionary>(doc, fonts, name))).clone(),
+                            _ => make_font(doc, get::<&Dictionary>(doc, fonts, name)),
+                        }
+                    }).clone();
                     {
                         /*let file = font.get_descriptor().and_then(|desc| desc.get_file());
                     if let Some(file) = file {
@@ -2443,6 +2476,32 @@ pub fn output_doc_page(doc: &Document, output: &mut dyn OutputDev, page_num: u32
     let mut p = Processor::new();
     output_doc_inner(page_num, *object_id, doc, &mut p, output, &empty_resources)?;
     Ok(())
+}
+
+/// overturn patch: reads a document's pages one at a time, each into its own output, and
+/// reads each font object once for all of them (`output_doc_page` reads every font again
+/// for every page). The page tree is walked once.
+pub struct PageReader<'a> {
+    doc: &'a Document,
+    pages: std::collections::BTreeMap<u32, ObjectId>,
+    processor: Processor<'a>,
+}
+
+static EMPTY_RESOURCES: std::sync::LazyLock<Dictionary> = std::sync::LazyLock::new(Dictionary::new);
+
+impl<'a> PageReader<'a> {
+    pub fn new(doc: &'a Document) -> PageReader<'a> {
+        if doc.is_encrypted() {
+            error!("Encrypted documents must be decrypted with a password using {{extract_text|extract_text_from_mem|output_doc}}_encrypted");
+        }
+        PageReader { doc, pages: doc.get_pages(), processor: Processor::new() }
+    }
+
+    /// The same as `output_doc_page(doc, output, page_num)`.
+    pub fn output_page(&mut self, output: &mut dyn OutputDev, page_num: u32) -> Result<(), OutputError> {
+        let object_id = self.pages.get(&page_num).ok_or(lopdf::Error::PageNumberNotFound(page_num))?;
+        output_doc_inner(page_num, *object_id, self.doc, &mut self.processor, output, &EMPTY_RESOURCES)
+    }
 }
 
 fn output_doc_inner<'a>(page_num: u32, object_id: ObjectId, doc: &'a Document, p: & mut Processor<'a>, output: &mut dyn OutputDev, empty_resources: &'a Dictionary) -> Result<(), OutputError> {
