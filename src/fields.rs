@@ -1155,14 +1155,14 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
 }
 
 // A logo beside the brand, read by OCR as a letter or two ("e Cobalt Ridge Health Plan",
-// "vd Prairie ..."): lower case or symbols, then a capitalised word.
+// "vd Juniper ..."): lower case or symbols, then a capitalised word.
 static LOGO_SPECK: LazyLock<Regex> =
     LazyLock::new(|| re(r"^[^\sA-Za-z0-9]{0,2}[a-z]{0,2}[^\sA-Za-z0-9]{0,2}\s+([A-Z].*)$"));
 
-/// A brand set in wide letter-spacing that OCR read in pieces ("Ca scad ia Valley",
-/// "L U M E N"): the same letters printed as whole words elsewhere at the top of page 1 (the
+/// A brand set in wide letter-spacing that OCR read in pieces ("Wi llow mere Valley",
+/// "B R I A R"): the same letters printed as whole words elsewhere at the top of page 1 (the
 /// name beside the logo, a return address, a footer) give its spelling, carried on to the
-/// word that ends the organisation's name there ("Cascadia Valley Health Plan"). `None` when
+/// word that ends the organisation's name there ("Willowmere Valley Health Plan"). `None` when
 /// the name has no such pieces or is not printed whole anywhere.
 fn mend_letter_spacing(name: &str, text: &Text, rules: &Rules) -> Option<String> {
     const SHORT_WORDS: &[&str] = &[
@@ -2173,8 +2173,8 @@ mod tests {
             Some("Cobalt Ridge Health Plan")
         );
         assert_eq!(
-            payer("& Sunpath Health\nDear Pat Lee,").as_deref(),
-            Some("Sunpath Health")
+            payer("& Tidewell Health\nDear Pat Lee,").as_deref(),
+            Some("Tidewell Health")
         );
     }
 
@@ -2182,14 +2182,14 @@ mod tests {
     fn letter_spaced_brand_read_in_pieces_takes_its_whole_spelling() {
         let payer = |s: &str| fields_of(s).payer_name;
         assert_eq!(
-            payer("Ca scad ia Valley Health\nPO Box 12, Tacoma WA 98401\nQuestions? Call Cascadia Valley Health Plan at 1-800-555-0100.\nDear Pat Lee,")
+            payer("Wi llow mere Valley Health\nPO Box 12, Spokane WA 99201\nQuestions? Call Willowmere Valley Health Plan at 1-800-555-0100.\nDear Pat Lee,")
                 .as_deref(),
-            Some("Cascadia Valley Health Plan")
+            Some("Willowmere Valley Health Plan")
         );
         // Nothing to mend from: the name stays as read.
         assert_eq!(
-            payer("Ca scad ia Valley Health Plan\nDear Pat Lee,").as_deref(),
-            Some("Ca scad ia Valley Health Plan")
+            payer("Wi llow mere Valley Health Plan\nDear Pat Lee,").as_deref(),
+            Some("Wi llow mere Valley Health Plan")
         );
         // A name without pieces is never respelled.
         assert_eq!(

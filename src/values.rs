@@ -253,7 +253,7 @@ fn keypad(c: char) -> Option<char> {
 #[allow(clippy::string_slice)] // Char boundaries: `lead` is where `trim_start` stops; a token ends where `find` puts the first character that is not ASCII (or at the end), and parts are joined across one ASCII space.
 pub fn id_at_start(s: &str) -> Option<Found<String>> {
     // A quote mark before the value is OCR's reading of a speck or a box's edge
-    // ("Claim number  \"LMH2026..."): no identifier starts with one.
+    // ("Claim number  \"QTV2031..."): no identifier starts with one.
     let lead = s.len()
         - s.trim_start()
             .trim_start_matches([
@@ -596,9 +596,9 @@ mod tests {
 
     #[test]
     fn an_ocr_quote_before_an_identifier_is_not_part_of_it() {
-        let f = id_at_start(" \"LMH2026031904417").expect("an id");
-        assert_eq!(f.value, "LMH2026031904417");
-        assert_eq!(f.end, " \"LMH2026031904417".len());
+        let f = id_at_start(" \"QTV2031190448205").expect("an id");
+        assert_eq!(f.value, "QTV2031190448205");
+        assert_eq!(f.end, " \"QTV2031190448205".len());
         assert_eq!(
             id_at_start("\u{201c}AB-22-0931")
                 .map(|f| f.value)
