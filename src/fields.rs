@@ -1168,12 +1168,7 @@ fn mend_letter_spacing(name: &str, text: &Text, rules: &Rules) -> Option<String>
     const SHORT_WORDS: &[&str] = &[
         "of", "the", "and", "for", "inc", "llc", "co", "rx", "hmo", "ppo", "pdp", "usa", "us", "my",
     ];
-    let key = |s: &str| -> String {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
+    let key = values::key_of;
     let words: Vec<&str> = name.split_whitespace().collect();
     let pieces = words
         .iter()

@@ -255,14 +255,17 @@ fn words_of_tsv(
 fn join_spaced_dollars(words: Vec<crate::text::OcrWord>) -> Vec<crate::text::OcrWord> {
     let mut out: Vec<crate::text::OcrWord> = Vec::with_capacity(words.len());
     for w in words {
+        // Each word is already cleaned: only the pair's thousands comma is left to mend.
         if let Some(p) = out.last_mut()
             && p.line == w.line
             && w.x0 - p.x1 < (p.y1 - p.y0)
+            && p.text.starts_with('$')
+            && w.text.starts_with(|c: char| c.is_ascii_digit())
         {
             let joined = format!("{} {}", p.text, w.text);
-            let mended = clean_line(&joined);
-            if mended != joined && !mended.contains(' ') {
-                p.text = mended;
+            let mended = SPACED_DOLLARS.replace_all(&joined, "$$${1},${2}.${3}");
+            if !mended.contains(' ') {
+                p.text = mended.into_owned();
                 p.x1 = w.x1;
                 continue;
             }
@@ -342,7 +345,7 @@ fn clean_line(line: &str) -> String {
 /// Packs a page whose pixels are all black or white into 1 bit per pixel (1 = black, rows
 /// padded to a byte); `None` for a grayscale page.
 fn pack_bilevel(img: &GrayImage) -> Option<Vec<u8>> {
-    if !img.as_raw().iter().all(|&v| v == 0 || v == 255) {
+    if !prepare::is_bilevel(img) {
         return None;
     }
     let (w, h) = img.dimensions();

@@ -403,6 +403,15 @@ pub fn grouped_id(s: &str) -> Option<Found<String>> {
     })
 }
 
+/// Letters and digits only, lower case: how two readings of one name or number are compared
+/// whatever their spacing and punctuation.
+pub fn key_of(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// OCR reads 0 as O, 1 as I or l, 5 as S, 8 as B: a letter between two digits in an
 /// identifier is put back to the digit it resembles ("2O26-0119" is "2026-0119").
 pub fn repair_ocr_digits(tok: &str) -> String {

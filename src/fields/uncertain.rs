@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use crate::report::Report;
 use crate::text::Text;
+use crate::values::key_of;
 
 /// Highest confidence of a field read from a word OCR was unsure of.
 const UNSURE_CONFIDENCE: f64 = 0.4;
@@ -75,14 +76,6 @@ fn value_at(report: &serde_json::Value, key: &str) -> Option<String> {
         serde_json::Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
-}
-
-/// Letters and digits only, lower case.
-fn key_of(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// The ways a value may be printed, reduced to letters and digits: a date as the letter

@@ -331,11 +331,11 @@ pub fn lines_from_words(mut words: Vec<OcrWord>) -> Vec<RawLine> {
             None => grouped.push(vec![w]),
         }
     }
+    let median = |mut v: Vec<f32>| {
+        v.sort_by(f32::total_cmp);
+        v[v.len() / 2]
+    };
     for ws in grouped {
-        let median = |mut v: Vec<f32>| {
-            v.sort_by(f32::total_cmp);
-            v[v.len() / 2]
-        };
         let c = median(ws.iter().map(centre).collect());
         let h = median(ws.iter().map(|w| w.y1 - w.y0).collect());
         units.push((c, h, ws));
