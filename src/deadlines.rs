@@ -50,22 +50,22 @@ const NUMBER_WORDS: &str = r"(?:(?:one|two|three|four|five|six|seven|eight|nine|
 
 static WINDOW: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
-        r"(?i)\b(?P<n>\d{{1,3}}|{NUMBER_WORDS}(?:\s*\(\d{{1,3}}\))?)[\s-]+(?P<kind>calendar[\s-]|business[\s-]|working[\s-])?(?P<unit>days?|months?|weeks?)\b"
+        r"(?i)\b(?P<n>\d{{1,3}}|{NUMBER_WORDS}(?:\s*\(\d{{1,3}}\))?)[\s-]+(?P<kind>calendar[\s-]|business[\s-]|working[\s-])?(?P<unit>days?|months?|weeks?|d[ií]as?|mes(?:es)?|semanas?)\b(?:\s+(?P<kind_es>calendario|naturales|h[aá]biles|laborables)\b)?"
     ))
 });
 static APPEAL_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(appeal|appeals|reconsideration|reconsider|redetermination|review|hearing|grievance|dispute|reopening)\b",
+        r"(?i)\b(appeal|appeals|reconsideration|reconsider|redetermination|review|hearing|grievance|dispute|reopening)\b|\b(apelaci[oó]n|apelaciones|apelar|reconsideraci[oó]n|audiencia|queja|revisi[oó]n)",
     )
 });
 static MEMBER_ACTS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(you|your|member|enrollee|patient|representative|must|may|can|request|file|filed|submit|ask|send|received by|postmarked)\b",
+        r"(?i)\b(you|your|member|enrollee|patient|representative|must|may|can|request|file|filed|submit|ask|send|received by|postmarked|usted|debe|puede|pedir|pida|solicitar|solicite|presentar|presente)\b",
     )
 });
 static PAYER_ACTS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(we|the plan|the reviewer|the (independent )?review organi[sz]ation|IRO|they|it) (will|must|shall|have to|has to|should|usually|generally|typically)( \w+)? (decide|make|send|respond|notify|give|complete|issue|tell|reach|process|answer|review|mail|pay|cover|approve|reimburse|refund|forward|authori[sz]e)|\bwe (decide|respond|answer|reply|rule)\b|\b(the )?(IRE|independent review entity|IRO|QIC|qualified independent contractor|reviewer|review organi[sz]ation|plan) (reviews|decides|makes|sends|issues|answers|responds|completes|must decide|will decide)\b|\b(a|our|the|written|your) (decision|response|answer|resolution)s? (will( \w+)? be|is|are) (made|sent|given|mailed|issued)[^.]{0,30}\bwithin\b|\bnotify you[^.]{0,20}\bwithin\b|\bwithin\b[^.]{0,60}\b(of (receiving|receipt of|getting) your (appeal|request)|after we (get|receive))|\bhave \d+ days to (decide|make)",
+        r"(?i)\b(we|the plan|the reviewer|the (independent )?review organi[sz]ation|IRO|they|it) (will|must|shall|have to|has to|should|usually|generally|typically)( \w+)? (decide|make|send|respond|notify|give|complete|issue|tell|reach|process|answer|review|mail|pay|cover|approve|reimburse|refund|forward|authori[sz]e)|\bwe (decide|respond|answer|reply|rule)\b|\b(the )?(IRE|independent review entity|IRO|QIC|qualified independent contractor|reviewer|review organi[sz]ation|plan) (reviews|decides|makes|sends|issues|answers|responds|completes|must decide|will decide)\b|\b(a|our|the|written|your) (decision|response|answer|resolution)s? (will( \w+)? be|is|are) (made|sent|given|mailed|issued)[^.]{0,30}\bwithin\b|\bnotify you[^.]{0,20}\bwithin\b|\bwithin\b[^.]{0,60}\b(of (receiving|receipt of|getting) your (appeal|request)|after we (get|receive))|\bhave \d+ days to (decide|make)|\b(daremos|enviaremos|decidiremos|responderemos|tomaremos|notificaremos|comunicaremos|resolveremos)\b|\b(despu[eé]s de|tras) recibir su (apelaci[oó]n|solicitud|queja)",
     )
 });
 static LATER_REVIEWER: LazyLock<Regex> = LazyLock::new(|| {
@@ -75,31 +75,31 @@ static LATER_REVIEWER: LazyLock<Regex> = LazyLock::new(|| {
 });
 static NEXT_LEVEL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(external review|independent review|\bIRO\b|fair hearing|state hearing|administrative law judge|\bALJ\b|\bQIC\b|qualified independent contractor|independent review entity|second[- ]level|level 2|department of (insurance|health|managed health care)|insurance commissioner)\b",
+        r"(?i)\b(external review|independent review|\bIRO\b|fair hearing|state hearing|administrative law judge|\bALJ\b|\bQIC\b|qualified independent contractor|independent review entity|second[- ]level|level 2|department of (insurance|health|managed health care)|insurance commissioner)\b|\baudiencia (imparcial|estatal|justa)|\brevisi[oó]n (externa|independiente)|\bsegundo nivel\b",
     )
 });
 static AFTER_FINAL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(after|once|following) (you (receive|get)|we (make|send|issue)|receiving|receipt of|exhausting)\b|\b(of|after|from) (getting|receiving|receipt of|the date of) (the|that) (decision|redetermination|reconsideration|determination)\b|\bfinal (internal )?(adverse|decision|determination)\b|\binternal appeals? (process )?(is|are|has been) (complete|exhausted)|\b(receive|get|receipt of|receiving|getting) (our|the|that|a|your) (final |written )?(internal |plan |first[- ]level )?(appeal|grievance|reconsideration|redetermination) (decision|determination|resolution|notice|response)|\bdecision on (your|the) (appeal|grievance|reconsideration|redetermination)\b|\bif (we|the plan) (uphold|upholds|keep|keeps|maintain|maintains|still den(y|ies)|den(y|ies) your appeal)\b|\bif (your|the) (appeal|reconsideration|redetermination) is (denied|upheld|not (approved|decided in your favou?r))",
+        r"(?i)\b(after|once|following) (you (receive|get)|we (make|send|issue)|receiving|receipt of|exhausting)\b|\b(of|after|from) (getting|receiving|receipt of|the date of) (the|that) (decision|redetermination|reconsideration|determination)\b|\bfinal (internal )?(adverse|decision|determination)\b|\binternal appeals? (process )?(is|are|has been) (complete|exhausted)|\b(receive|get|receipt of|receiving|getting) (our|the|that|a|your) (final |written )?(internal |plan |first[- ]level )?(appeal|grievance|reconsideration|redetermination) (decision|determination|resolution|notice|response)|\bdecision on (your|the) (appeal|grievance|reconsideration|redetermination)\b|\bif (we|the plan) (uphold|upholds|keep|keeps|maintain|maintains|still den(y|ies)|den(y|ies) your appeal)\b|\bif (your|the) (appeal|reconsideration|redetermination) is (denied|upheld|not (approved|decided in your favou?r))|\bdecisi[oó]n (sobre|de) (su|la) (apelaci[oó]n|queja)|\b(despu[eé]s de|tras) (recibir|que reciba) (nuestra|la) decisi[oó]n",
     )
 });
 // What anchors a window to this document: "of the date of this notice", "after you receive
 // this letter".
 static THIS_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\bthis (notice|letter|statement|explanation of benefits|eob|summary notice|denial|determination|decision|notification)\b",
+        r"(?i)\bthis (notice|letter|statement|explanation of benefits|eob|summary notice|denial|determination|decision|notification)\b|\b(este|esta) (aviso|carta|notificaci[oó]n|decisi[oó]n|determinaci[oó]n|explicaci[oó]n de beneficios)",
     )
 });
 // Deadlines that are not for filing an appeal: keeping services during an appeal.
 static NOT_FILING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(keep (getting|receiving)|continue (to get|to receive|getting|receiving)|services? (to |may |will |can |could |would )?continue|benefits? (to |may |will |can |could |would )?continue|continuation of (benefits|services)|aid paid pending)\b",
+        r"(?i)\b(keep (getting|receiving)|continue (to get|to receive|getting|receiving)|services? (to |may |will |can |could |would )?continue|benefits? (to |may |will |can |could |would )?continue|continuation of (benefits|services)|aid paid pending)\b|\b(seguir|continuar|siga|sigan) (recibiendo|obteniendo)|\bservicios? contin[uú]en?\b|\bcontinuaci[oó]n de (los )?(beneficios|servicios)",
     )
 });
 // A window counted from the date of service: "within 365 days of the date of service".
 static SERVICE_ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^[^.;]{0,12}\b(of|from|after) (the )?(date|day)s? (of|you received the) (service|care|treatment)",
+        r"(?i)^[^.;]{0,12}\b(of|from|after) (the )?(date|day)s? (of|you received the) (service|care|treatment)|^[^.;]{0,20}\bde la fecha (del|de) (servicio|atenci[oó]n)",
     )
 });
 // A provider's own dispute or reconsideration process (remittances).
@@ -110,15 +110,19 @@ static PROVIDER_DISPUTE: LazyLock<Regex> = LazyLock::new(|| {
 });
 // What may stand before a filing window: "within 60 days", "no later than 180 days",
 // "you have 65 days".
-static WINDOW_LEAD: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b(within|than|have|has|in|allowed|given)\s*$"));
-static DEADLINE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+static WINDOW_LEAD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(by|before|no later than|not later than|on or before|until|deadline|last day|due|must be (received|filed|postmarked|submitted))\b",
+        r"(?i)\b(within|than|have|has|in|allowed|given|dentro de( los)?|plazo de( los)?|tiene|tienen)\s*$",
     )
 });
-static BIRTH_OR_SERVICE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b(birth|dob|service|received on|dated)\b"));
+static DEADLINE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(by|before|no later than|not later than|on or before|until|deadline|last day|due|must be (received|filed|postmarked|submitted))\b|\b(antes del?|a m[aá]s tardar|fecha l[ií]mite|vence|hasta el)\b",
+    )
+});
+static BIRTH_OR_SERVICE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(birth|dob|service|received on|dated|nacimiento|servicio|fechad[oa])\b")
+});
 
 /// What the deadline is counted from, as read from the document by the other stages.
 #[derive(Debug, Clone, Default)]
@@ -473,9 +477,9 @@ fn parse_window(s: &str) -> Option<(Option<i64>, Option<i64>)> {
     let c = WINDOW.captures(s)?;
     let n = parse_number(c.get(1)?.as_str())?;
     let unit = c.name("unit")?.as_str().to_ascii_lowercase();
-    Some(if unit.starts_with("month") {
+    Some(if unit.starts_with("month") || unit.starts_with("mes") {
         (None, Some(n))
-    } else if unit.starts_with("week") {
+    } else if unit.starts_with("week") || unit.starts_with("semana") {
         (Some(n.checked_mul(7)?), None)
     } else {
         (Some(n), None)
@@ -541,7 +545,7 @@ fn candidates(
         let (ss, _) = text.sentence_at(m.start());
         let clause_start = clause_start(flat, ss, m.start());
         if PAYER_ACTS.is_match(&flat[clause_start..m.end()])
-            || PAYER_ACTS.is_match(&s) && !s.to_ascii_lowercase().contains("you")
+            || PAYER_ACTS.is_match(&s) && !addresses_member(&s)
         {
             continue;
         }
@@ -566,6 +570,13 @@ fn candidates(
             }
         };
         let unit = unit.as_str().to_ascii_lowercase();
+        let unit = if unit.starts_with("mes") {
+            "month".to_string()
+        } else if unit.starts_with("semana") {
+            "week".to_string()
+        } else {
+            unit
+        };
         let date = if unit.starts_with("month") {
             add_window(start, None, Some(n))
         } else if unit.starts_with("week") {
@@ -585,7 +596,11 @@ fn candidates(
             len: m.len(),
             business_days: c
                 .name("kind")
-                .is_some_and(|k| !k.as_str().to_ascii_lowercase().starts_with("calendar")),
+                .is_some_and(|k| !k.as_str().to_ascii_lowercase().starts_with("calendar"))
+                || c.name("kind_es").is_some_and(|k| {
+                    let k = k.as_str().to_ascii_lowercase();
+                    k.starts_with('h') || k.starts_with('l')
+                }),
         });
     }
     for d in values::find_dates(flat) {
@@ -614,7 +629,7 @@ fn candidates(
             .collect();
         if !DEADLINE_WORDS.is_match(&tail)
             || BIRTH_OR_SERVICE.is_match(&tail)
-            || PAYER_ACTS.is_match(&s) && !s.to_ascii_lowercase().contains("you")
+            || PAYER_ACTS.is_match(&s) && !addresses_member(&s)
         {
             continue;
         }
@@ -658,6 +673,12 @@ fn candidates(
         }
     }
     out
+}
+
+/// Whether a sentence speaks to the member ("you", "usted").
+fn addresses_member(s: &str) -> bool {
+    let s = s.to_ascii_lowercase();
+    s.contains("you") || s.contains("usted")
 }
 
 /// Where the clause holding `at` starts, within the sentence starting at `ss`: after the last

@@ -567,7 +567,7 @@ fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
     // Where each span is in `all` (a long line can hold thousands of labels).
     let mut index: HashMap<(usize, usize), usize> = HashMap::new();
     // Rule patterns match lower-cased text; offsets are the same.
-    let lower = line.to_ascii_lowercase();
+    let lower = values::lower(line);
     // One pass over the line finds which labels occur; only those are run for positions.
     for hit in rules.label_set.matches(&lower).iter() {
         let Some(&(fi, li)) = rules.label_index.get(hit) else {
@@ -1563,7 +1563,7 @@ struct TableRow {
 
 fn columns_on(line: &str, rules: &Rules) -> Vec<(usize, usize, ColumnKind)> {
     let mut all: Vec<(usize, usize, ColumnKind)> = Vec::new();
-    let lower = line.to_ascii_lowercase();
+    let lower = values::lower(line);
     for c in &rules.columns {
         for m in c.re.find_iter(&lower) {
             all.push((m.start(), m.end(), c.kind));

@@ -320,7 +320,7 @@ fn pairs_on(lines: &[PositionedLine], page: u32) -> Vec<Pair> {
 
 /// The role a header label gives its column.
 fn role_of(label: &str, rules: &Rules) -> Role {
-    let lower = label.to_ascii_lowercase();
+    let lower = crate::values::lower(label);
     let t = label.trim();
     if CLAIM_LABEL.is_match(t) {
         return Role::ClaimNumber;
@@ -673,7 +673,7 @@ fn columns_of(band: &[PositionedLine], rules: &Rules) -> Vec<Column> {
 /// A header cell that holds several amount labels printed close together ("Billed Discount
 /// Allowed") is split into one cell per label, at the words each label covers.
 fn split_labels(cell: &Cell, words: &[Cell], rules: &Rules) -> Vec<Cell> {
-    let lower = cell.text.to_ascii_lowercase();
+    let lower = crate::values::lower(&cell.text);
     let mut found: Vec<(usize, usize)> = rules
         .columns
         .iter()

@@ -17,6 +17,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{Error, Result};
 use crate::ingest::{Document, MediaType};
+use crate::values;
 
 /// Most PDF stream data decompressed for one document; stops "zip bomb" PDFs.
 pub const MAX_DECOMPRESSED_BYTES: u64 = 256 * 1024 * 1024;
@@ -197,7 +198,7 @@ impl Text {
         }
         // Same bytes as `full` with line breaks as spaces: offsets are shared.
         let flat = full.replace('\n', " ");
-        let flat_lower = flat.to_ascii_lowercase();
+        let flat_lower = values::lower(&flat);
         Text {
             method,
             pages,
@@ -220,6 +221,23 @@ impl Text {
     /// rule files are matched against.
     pub fn flat_lower(&self) -> &str {
         &self.flat_lower
+    }
+
+    /// Whether the document is written mostly in Spanish: its common function words
+    /// outnumber English ones two to one. A bilingual notice, or an English letter with a
+    /// page of language taglines, is not.
+    pub fn mostly_spanish(&self) -> bool {
+        let (mut es, mut en) = (0usize, 0usize);
+        for w in self.flat_lower.split(|c: char| !c.is_alphabetic()) {
+            match w {
+                "de" | "la" | "que" | "el" | "los" | "las" | "usted" | "su" | "sus" | "para"
+                | "por" | "una" | "del" | "con" | "es" | "se" | "le" => es += 1,
+                "the" | "of" | "and" | "to" | "you" | "your" | "for" | "is" | "this" | "that"
+                | "with" | "we" | "are" | "on" | "be" => en += 1,
+                _ => {}
+            }
+        }
+        es >= 12 && es > 2 * en
     }
 
     /// The byte range of the sentence around `at`: it ends at `.`, `?` or `!` followed by
@@ -302,6 +320,12 @@ impl Text {
                     | "include"
                     | "includes"
                     | "including"
+                    // Spanish: "si" (if), "a menos que" (unless), "por ejemplo".
+                    | "si"
+                    | "ejemplo"
+                    | "incluye"
+                    | "incluyen"
+                    | "incluidos"
             )
         })
     }
@@ -872,6 +896,28 @@ fn collapse_spaces(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn spanish_notices_are_told_from_english_ones_with_taglines() {
+        let of = |s: &str| {
+            Text::new(
+                Method::PlainText,
+                vec![s.lines().map(String::from).collect()],
+                Vec::new(),
+            )
+            .mostly_spanish()
+        };
+        let es = "Negamos la solicitud de su proveedor porque el servicio no es médicamente necesario para usted. Usted tiene derecho a pedir una apelación dentro de 60 días a partir de la fecha de este aviso. Puede pedir copias de los documentos que usamos para tomar esta decisión.";
+        let en = "We denied the request from your provider because the service is not medically necessary for you. You have the right to ask for an appeal within 60 days of the date of this notice. You may ask for copies of the documents we used to make this decision.";
+        let tagline = "ATENCIÓN: si habla español, tiene a su disposición servicios gratuitos de asistencia lingüística. Llame al número que aparece en su tarjeta.";
+        assert!(of(es));
+        assert!(!of(en));
+        assert!(!of(&format!("{en}\n{tagline}")));
+        // A bilingual notice reads both ways: it is not mostly Spanish.
+        assert!(!of(&format!("{en}\n{es}")));
+        // Too few words to tell.
+        assert!(!of("Fecha de la carta: 3 de mayo de 2026"));
+    }
     use super::*;
 
     // Regression: OCR of a fax gave "é." and the abbreviation check sliced the line one

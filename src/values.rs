@@ -11,12 +11,15 @@ use jiff::civil::Date;
 use regex::Regex;
 
 const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
+// Spanish month names and their usual abbreviations (notices sent in Spanish: "14 de abril de
+// 2026", "3 de sept. de 2026").
+const MES: &str = r"(?:enero|ene|febrero|feb|marzo|mar|abril|abr|mayo|may|junio|jun|julio|jul|agosto|ago|septiembre|setiembre|sept?|set|octubre|oct|noviembre|nov|diciembre|dic)";
 
 use crate::rules::constant as re;
 
 static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
-        r"(?i)(?:\b(?P<mn>{MONTH})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<my>\d{{4}})\b)|(?:\b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dm>{MONTH})\.?,?\s+(?P<dy>\d{{4}})\b)|(?:\b(?P<nm>\d{{1,2}})(?P<sep>[/.-])(?P<nd>\d{{1,2}})[/.-](?P<ny>\d{{4}}|\d{{2}})\b)|(?:\b(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})\b)"
+        r"(?i)(?:\b(?P<mn>{MONTH})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<my>\d{{4}})\b)|(?:\b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dm>{MONTH})\.?,?\s+(?P<dy>\d{{4}})\b)|(?:\b(?P<nm>\d{{1,2}})(?P<sep>[/.-])(?P<nd>\d{{1,2}})[/.-](?P<ny>\d{{4}}|\d{{2}})\b)|(?:\b(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})\b)|(?:\b(?P<sd>\d{{1,2}})(?:\.?º|\.?o)?\s+de\s+(?P<sm>{MES})\.?\s+(?:de|del)\s+(?P<sy>\d{{4}})\b)"
     ))
 });
 
@@ -36,6 +39,25 @@ static PHONE_RE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// `s` lower-cased for rule matching: ASCII letters, and the accented capitals of Latin-1
+/// (Á, É, Í, Ñ, Ó, Ú, Ü: Spanish notices print headings in capitals), each to a lower-case
+/// character of the same length, so offsets in the result are offsets in `s`.
+pub fn lower(s: &str) -> String {
+    let mut b = s.as_bytes().to_ascii_lowercase();
+    // U+00C0..=U+00DE (but U+00D7, the multiplication sign) are 0xC3 0x80..=0x9E in UTF-8;
+    // their lower-case letters are 0x20 further on and keep the lead byte.
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] == 0xC3 && (0x80..=0x9E).contains(&b[i + 1]) && b[i + 1] != 0x97 {
+            b[i + 1] += 0x20;
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    String::from_utf8(b).unwrap_or_else(|_| s.to_ascii_lowercase())
+}
+
 /// A date found in a string, with its byte range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Found<T> {
@@ -54,6 +76,17 @@ fn month_number(name: &str) -> Option<i8> {
     ]
     .iter()
     .position(|x| *x == m)?;
+    Some(i as i8 + 1)
+}
+
+fn spanish_month_number(name: &str) -> Option<i8> {
+    let m = name.get(..3)?.to_ascii_lowercase();
+    let i = [
+        "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic",
+    ]
+    .iter()
+    .position(|x| *x == m)
+    .or((m == "set").then_some(8))?;
     Some(i as i8 + 1)
 }
 
@@ -87,6 +120,12 @@ fn dates_in(s: &str, limit: usize) -> impl Iterator<Item = Found<Date>> + '_ {
             (year(g("my")?)?, month_number(mn)?, g("md")?.parse().ok()?)
         } else if let Some(dm) = g("dm") {
             (year(g("dy")?)?, month_number(dm)?, g("dd")?.parse().ok()?)
+        } else if let Some(sm) = g("sm") {
+            (
+                year(g("sy")?)?,
+                spanish_month_number(sm)?,
+                g("sd")?.parse().ok()?,
+            )
         } else if let Some(nm) = g("nm") {
             // 3.14 or 12-5 style fragments are not dates unless a year follows; the regex
             // requires it. A dot separator with a two-digit year is too often a number.
@@ -138,7 +177,10 @@ pub fn date_at_start(s: &str) -> Option<Found<Date>> {
 }
 
 static WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day|sday|nesday|rsday|urday)?\.?,?\s+")
+    // Spanish: "del 20 de abril de 2026 al ...", "desde el 3 de mayo", "el lunes 4 de mayo".
+    re(
+        r"(?i)^(?:(?:del|desde(?: el)?|el|a partir del?)\s+)?(?:(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)\.?,?\s+)?",
+    )
 });
 
 /// A dollar amount at the start of `s`: `$1,234.56`, `1234.56`, `($45.00)`, `$0`.
@@ -655,6 +697,10 @@ mod tests {
             ("2025-03-04", d(2025, 3, 4)),
             ("SEPTEMBER 30TH, 2025", d(2025, 9, 30)),
             ("Sept 9, 2025", d(2025, 9, 9)),
+            ("el 7 de enero de 2027", d(2027, 1, 7)),
+            ("1.º de SEPTIEMBRE de 2026", d(2026, 9, 1)),
+            ("30 de dic. del 2026", d(2026, 12, 30)),
+            ("12 de setiembre de 2026", d(2026, 9, 12)),
         ];
         for (s, want) in cases {
             let got = find_dates(s);
@@ -663,6 +709,35 @@ mod tests {
         assert!(find_dates("02/30/2025").is_empty(), "invalid day");
         assert!(find_dates("version 1.2.25 of").is_empty());
         assert!(find_dates("ID 123456789").is_empty());
+    }
+
+    #[test]
+    fn spanish_dates_at_the_start_of_a_value() {
+        for (s, want) in [
+            (
+                "del 9 de marzo de 2026 al 2 de abril de 2026",
+                d(2026, 3, 9),
+            ),
+            ("desde el 15 de agosto de 2026", d(2026, 8, 15)),
+            ("Martes, 4 de agosto de 2026", d(2026, 8, 4)),
+            ("Tue, 04/08/2026", d(2026, 4, 8)),
+        ] {
+            assert_eq!(date_at_start(s).map(|f| f.value), Some(want), "{s}");
+        }
+        // A weekday's letters that start a word are not a weekday.
+        assert_eq!(date_at_start("Sunbelt 04/08/2026"), None);
+        assert_eq!(date_at_start("delivered 04/08/2026"), None);
+        // "de" alone, without a month name, is no date.
+        assert!(find_dates("3 de 4 de 2026").is_empty());
+    }
+
+    #[test]
+    fn lower_keeps_offsets_and_folds_accented_capitals() {
+        let s = "NÚMERO DE IDENTIFICACIÓN × AÑO Ü";
+        let l = lower(s);
+        assert_eq!(l, "número de identificación × año ü");
+        assert_eq!(l.len(), s.len());
+        assert_eq!(lower("plain ASCII"), "plain ascii");
     }
 
     #[test]

@@ -261,3 +261,24 @@ fn defects_become_arguments_in_the_next_steps_and_the_appeal_letter() {
         "{letter}"
     );
 }
+
+/// The element patterns are mostly English: a part a Spanish notice seems to lack is not
+/// reported as missing (no argument built on it), but as not checked, with the reason.
+#[test]
+fn what_a_spanish_notice_seems_to_lack_is_not_checked_rather_than_missing() {
+    let t = table();
+    let n = notice(&t, "medicaid_plan_reduction_spanish");
+    let c = check_of(&without(&n.text, &["audiencia imparcial".to_string()]));
+    assert_eq!(names(&c, "missing", Some("element")), Vec::<String>::new());
+    assert!(!names(&c, "checked", None).contains(&"fair_hearing".to_string()));
+    let unchecked = c["not_checked"].as_array().expect("not_checked");
+    assert!(
+        unchecked.iter().any(|u| u["element"] == "fair_hearing"
+            && u["reason"].as_str().unwrap_or("").contains("Spanish")),
+        "{unchecked:?}"
+    );
+    // An English notice without the same part is still flagged.
+    let en = notice(&t, "medicaid_plan_reduction");
+    let c = check_of(&without(&en.text, &["State Fair Hearing".to_string()]));
+    assert_eq!(names(&c, "missing", Some("element")), vec!["fair_hearing"]);
+}
