@@ -122,4 +122,9 @@ for n in 1 2; do
 done
 "$maker" jpeg-pdf 200 fixtures/scan-shaded-multi-claim-remit/input.pdf "$tmp/r1.jpg" "$tmp/r2.jpg"
 
+# 19. A letter in Spanish, scanned as a JPEG at 200 dpi and turned 1 degree: read with the default
+# (English) OCR, then again in Spanish and English once the text shows it is Spanish.
+render spanish-oon-epo-letter 200; out scan-spanish-oon-epo-letter spanish-oon-epo-letter
+scanlike "$tmp/spanish-oon-epo-letter-1.png" fixtures/scan-spanish-oon-epo-letter/input.jpg 1.0
+
 ls -la fixtures/scan-* fixtures/fax-* fixtures/mixed-* fixtures/photo-* | grep -E "input|page-"

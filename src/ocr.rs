@@ -54,6 +54,11 @@ pub fn with_language<R>(lang: &str, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Whether OCR runs in the default language (`eng`): neither the process nor this thread chose.
+pub(crate) fn default_language() -> bool {
+    language() == "eng"
+}
+
 /// The OCR languages in force on this thread.
 fn language() -> String {
     THREAD_LANGUAGE

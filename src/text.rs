@@ -529,8 +529,28 @@ pub fn extract(doc: &Document) -> Result<Text> {
             let lines = html_to_text(&s).lines().map(str::to_string).collect();
             Ok(Text::new(Method::PlainText, vec![lines], Vec::new()))
         }
-        MediaType::Image(_) => image_text(doc),
-        MediaType::Pdf => pdf_text(doc),
+        MediaType::Image(_) => spanish_again(doc, image_text),
+        MediaType::Pdf => spanish_again(doc, pdf_text),
+    }
+}
+
+/// A scan read with the default (English) OCR that turns out to be a notice in Spanish is read
+/// again in Spanish and English: English OCR misreads accented letters ("ñ" as "fi") and is
+/// unsure of whole pages, which marks their figures unsure. Only when OCR runs in English
+/// alone (the default), and the second reading is kept only when it is surer; without Spanish
+/// language data the first reading stands. It doubles the OCR time of a Spanish scan.
+fn spanish_again(doc: &Document, read: fn(&Document) -> Result<Text>) -> Result<Text> {
+    let first = read(doc)?;
+    if first.ocr_confidence.is_empty() || !crate::ocr::default_language() || !first.mostly_spanish()
+    {
+        return Ok(first);
+    }
+    let mean = |t: &Text| {
+        t.ocr_confidence.iter().map(|(_, c)| c).sum::<f64>() / t.ocr_confidence.len().max(1) as f64
+    };
+    match crate::ocr::with_language("spa+eng", || read(doc)) {
+        Ok(again) if !again.ocr_confidence.is_empty() && mean(&again) > mean(&first) => Ok(again),
+        _ => Ok(first),
     }
 }
 

@@ -379,6 +379,7 @@ fn despeckle(img: &mut GrayImage) {
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
 
     fn page(w: u32, h: u32) -> GrayImage {
