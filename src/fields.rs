@@ -1121,6 +1121,7 @@ fn wrapped_tail(next: &str, rules: &Rules) -> Option<String> {
 fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
     let (name, at) = letterhead_name(text, rules)?;
     let name = mend_letter_spacing(&name, text, rules).unwrap_or(name);
+    let (name, at) = product_owner(&name, text).unwrap_or((name, at));
     // A state agency is named with its state ("STATE OF WYOMING" over "Department of Health
     // Services"), as people and other agencies name it.
     if STATE_AGENCY.is_match(&name) {
@@ -1152,6 +1153,138 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
         }
     }
     Some((name, at))
+}
+
+/// Words of a plan's product name after its brand ("Acme Advantage", "Acme Choice PPO • Large
+/// Group"): a letterhead made only of these names a product, not the company.
+const PRODUCT_WORDS: &[&str] = &[
+    "advantage",
+    "hmo",
+    "ppo",
+    "epo",
+    "pos",
+    "choice",
+    "select",
+    "core",
+    "gold",
+    "silver",
+    "bronze",
+    "platinum",
+    "plus",
+    "premier",
+    "value",
+    "essential",
+    "essentials",
+    "large",
+    "small",
+    "group",
+    "individual",
+    "medicare",
+    "dual",
+    "complete",
+    "standard",
+    "basic",
+    "classic",
+    "prime",
+    "elite",
+    "saver",
+    "access",
+    "",
+];
+
+/// Words that end a company's name after its brand ("Acme Senior Health", "Acme Rx").
+const COMPANY_ENDINGS: &[&str] = &["health", "healthcare", "rx", "inc", "llc", "plans"];
+
+/// The company behind a letterhead that names only a product ("Acme Advantage" over "Acme
+/// Senior Health has denied ..."): the brand followed by capitalised words that end as a
+/// company's name, printed elsewhere in the document; the reading printed most often, and in
+/// mixed case before capitals. `None` when the letterhead is not a product line or the
+/// company is not named.
+fn product_owner(name: &str, text: &Text) -> Option<(String, LineRef)> {
+    let key = |w: &str| values::key_of(w).to_lowercase();
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let brand = key(words.first()?);
+    let product = |ws: &[&str]| ws.iter().all(|w| PRODUCT_WORDS.contains(&key(w).as_str()));
+    if words.len() < 2 || brand.len() < 3 || !product(&words[1..]) {
+        return None;
+    }
+    let mut found: Vec<(String, LineRef, usize)> = Vec::new();
+    for page in &text.pages {
+        for (i, line) in page.lines.iter().enumerate() {
+            let ws: Vec<&str> = line.split_whitespace().collect();
+            for start in 0..ws.len() {
+                if key(ws[start]) != brand || ws[start].chars().any(|c| !c.is_alphanumeric()) {
+                    continue;
+                }
+                // Up to four capitalised words after the brand; the name ends at the last
+                // company ending among them.
+                let mut end = None;
+                for (k, w) in ws.iter().enumerate().skip(start + 1).take(4) {
+                    if !w.chars().next().is_some_and(char::is_uppercase) {
+                        break;
+                    }
+                    let bare = w.trim_end_matches([',', '.', ':', ';']);
+                    let k_w = key(bare);
+                    if COMPANY_ENDINGS.contains(&k_w.as_str())
+                        || ORG_ENDINGS.contains(&k_w.as_str())
+                    {
+                        end = Some(k);
+                    }
+                    if bare.len() != w.len() {
+                        break;
+                    }
+                }
+                let Some(mut end) = end else { continue };
+                // "... Health Plan of Arizona": the state or region the company is of.
+                if ws.get(end + 1) == Some(&"of")
+                    && ws.get(end + 2).is_some_and(|w| {
+                        w.chars().next().is_some_and(char::is_uppercase)
+                            && w.trim_end_matches([',', '.'])
+                                .chars()
+                                .all(char::is_alphabetic)
+                    })
+                {
+                    end += 2;
+                }
+                let cand: Vec<&str> = ws[start..=end]
+                    .iter()
+                    .map(|w| w.trim_end_matches([',', '.', ':', ';']))
+                    .collect();
+                if product(&cand[1..]) {
+                    continue;
+                }
+                let cand = cand.join(" ");
+                let at = LineRef {
+                    page: page.number,
+                    line: i,
+                };
+                match found.iter_mut().find(|(c, _, _)| key(c) == key(&cand)) {
+                    Some(f) => {
+                        f.2 += 1;
+                        // Mixed case is how the company writes its name in sentences.
+                        if f.0.chars().all(|c| !c.is_lowercase())
+                            && cand.chars().any(char::is_lowercase)
+                        {
+                            (f.0, f.1) = (cand, at);
+                        }
+                    }
+                    None => found.push((cand, at, 1)),
+                }
+            }
+        }
+    }
+    let (company, at, n) = found.into_iter().max_by_key(|(_, _, n)| *n)?;
+    // A letter that speaks as the product ("ask Acme Advantage PPO to review ...") is the
+    // product's: the company must be named more often than the product outside the letterhead.
+    let product_name = key(name);
+    let product_mentions = text
+        .pages
+        .iter()
+        .flat_map(|p| p.lines.iter())
+        .filter(|l| key(l).contains(&product_name))
+        .count()
+        .saturating_sub(1);
+    (n > product_mentions).then_some((company, at))
 }
 
 // A logo beside the brand, read by OCR as a letter or two ("e Cobalt Ridge Health Plan",
@@ -2191,6 +2324,43 @@ mod tests {
             payer("Harbor Mutual\nHarbor Mutual Insurance Company of the West\nDear Pat Lee,")
                 .as_deref(),
             Some("Harbor Mutual")
+        );
+    }
+
+    #[test]
+    fn a_product_letterhead_gives_way_to_the_company_named_in_the_letter() {
+        let payer = |s: &str| fields_of(s).payer_name;
+        // The product over the company; the company acts in the letter, in mixed case.
+        assert_eq!(
+            payer("Bramblecrest Advantage HMO\nBRAMBLECREST SENIOR HEALTH \u{b7} PLANS FOR MEDICARE\nDate: 03/02/2026\nBramblecrest Senior Health has denied the request below.").as_deref(),
+            Some("Bramblecrest Senior Health")
+        );
+        // "... of <state>" belongs to the name.
+        assert_eq!(
+            payer("Quillon Choice PPO \u{2022} Large Group\nDate: 03/02/2026\nWrite to: Quillon Health Plan of Nevada, Appeals Unit, PO Box 1.").as_deref(),
+            Some("Quillon Health Plan of Nevada")
+        );
+        // Without the company named, the product stays; a company's own letterhead stays.
+        assert_eq!(
+            payer("Quillon Choice PPO\nDate: 03/02/2026\nQuillon paid $40.00.").as_deref(),
+            Some("Quillon Choice PPO")
+        );
+        assert_eq!(
+            payer("Quillon Health Plan\nDate: 03/02/2026\nQuillon Dental Insurance Company is a subsidiary.").as_deref(),
+            Some("Quillon Health Plan")
+        );
+        // A letter that speaks as the product is the product's.
+        assert_eq!(
+            payer("Quillon Advantage PPO\nA plan offered by Quillon Health Plans\nDate: 03/02/2026\nYou may ask Quillon Advantage PPO to review our decision.\nWrite to Quillon Advantage PPO, Appeals.").as_deref(),
+            Some("Quillon Advantage PPO")
+        );
+        // A state's program is not a product line.
+        assert_eq!(
+            payer(
+                "OREGON MEDICAID\nDate: 03/02/2026\nFree legal help: Oregon Legal Aid Association."
+            )
+            .as_deref(),
+            Some("OREGON MEDICAID")
         );
     }
 
