@@ -20,7 +20,7 @@ pub(crate) mod uncertain;
 use crate::layout::Layout;
 use crate::report::Evidence;
 use crate::rules::{ColumnKind, FieldName, Rules, ValueKind};
-use crate::text::{LineRef, Text};
+use crate::text::{LineRef, Method, Text};
 use crate::values;
 
 /// The fields read from a document.
@@ -1423,18 +1423,32 @@ fn letterhead_name(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
         .pages
         .first()
         .is_some_and(|p| p.lines.iter().take(3).any(|l| FAX_OR_MEMO.is_match(l)));
-    let tops: Vec<(LineRef, &String)> = text
+    // Plain text in fixed-width columns ("ACME HEALTH CO      PROVIDER REMITTANCE ADVICE"):
+    // its two or three columns, as the layout split them, are the line's parts.
+    let plain = text.method == Method::PlainText;
+    let tops: Vec<(LineRef, String)> = text
         .pages
         .iter()
         .take(if cover { 2 } else { 1 })
         .flat_map(|page| {
+            let columns = plain && page.layout.len() == page.lines.len();
             page.lines.iter().take(8).enumerate().map(move |(i, l)| {
+                let line = match page.layout.get(i).filter(|_| columns) {
+                    // A menu bar's many cells are no letterhead.
+                    Some(p) if p.text == *l && (2..=3).contains(&p.cells.len()) => p
+                        .cells
+                        .iter()
+                        .map(|c| c.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                    _ => l.clone(),
+                };
                 (
                     LineRef {
                         page: page.number,
                         line: i,
                     },
-                    l,
+                    line,
                 )
             })
         })

@@ -9,6 +9,9 @@
 #![deny(clippy::string_slice)]
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::layout::{Layout, Role, Row, Table};
 use crate::report::{ClaimEntry, ClaimStatus, Code, CodeSystem, ServiceLine};
@@ -90,6 +93,14 @@ fn lines_between(text: &Text, from: LineRef, to: LineRef) -> impl Iterator<Item 
 
 /// Reads every claim. `not_claims` are identifiers that are something else (the member ID,
 /// the reference number).
+// A document's totals over all its claims: "TOTALS:", "GRAND TOTAL", "Totals for this
+// remittance", "PAYMENT SUMMARY".
+static DOCUMENT_TOTALS: LazyLock<Regex> = LazyLock::new(|| {
+    crate::rules::constant(
+        r"(?i)^\s*(grand totals?|totals?\s*:|totals? (for|of) (this|all)\b|payment summary\b|remittance totals?\b|check totals?\b)",
+    )
+});
+
 pub(super) fn blocks(
     text: &Text,
     layout: &Layout,
@@ -148,10 +159,20 @@ pub(super) fn blocks(
                 .unwrap_or(*at)
         })
         .collect();
+    // The last claim ends where the document's own totals begin ("TOTALS: # OF CLAIMS 3
+    // BILLED AMT ..."): those are every claim's, not the last one's.
+    let last_end = starts
+        .last()
+        .and_then(|(_, at)| {
+            lines_between(text, *at, doc_end)
+                .find(|(r, l)| pos(*r) > pos(*at) && DOCUMENT_TOTALS.is_match(l))
+                .map(|(r, _)| r)
+        })
+        .unwrap_or(doc_end);
     let mut out = Vec::new();
     let headers = Headers::default();
     for (i, (number, at)) in starts.iter().enumerate() {
-        let end = bounds.get(i + 1).copied().unwrap_or(doc_end);
+        let end = bounds.get(i + 1).copied().unwrap_or(last_end);
         let mut b = block(text, rules, cands, number, bounds[i], end, &headers);
         b.at = *at;
         out.push(b);
@@ -175,18 +196,22 @@ pub(super) fn blocks(
         if read_rows_between(&mut read, layout, from, to, rules) && read.status_read {
             {
                 // The block's own labelled totals still win over the table's.
+                // A labelled amount of the block stands where its rows give none (a
+                // remittance's "PT RESP 0.00" under a table without that column).
+                let billed_kept = b.billed_labelled || read.entry.billed_amount.is_none();
+                let owed_kept = b.owed_labelled || read.entry.patient_responsibility.is_none();
                 read.entry.billed_amount = b
                     .entry
                     .billed_amount
-                    .filter(|_| b.billed_labelled)
+                    .filter(|_| billed_kept)
                     .or(read.entry.billed_amount);
                 read.entry.patient_responsibility = b
                     .entry
                     .patient_responsibility
-                    .filter(|_| b.owed_labelled)
+                    .filter(|_| owed_kept)
                     .or(read.entry.patient_responsibility);
-                read.billed_at = b.billed_at.filter(|_| b.billed_labelled).or(Some(b.at));
-                read.owed_at = b.owed_at.filter(|_| b.owed_labelled).or(Some(b.at));
+                read.billed_at = b.billed_at.filter(|_| billed_kept).or(Some(b.at));
+                read.owed_at = b.owed_at.filter(|_| owed_kept).or(Some(b.at));
                 *b = read;
             }
         }
