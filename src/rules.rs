@@ -708,7 +708,19 @@ impl Rules {
         let mut label_index = Vec::new();
         for (fi, f) in fields.field.iter().enumerate() {
             for (li, l) in f.labels.iter().enumerate() {
-                label_patterns.push(label(l));
+                match label_head(l) {
+                    // The set holds only the label's head; the whole label, compiled when
+                    // first used, is checked here instead.
+                    Some(head) => {
+                        let id = format!("{:?}", f.name);
+                        let full =
+                            prepare(&label(l)).map_err(|r| rule_error("fields.toml", &id, r))?;
+                        regex_syntax::parse(&full)
+                            .map_err(|e| rule_error("fields.toml", &id, e))?;
+                        label_patterns.push(format!(r"\b(?:{head})"));
+                    }
+                    None => label_patterns.push(label(l)),
+                }
                 label_index.push((fi, li));
             }
         }
@@ -897,6 +909,96 @@ fn parse<T: serde::de::DeserializeOwned>(file: &str, src: &str) -> Result<T> {
 pub(crate) fn ascii_words(p: &str) -> String {
     p.replace(r"\b", r"(?-u:\b)")
         .replace(r"[^\w]", "[^0-9A-Za-z_]")
+}
+
+/// The head of a field label that holds a long or unbounded repetition (`claim for
+/// [^.:]{0,60}? on`): the part before that repetition (`claim for `), or `None` if the label
+/// has no such repetition or nothing before it.
+///
+/// `label_set` holds the head instead of the label. A label with a gap of up to 60 characters
+/// makes the set's lazy DFA count every position of the gap for every place the gap can
+/// start: its states never stop growing, the DFA's cache is cleared again and again, and
+/// building states was most of the time of finding a line's labels. Every text the label
+/// matches starts with a match of its head, so a line whose set match misses the head holds
+/// no such label; the label itself (`FieldRule::labels`) then finds where it is, as for any
+/// other label the set names.
+pub(crate) fn label_head(label: &str) -> Option<String> {
+    use regex_syntax::ast::{Ast, GroupKind, RepetitionKind, RepetitionRange};
+    /// A repetition of more than a few times, or without a bound.
+    fn long(a: &Ast) -> bool {
+        match a {
+            Ast::Repetition(r) => {
+                let many = match &r.op.kind {
+                    RepetitionKind::ZeroOrOne => false,
+                    RepetitionKind::ZeroOrMore
+                    | RepetitionKind::OneOrMore
+                    | RepetitionKind::Range(RepetitionRange::AtLeast(_)) => true,
+                    RepetitionKind::Range(
+                        RepetitionRange::Exactly(n) | RepetitionRange::Bounded(_, n),
+                    ) => *n > 3,
+                };
+                many || long(&r.ast)
+            }
+            Ast::Group(g) => long(&g.ast),
+            Ast::Alternation(x) => x.asts.iter().any(long),
+            Ast::Concat(x) => x.asts.iter().any(long),
+            _ => false,
+        }
+    }
+    /// A pattern every match of `a` starts with a match of (`None`: only the empty one).
+    #[allow(clippy::string_slice)] // Char boundaries: AST spans are offsets of `p`'s own syntax.
+    fn head(a: &Ast, p: &str) -> Option<String> {
+        let text = |a: &Ast| &p[a.span().start.offset..a.span().end.offset];
+        if !long(a) {
+            return Some(text(a).to_string());
+        }
+        match a {
+            Ast::Concat(x) => {
+                let mut out = String::new();
+                for a in &x.asts {
+                    if !long(a) {
+                        out.push_str(text(a));
+                        continue;
+                    }
+                    if let Some(h) = head(a, p) {
+                        out.push_str(&format!("(?:{h})"));
+                    }
+                    break;
+                }
+                (!out.is_empty()).then_some(out)
+            }
+            Ast::Alternation(x) => {
+                let heads = x
+                    .asts
+                    .iter()
+                    .map(|a| head(a, p))
+                    .collect::<Option<Vec<_>>>()?;
+                Some(heads.join("|"))
+            }
+            Ast::Group(g) => match &g.kind {
+                GroupKind::NonCapturing(f) if !f.items.is_empty() => None,
+                _ => head(&g.ast, p).map(|h| format!("(?:{h})")),
+            },
+            Ast::Repetition(r) => {
+                let at_least_once = match &r.op.kind {
+                    RepetitionKind::OneOrMore => true,
+                    RepetitionKind::Range(
+                        RepetitionRange::Exactly(n)
+                        | RepetitionRange::AtLeast(n)
+                        | RepetitionRange::Bounded(n, _),
+                    ) => *n >= 1,
+                    _ => false,
+                };
+                if at_least_once { head(&r.ast, p) } else { None }
+            }
+            _ => None,
+        }
+    }
+    let ast = regex_syntax::ast::parse::Parser::new().parse(label).ok()?;
+    if !long(&ast) {
+        return None;
+    }
+    head(&ast, label)
 }
 
 /// A pattern written in the code (not a rule file): compiled once, by a `LazyLock`.
@@ -1264,6 +1366,85 @@ mod tests {
                 assert!(l.get().is_some(), "{:?}: {}", f.name, l.pattern);
             }
         }
+    }
+
+    #[test]
+    fn a_label_with_a_long_gap_is_found_by_its_head() {
+        let h = |l: &str| label_head(l);
+        assert_eq!(
+            h(r"(claim|bill) for [^.:]{0,60}? from").as_deref(),
+            Some("(claim|bill) for ")
+        );
+        assert_eq!(
+            h(r"(visit|stay)( to| at)?[^.:]{0,60}? on|dates? requested").as_deref(),
+            Some("(visit|stay)( to| at)?|dates? requested")
+        );
+        // Inside a group, and a repetition that happens at least once.
+        assert_eq!(
+            h(r"paid (by ([a-z] )+plan)").as_deref(),
+            Some(r"paid (?:(?:by (?:([a-z] ))))")
+        );
+        // No long repetition, or nothing before it: the whole label goes in the set.
+        for l in [
+            r"claim (number|no\.?|#)",
+            r"dates?( ?\(s\))? of",
+            r"[^.:]{0,60} on",
+            r"x|.*z",
+            "(unclosed",
+        ] {
+            assert_eq!(h(l), None, "{l}");
+        }
+        // The bundled labels with gaps are in the set by their heads: no gap is left in it.
+        let r = Rules::bundled().unwrap();
+        let heads = (r.label_set.patterns().iter())
+            .filter(|p| !p.contains("(?P<l>"))
+            .count();
+        assert!(heads >= 3, "{heads} heads");
+        for p in r.label_set.patterns() {
+            assert!(
+                !p.contains("{0,60") && !p.contains("{0,80") && !p.contains(".*"),
+                "{p}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_label_set_names_every_label_a_line_holds() {
+        // Invented lines; each label the line holds (its own pattern finds it) must be one
+        // the set names, or `fields::labels_on` would never look for it.
+        let lines = [
+            "Your visit to Lakeside Orthopedic Clinic on 03/04/2025 was reviewed.",
+            "The claim for physical therapy from Riverbend Rehab on 01/09/2025 was denied.",
+            "You received care at Northgate Hospital from 02/01/2025 to 02/03/2025.",
+            "Services provided by the facility between 5/1/2025 and 5/3/2025",
+            "Bill for an MRI of the knee from Acme Imaging",
+            "Stay at St. Elsewhere: admitted on June 2, 2025",
+            "Claim Number: 2025-0314-77 Member ID: XZH123456789 Group: 00451",
+            "Reference number / Case ID # A-77 Date of service 01/05/2025",
+            "Call Member Services at 1-800-555-0100 (TTY 711), toll-free",
+            "Patient responsibility $18.00  You may owe $0.00  Amount billed $450.00",
+            "Dear Pat Lee, your appointment with Dr. Ruiz on May 4 was not covered",
+            "treatment was performed at the center between March 1 and March 3",
+        ];
+        let r = Rules::bundled().unwrap();
+        let mut found = 0;
+        for line in lines {
+            let lower = line.to_ascii_lowercase();
+            let named = r.label_set.matches(&lower);
+            for (k, &(fi, li)) in r.label_index.iter().enumerate() {
+                let l = &r.fields[fi].labels[li];
+                if l.get().unwrap().is_match(&lower) {
+                    found += 1;
+                    assert!(
+                        named.matched(k),
+                        "{line:?}: {:?} label {}",
+                        r.fields[fi].name,
+                        l.pattern
+                    );
+                }
+            }
+        }
+        assert!(found > 30, "{found}");
     }
 
     #[test]

@@ -792,7 +792,8 @@ impl<'a> PdfType3Font<'a> {
         let last_char: i64 = get(doc, font, b"LastChar");
         let widths: Vec<f64> = get(doc, font, b"Widths");
 
-        let mut width_map = HashMap::new();
+        // overturn patch: sized once (Skia's Type 3 fonts come by the dozen per page)
+        let mut width_map = HashMap::with_capacity(widths.len());
 
         let mut i = 0;
         dlog!("first_char {:?}, last_char: {:?}, widths: {} {:?}", first_char, last_char, widths.len(), widths);
@@ -970,7 +971,8 @@ fn get_unicode_map<'a>(doc: &'a Document, font: &'a Dictionary) -> Option<HashMa
 
             // overturn patch: a one-pass reader instead of adobe_cmap_parser (see tounicode.rs)
             let cmap = tounicode::unicode_map(&contents);
-            let mut unicode = HashMap::new();
+            // overturn patch: sized once, not grown entry by entry
+            let mut unicode = HashMap::with_capacity(cmap.len());
             // "It must use the beginbfchar, endbfchar, beginbfrange, and endbfrange operators to
             // define the mapping from character codes to Unicode character sequences expressed in
             // UTF-16BE encoding."
