@@ -168,15 +168,15 @@ const DATE_SPAN: usize = 64;
 pub fn date_at_start(s: &str) -> Option<Found<Date>> {
     let trimmed = s.trim_start();
     // A weekday may stand before the date, as in e-mail and portal headers ("Thu 02/19/2026",
-    // "Fri, 6 Mar 2026 08:11").
-    let lead = s.len() - trimmed.len() + WEEKDAY.find(trimmed).map(|m| m.end()).unwrap_or(0);
+    // "Fri, 6 Mar 2026 08:11"), and in Spanish a "from" or "the" ("del 20 de abril ...").
+    let lead = s.len() - trimmed.len() + DATE_LEAD.find(trimmed).map(|m| m.end()).unwrap_or(0);
     // Only the start is searched: labels call this on the rest of lines that can be long.
     dates_in(s, lead + 1 + DATE_SPAN)
         .next()
         .filter(|f| f.start <= lead + 1)
 }
 
-static WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
+static DATE_LEAD: LazyLock<Regex> = LazyLock::new(|| {
     // Spanish: "del 20 de abril de 2026 al ...", "desde el 3 de mayo", "el lunes 4 de mayo".
     re(
         r"(?i)^(?:(?:del|desde(?: el)?|el|a partir del?)\s+)?(?:(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)\.?,?\s+)?",
