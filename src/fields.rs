@@ -1201,7 +1201,7 @@ const COMPANY_ENDINGS: &[&str] = &["health", "healthcare", "rx", "inc", "llc", "
 /// mixed case before capitals. `None` when the letterhead is not a product line or the
 /// company is not named.
 fn product_owner(name: &str, text: &Text) -> Option<(String, LineRef)> {
-    let key = |w: &str| values::key_of(w).to_lowercase();
+    let key = values::key_of; // lower-cased already
     let words: Vec<&str> = name.split_whitespace().collect();
     let brand = key(words.first()?);
     let product = |ws: &[&str]| ws.iter().all(|w| PRODUCT_WORDS.contains(&key(w).as_str()));
