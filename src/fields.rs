@@ -8,7 +8,7 @@
 // on one (an `allow` with the reason) or made with `get`.
 #![deny(clippy::string_slice)]
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use jiff::civil::Date;
@@ -240,8 +240,18 @@ pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
         ev.push(("member.state".into(), line_evidence(text, at, 0.7)));
         f.state = Some(st);
     }
+    // The member's name in large type (an address block set big) is not the sender's.
+    let letters = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphabetic())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
     if f.payer_name.is_none()
         && let Some((name, at)) = letterhead(text, rules)
+        && f.member_name
+            .as_deref()
+            .is_none_or(|m| letters(m) != letters(&name))
     {
         ev.push((
             "payer.name".into(),
@@ -1120,6 +1130,7 @@ fn wrapped_tail(next: &str, rules: &Rules) -> Option<String> {
 /// "Acme Date Issued: ...") gives the part that names the organisation.
 fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
     let (name, at) = letterhead_name(text, rules)?;
+    let name = stacked_name(&name, at, text).unwrap_or(name);
     let name = mend_letter_spacing(&name, text, rules).unwrap_or(name);
     let (name, at) = product_owner(&name, text).unwrap_or((name, at));
     // A state agency is named with its state ("STATE OF WYOMING" over "Department of Health
@@ -1153,6 +1164,91 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
         }
     }
     Some((name, at))
+}
+
+/// Words that finish a brand's name ("Acme" + "Community Health Plan"); a letterhead made
+/// only of them names no one.
+const NAME_TAIL_WORDS: &[&str] = &[
+    "health",
+    "healthcare",
+    "plan",
+    "plans",
+    "insurance",
+    "company",
+    "community",
+    "care",
+    "mutual",
+    "medical",
+    "assurance",
+    "benefits",
+    "of",
+    "the",
+];
+
+fn generic_only(p: &str) -> bool {
+    p.split_whitespace()
+        .all(|w| NAME_TAIL_WORDS.contains(&values::key_of(w).as_str()))
+}
+
+/// A logo that sets the brand over the rest of the name ("Acme" over "COMMUNITY HEALTH
+/// PLAN", each word in its own cell when letter-spaced): the brand, alone on its line and
+/// naming no organisation, is finished by the words that open the next line, as long as
+/// they are only such words. `None` when the name is whole or the next line does not
+/// finish it.
+fn stacked_name(name: &str, at: LineRef, text: &Text) -> Option<String> {
+    if ORG_WORD.is_match(name) || name.split_whitespace().count() > 3 {
+        return None;
+    }
+    let page = text.pages.iter().find(|p| p.number == at.page)?;
+    let next = page.lines.get(at.line + 1)?;
+    let cells: Vec<&str> = match page.layout.get(at.line + 1) {
+        Some(row) if row.text == *next => {
+            row.cells.iter().flat_map(|c| c.text.split(" | ")).collect()
+        }
+        _ => next.split(" | ").collect(),
+    };
+    let specks: HashSet<&str> = text
+        .uncertain
+        .iter()
+        .filter(|(p, _)| *p == at.page)
+        .map(|(_, w)| w.as_str())
+        .collect();
+    let mut tail: Vec<&str> = Vec::new();
+    'cells: for (i, cell) in cells.iter().enumerate() {
+        for (j, w) in cell.split_whitespace().enumerate() {
+            let speck = i == 0 && j == 0 && specks.contains(w) && w.chars().count() <= 3;
+            if speck {
+                continue;
+            }
+            if !NAME_TAIL_WORDS.contains(&values::key_of(w).as_str()) {
+                // The name's words fill their cell: one that goes on is no name's end.
+                if j > 0 || tail.is_empty() {
+                    return None;
+                }
+                break 'cells;
+            }
+            tail.push(w);
+        }
+    }
+    if !tail.iter().any(|w| ORG_WORD.is_match(w)) {
+        return None;
+    }
+    let capitals = |s: &str| !s.chars().any(char::is_lowercase);
+    let tail: Vec<String> = tail
+        .iter()
+        .map(|w| {
+            if capitals(w) && !capitals(name) {
+                let lower = w.to_lowercase();
+                let mut cs = lower.chars();
+                cs.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + cs.as_str())
+                    .unwrap_or_default()
+            } else {
+                (*w).to_string()
+            }
+        })
+        .collect();
+    Some(format!("{name} {}", tail.join(" ")))
 }
 
 /// Words of a plan's product name after its brand ("Acme Advantage", "Acme Choice PPO • Large
@@ -1372,6 +1468,12 @@ const ORG_ENDINGS: &[&str] = &[
 
 #[allow(clippy::string_slice)] // Char boundaries: `cut` is `line.len()` or where a label, date or phone number found in `line` starts.
 fn letterhead_name(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
+    let specks: HashSet<&str> = text
+        .uncertain
+        .iter()
+        .filter(|(page, _)| *page <= 2)
+        .map(|(_, w)| w.as_str())
+        .collect();
     let parts_of = |line: &str| -> Vec<String> {
         // Cut where a label, a date or a phone number starts.
         let mut cut = line.len();
@@ -1398,7 +1500,18 @@ fn letterhead_name(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
             .flat_map(split_long_parenthetical)
             .map(|p| {
                 let p = p.trim().trim_end_matches([',', '.', ':', '\u{b7}']).trim();
-                LOGO_SPECK.replace(p, "$1").to_string()
+                let p = LOGO_SPECK.replace(p, "$1");
+                // A logo OCR read as a short word it was unsure of ("Cg Acme Health").
+                match p.split_once(' ') {
+                    Some((w, rest))
+                        if w.chars().count() <= 3
+                            && specks.contains(w)
+                            && rest.starts_with(|c: char| c.is_uppercase()) =>
+                    {
+                        rest.to_string()
+                    }
+                    _ => p.to_string(),
+                }
             })
             .filter(|p| {
                 p.chars()
@@ -1416,6 +1529,11 @@ fn letterhead_name(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
             && (!NOT_LETTERHEAD.is_match(p) || STATE_AGENCY.is_match(p))
             && !TITLE_WORDS.is_match(p)
             && !TAGLINE.is_match(p)
+            && !generic_only(p)
+            // OCR's reading of a picture or a smudge: words it was unsure of, mostly.
+            && 2 * p.split_whitespace().filter(|w| specks.contains(w)).count() <= words
+            // A name has a word ("4QW7-HJ2-RT58" is an identifier in large type).
+            && p.split(|c: char| !c.is_alphabetic()).any(|w| w.chars().count() >= 3)
             && (1..=8).contains(&words)
     };
     // Page 2 only after a fax or memo cover page.
@@ -1423,15 +1541,17 @@ fn letterhead_name(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
         .pages
         .first()
         .is_some_and(|p| p.lines.iter().take(3).any(|l| FAX_OR_MEMO.is_match(l)));
-    // Plain text in fixed-width columns ("ACME HEALTH CO      PROVIDER REMITTANCE ADVICE"):
-    // its two or three columns, as the layout split them, are the line's parts.
-    let plain = text.method == Method::PlainText;
+    // Plain text in fixed-width columns ("ACME HEALTH CO      PROVIDER REMITTANCE ADVICE")
+    // and OCR's rows of word boxes ("Acme Health Plan    PO Box 12, Springfield") join a
+    // letterhead to what stands beside it: the two or three cells the layout split the line
+    // into are its parts.
+    let by_rows = matches!(text.method, Method::PlainText | Method::Ocr);
     let tops: Vec<(LineRef, String)> = text
         .pages
         .iter()
         .take(if cover { 2 } else { 1 })
         .flat_map(|page| {
-            let columns = plain && page.layout.len() == page.lines.len();
+            let columns = by_rows && page.layout.len() == page.lines.len();
             page.lines.iter().take(8).enumerate().map(move |(i, l)| {
                 let line = match page.layout.get(i).filter(|_| columns) {
                     // A menu bar's many cells are no letterhead.
@@ -1468,12 +1588,33 @@ fn letterhead_name(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
     if !cover && let Some((name, at)) = largest_type(text, &parts_of, &big_plausible) {
         return Some((name, at));
     }
-    for (at, line) in tops.iter().filter(|(at, _)| at.line < 6) {
-        if let Some(p) = parts_of(line)
-            .into_iter()
+    for (k, (at, line)) in tops.iter().enumerate().filter(|(_, (at, _))| at.line < 6) {
+        let parts = parts_of(line);
+        if let Some(p) = parts
+            .iter()
             .find(|p| (ORG_WORD.is_match(p) || STATE_AGENCY.is_match(p)) && plausible(p))
         {
-            return Some((p, *at));
+            return Some((p.clone(), *at));
+        }
+        // The rest of a logo's name under its brand ("Acme" over "HEALTH PLAN"): the brand,
+        // which the caller finishes with this line.
+        let brand = k
+            .checked_sub(1)
+            .and_then(|j| tops.get(j))
+            .and_then(|(above, l)| {
+                let first = parts_of(l).into_iter().next()?;
+                let short = first.split_whitespace().count() <= 2;
+                (above.page == at.page && above.line + 1 == at.line && short)
+                    .then_some((first, *above))
+            });
+        if parts
+            .first()
+            .is_some_and(|p| generic_only(p) && ORG_WORD.is_match(p))
+            && let Some((first, above)) = brand
+            && plausible(&first)
+            && !ORG_WORD.is_match(&first)
+        {
+            return Some((first, above));
         }
     }
     // An e-mail's sender: "From: Acme Health Member Care Team <care@...>".
@@ -1537,9 +1678,26 @@ fn largest_type(
     }
     sizes.sort_by(f32::total_cmp);
     let body = sizes[sizes.len() / 2];
-    let mut top: Vec<&crate::text::PositionedLine> = page.layout.iter().take(12).collect();
-    top.sort_by(|a, b| b.size.total_cmp(&a.size));
-    for l in top.into_iter().filter(|l| l.size >= 1.25 * body) {
+    let mut top: Vec<(usize, &crate::text::PositionedLine)> = page
+        .layout
+        .iter()
+        .take(12)
+        .enumerate()
+        .filter(|(_, l)| l.size >= 1.25 * body)
+        .collect();
+    top.sort_by(|a, b| b.1.size.total_cmp(&a.1.size));
+    // Sizes within a tenth of each other are one size (OCR's word boxes vary that much):
+    // among them the line higher on the page comes first, as a logo's brand sits above the
+    // rest of its name.
+    let mut ordered = Vec::with_capacity(top.len());
+    while let Some((_, first)) = top.first() {
+        let cut = 0.9 * first.size;
+        let (mut same, rest): (Vec<_>, Vec<_>) = top.into_iter().partition(|(_, l)| l.size >= cut);
+        same.sort_by_key(|(i, _)| *i);
+        ordered.extend(same.into_iter().map(|(_, l)| l));
+        top = rest;
+    }
+    for l in ordered {
         // A line's cells are read apart: a logo beside an address block is not one name.
         let Some(name) = l
             .cells
@@ -2318,6 +2476,56 @@ mod tests {
             payer("& Tidewell Health\nDear Pat Lee,").as_deref(),
             Some("Tidewell Health")
         );
+    }
+
+    #[test]
+    fn a_logo_speck_ocr_was_unsure_of_is_dropped() {
+        let lines = "Qx Fenwater Valley Health Plan\nDear Pat Lee,";
+        let mut t = Text::new(
+            Method::Ocr,
+            vec![lines.lines().map(String::from).collect()],
+            vec![],
+        );
+        let payer = |t: &Text| extract_all(t, Rules::bundled().unwrap()).payer_name;
+        // A word OCR was sure of stays part of the name.
+        assert_eq!(payer(&t).as_deref(), Some("Qx Fenwater Valley Health Plan"));
+        t.uncertain.push((1, "Qx".to_string()));
+        assert_eq!(payer(&t).as_deref(), Some("Fenwater Valley Health Plan"));
+    }
+
+    #[test]
+    fn a_logo_that_stacks_its_name_is_read_whole() {
+        let payer = |s: &str| fields_of(s).payer_name;
+        // The brand over the rest of the name, in capitals or in cells of their own.
+        assert_eq!(
+            payer("Fenwater\nCommunity Health Plan\nPO Box 12, Salem OR 97301\nDear Pat Lee,")
+                .as_deref(),
+            Some("Fenwater Community Health Plan")
+        );
+        assert_eq!(
+            payer("Utilization Review Department\nFenwater | PO Box 12\nHEALTH | PLAN | Salem, OR 97301\nDear Pat Lee,")
+                .as_deref(),
+            Some("Fenwater Health Plan")
+        );
+        // A line that goes on after such words is no part of the name; nor are those words
+        // alone a name.
+        assert_ne!(
+            payer("Fenwater\nHealth plans for every family\nDear Pat Lee,").as_deref(),
+            Some("Fenwater Health")
+        );
+        assert_eq!(payer("HEALTH PLAN\nDear Pat Lee,"), None);
+    }
+
+    #[test]
+    fn an_identifier_or_the_members_name_in_large_type_is_no_payer() {
+        let payer = |s: &str| fields_of(s).payer_name;
+        assert_eq!(payer("7QX4-HJ2-RT58\nDear Pat Lee,"), None);
+        let member = "ODALYS R FENWICK\nMember: Odalys R. Fenwick\nDear Ms. Fenwick,";
+        assert_eq!(
+            fields_of(member).member_name.as_deref(),
+            Some("Odalys R. Fenwick")
+        );
+        assert_eq!(payer(member), None);
     }
 
     #[test]

@@ -291,14 +291,18 @@ fn pairs_on(lines: &[PositionedLine], page: u32) -> Vec<Pair> {
     let mut out = Vec::new();
     for (i, pair) in lines.windows(2).enumerate() {
         let (a, b) = (&pair[0], &pair[1]);
-        if a.cells.len() < 2 || !a.cells.iter().all(label_cell) || !near(a, b) {
+        // A row of labels, after what a column on its left holds on that line (the letter's
+        // date or the address beside a member box: "April 9, 2026 | MEMBER | MEMBER ID").
+        let skip = a.cells.iter().take_while(|c| !label_cell(c)).count();
+        let labels = &a.cells[skip..];
+        if labels.len() < 2 || !labels.iter().all(label_cell) || !near(a, b) {
             continue;
         }
         // The value line must not itself be all labels (a header wrapped over two lines).
         if b.cells.iter().all(label_cell) && b.cells.len() >= a.cells.len() {
             continue;
         }
-        for l in &a.cells {
+        for l in labels {
             let best = b
                 .cells
                 .iter()
@@ -833,6 +837,22 @@ mod tests {
         assert_eq!(t.rows[1].cells[2], "Lakeside Lab Partners");
         assert_eq!(t.amount(&t.rows[1], ColumnKind::Billed), Some(480.0));
         assert_eq!(t.amount(&t.rows[0], ColumnKind::Owed), Some(30.0));
+    }
+
+    #[test]
+    fn labels_over_values_beside_a_column_on_the_left() {
+        let t = Text::new(
+            Method::PlainText,
+            vec![vec![
+                "April 9, 2026          MEMBER              MEMBER ID".to_string(),
+                "Pat Q. Lee             Pat Q. Lee          QX 401 882 1093".to_string(),
+            ]],
+            vec![],
+        );
+        let pairs = analyze(&t, Rules::bundled().unwrap()).pairs;
+        let id = pairs.iter().find(|p| p.label == "MEMBER ID").unwrap();
+        assert_eq!(id.value, "QX 401 882 1093");
+        assert!(pairs.iter().all(|p| p.label != "April 9, 2026"));
     }
 
     #[test]

@@ -418,10 +418,17 @@ fn decode_tiff(bytes: &[u8]) -> Result<Vec<PageImage>, String> {
             .dimensions()
             .map_err(|e| format!("unreadable TIFF page: {e}"))?;
         check_size(w, h)?;
+        // Resolutions are rationals (204/1), which the decoder's float getter does not
+        // read: a standard fax's 204x98 had been taken for 300x300 and read squashed.
+        let per_cm = dec.get_tag_u32(Tag::ResolutionUnit).ok() == Some(3);
         let mut res = |tag| {
-            dec.get_tag_f32(tag)
-                .ok()
-                .filter(|v| *v > 10.0 && *v < 5000.0)
+            let v = match dec.get_tag_u32_vec(tag).ok()?.as_slice() {
+                [n, d] if *d > 0 => *n as f32 / *d as f32,
+                [n] => *n as f32,
+                _ => return None,
+            };
+            let v = if per_cm { v * 2.54 } else { v };
+            (v > 10.0 && v < 5000.0).then_some(v)
         };
         let dpi = (
             res(Tag::XResolution).unwrap_or(OCR_DPI as f32),
@@ -574,6 +581,27 @@ mod tests {
         let ratio = (w as f32 / h as f32) / (8.47 / 11.22);
         assert!((ratio - 1.0).abs() < 0.02, "{w}x{h}");
         assert!(h >= 2200, "fax lines scaled up to square pixels: {h}");
+    }
+
+    // Regression: TIFF resolutions are rationals, which the float getter did not read; a
+    // standard fax (204x98) was taken for 300x300 and read squashed to half its height.
+    #[test]
+    fn a_tiffs_resolution_is_read_from_its_rationals() {
+        use tiff::encoder::{Rational, TiffEncoder, colortype::Gray8};
+        use tiff::tags::ResolutionUnit;
+        let tiff = |unit: ResolutionUnit, x: u32, y: u32| {
+            let mut bytes = Vec::new();
+            let mut enc = TiffEncoder::new(std::io::Cursor::new(&mut bytes)).unwrap();
+            let mut img = enc.new_image::<Gray8>(8, 8).unwrap();
+            img.resolution_unit(unit);
+            img.x_resolution(Rational { n: x, d: 1 });
+            img.y_resolution(Rational { n: y * 10, d: 10 });
+            img.write_data(&[255u8; 64]).unwrap();
+            decode_tiff(&bytes).unwrap()[0].dpi
+        };
+        assert_eq!(tiff(ResolutionUnit::Inch, 204, 98), (204.0, 98.0));
+        let (x, y) = tiff(ResolutionUnit::Centimeter, 80, 40);
+        assert!((x - 203.2).abs() < 0.01 && (y - 101.6).abs() < 0.01);
     }
 
     #[test]

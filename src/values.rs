@@ -289,19 +289,24 @@ fn keypad(c: char) -> Option<char> {
     Some(d)
 }
 
+/// Bytes of white space and quote marks before a value: a quote mark there is OCR's reading
+/// of a speck or a box's edge ("Claim number  \"QTV2031..."); no identifier starts with one.
+fn quote_lead(s: &str) -> usize {
+    s.len()
+        - s.trim_start()
+            .trim_start_matches([
+                '"', '\'', '`', '\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}',
+            ])
+            .trim_start()
+            .len()
+}
+
 /// An identifier at the start of `s`: 4-30 characters of letters, digits, `-`, `/`, `.`,
 /// holding at least two digits. A short all-letter prefix split off by one space
 /// (`ABC 123456789`) is joined.
 #[allow(clippy::string_slice)] // Char boundaries: `lead` is where `trim_start` stops; a token ends where `find` puts the first character that is not ASCII (or at the end), and parts are joined across one ASCII space.
 pub fn id_at_start(s: &str) -> Option<Found<String>> {
-    // A quote mark before the value is OCR's reading of a speck or a box's edge
-    // ("Claim number  \"QTV2031..."): no identifier starts with one.
-    let lead = s.len()
-        - s.trim_start()
-            .trim_start_matches([
-                '"', '\'', '`', '\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}',
-            ])
-            .len();
+    let lead = quote_lead(s);
     let rest = &s[lead..];
     let token_end = |t: &str| {
         t.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '.')))
@@ -394,9 +399,10 @@ pub fn id_at_start(s: &str) -> Option<Found<String>> {
 /// and then groups of 2 to 6 digits, the last possibly a single check digit. The groups run to
 /// the end of `s` or to a word that starts with a letter (the next label or cell), never into
 /// more digits, so a row of table cells is not read as one identifier.
+#[allow(clippy::string_slice)] // Char boundaries: `lead` is where `quote_lead` stops trimming.
 pub fn grouped_id(s: &str) -> Option<Found<String>> {
-    let lead = s.len() - s.trim_start().len();
-    let body = s.trim();
+    let lead = quote_lead(s);
+    let body = s[lead..].trim_end();
     let groups: Vec<&str> = body.split(' ').collect();
     let first = *groups.first()?;
     let first_ok = (first.len() >= 2
@@ -866,6 +872,9 @@ mod tests {
         assert_eq!(g("AU 3107-552904"), Some("AU3107-552904".into()));
         assert_eq!(g("AB 1234 2026-04-02"), None, "the date is not part of it");
         assert_eq!(g("AU 3107-55290434"), None, "a run longer than a group");
+        // Regression: a quote mark OCR read from a speck before the value hid its groups.
+        let f = grouped_id("  \"QRM 5521 0830 7").unwrap();
+        assert_eq!((f.value.as_str(), f.start, f.end), ("QRM552108307", 3, 18));
     }
 
     #[test]

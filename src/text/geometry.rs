@@ -376,6 +376,7 @@ pub fn lines_from_words(mut words: Vec<OcrWord>) -> Vec<RawLine> {
             // their spaces would split them into cells.
             let gap_size = heights[heights.len() * 4 / 5];
             let y = row.iter().map(|w| w.y1).fold(0.0, f32::max);
+
             let words: Vec<Cell> = row
                 .into_iter()
                 .map(|w| Cell {
@@ -385,7 +386,7 @@ pub fn lines_from_words(mut words: Vec<OcrWord>) -> Vec<RawLine> {
                 })
                 .collect();
             RawLine {
-                cells: cells_of(&words, OCR_CELL_GAP * gap_size.max(1.0)),
+                cells: ocr_cells(&words, OCR_CELL_GAP * gap_size.max(1.0)),
                 words,
                 y,
                 size,
@@ -393,6 +394,38 @@ pub fn lines_from_words(mut words: Vec<OcrWord>) -> Vec<RawLine> {
         })
         .collect()
 }
+
+/// Words into cells as [`cells_of`] does, except that the groups of a number printed in
+/// groups ("004 722 8190") stay one cell across wider gaps: typewriter and card faces set
+/// digits wide, and OCR's boxes hug the digits, so their spaces measure like a cell's gap.
+fn ocr_cells(words: &[Cell], gap: f32) -> Vec<Cell> {
+    let digits = |s: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    let mut cells: Vec<Cell> = Vec::new();
+    for w in words {
+        match cells.last_mut() {
+            Some(c)
+                if w.x0 - c.x1 < gap
+                    || (w.x0 - c.x1 < GROUP_GAP * gap
+                        && c.text
+                            .rsplit(' ')
+                            .next()
+                            .is_some_and(|last| digits(last, 2..=6))
+                        && digits(&w.text, 1..=6)) =>
+            {
+                c.text.push(' ');
+                c.text.push_str(&w.text);
+                c.x1 = c.x1.max(w.x1);
+            }
+            _ => cells.push(w.clone()),
+        }
+    }
+    cells
+}
+
+/// How much wider than a cell gap the space between two groups of digits may be.
+const GROUP_GAP: f32 = 1.6;
 
 /// OCR's word boxes are looser than glyph boxes and its word spaces wider: a cell gap is a
 /// little wider than for a PDF's text.
@@ -553,6 +586,43 @@ mod tests {
         let lines = lines_from_glyphs(g);
         let words: Vec<&str> = lines[0].words.iter().map(|w| w.text.as_str()).collect();
         assert_eq!(words, ["HEALTH", "PLAN"]);
+    }
+
+    #[test]
+    fn a_number_printed_in_wide_groups_is_one_ocr_cell() {
+        // Words 8 points high: a cell gap is about 7 points.
+        let word = |t: &str, x0: f32, x1: f32| OcrWord {
+            text: t.into(),
+            x0,
+            y0: 100.0,
+            x1,
+            y1: 108.0,
+            line: Some(1),
+        };
+        let cells = |ws: Vec<OcrWord>| -> Vec<String> {
+            lines_from_words(ws)[0]
+                .cells
+                .iter()
+                .map(|c| c.text.clone())
+                .collect()
+        };
+        // Digit groups 8 points apart stay together; a word as far away is its own cell,
+        // and so is a number a column away.
+        assert_eq!(
+            cells(vec![
+                word("Pat", 50.0, 62.0),
+                word("Lee", 65.0, 77.0),
+                word("004", 150.0, 166.0),
+                word("722", 174.0, 190.0),
+                word("8190", 198.0, 218.0),
+                word("1200", 300.0, 320.0),
+            ]),
+            ["Pat Lee", "004 722 8190", "1200"]
+        );
+        assert_eq!(
+            cells(vec![word("Paid", 50.0, 70.0), word("Denied", 78.0, 106.0),]),
+            ["Paid", "Denied"]
+        );
     }
 
     #[test]
