@@ -855,6 +855,56 @@ mod tests {
         assert!(pairs.iter().all(|p| p.label != "April 9, 2026"));
     }
 
+    // Regression: OCR's line size was its words' ink height (capitals: seven tenths of the
+    // type), so a header band and the values under it, as far apart as in the PDF, were too
+    // far apart to pair and the ID was read from the joined line instead.
+    #[test]
+    fn ocr_labels_pair_with_the_values_under_them() {
+        use crate::text::{OcrWord, lines_from_words};
+        let row = |y: f32, h: f32, ws: &[(&str, f32)]| -> Vec<OcrWord> {
+            ws.iter()
+                .map(|(t, x)| OcrWord {
+                    text: (*t).into(),
+                    x0: *x,
+                    y0: y - h,
+                    x1: x + 6.0 * t.len() as f32,
+                    y1: y,
+                    line: Some(y as u32),
+                })
+                .collect()
+        };
+        let mut words = row(
+            200.5,
+            5.3,
+            &[
+                ("MEMBER", 50.0),
+                ("NAME", 89.0),
+                ("MEMBER", 250.0),
+                ("ID", 289.0),
+            ],
+        );
+        words.extend(row(
+            215.2,
+            7.0,
+            &[
+                ("Pat", 50.0),
+                ("Lee", 71.0),
+                ("004", 250.0),
+                ("722", 275.0),
+                ("8190", 300.0),
+            ],
+        ));
+        let lines = lines_from_words(words);
+        let t = Text::with_layout(
+            Method::Ocr,
+            vec![(lines.iter().map(|l| l.text()).collect(), lines)],
+            vec![],
+        );
+        let pairs = analyze(&t, Rules::bundled().unwrap()).pairs;
+        let id = pairs.iter().find(|p| p.label == "MEMBER ID").unwrap();
+        assert_eq!(id.value, "004 722 8190");
+    }
+
     #[test]
     fn prose_is_not_a_table() {
         let t = Text::new(

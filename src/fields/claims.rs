@@ -338,8 +338,13 @@ fn table_claims(text: &Text, layout: &Layout, rules: &Rules, skip: &[String]) ->
                     b.entry.claim_number = Some(n);
                     b.entry.provider = text_of(Role::Provider);
                     b.member_name = text_of(Role::Patient).map(|s| (s, at));
+                    // A member ID cell prints the card's groups ("004 722 8190").
                     b.member_id = text_of(Role::MemberId)
-                        .and_then(|s| crate::values::id_at_start(&s).map(|f| f.value))
+                        .and_then(|s| {
+                            crate::values::grouped_id(&s)
+                                .or_else(|| crate::values::id_at_start(&s))
+                                .map(|f| f.value)
+                        })
                         .map(|s| (s, at));
                     current = Some((b, vec![row]));
                 }
@@ -921,6 +926,20 @@ mod tests {
             Some("2026-01-19")
         );
         assert_eq!(f.provider.as_deref(), Some("Birch Imaging"));
+    }
+
+    #[test]
+    fn a_member_id_cell_keeps_its_groups() {
+        let rules = Rules::bundled().unwrap();
+        let lines = [
+            "CLAIM NUMBER   PATIENT    MEMBER ID           DATE OF SERVICE   BILLED    PAID    CODE",
+            "QX-5501        Ana Ruiz   QXM 4410 2291 83    01/05/2026        140.00   140.00",
+            "QX-5502        Ben Ruiz   QXM 4410 2291 84    01/19/2026        900.00     0.00   CO-197",
+        ];
+        let t = doc(&lines.join("\n"));
+        let f = super::super::extract(&t, &crate::layout::analyze(&t, rules), rules);
+        assert_eq!(f.claim_number.as_deref(), Some("QX-5502"));
+        assert_eq!(f.member_id.as_deref(), Some("QXM4410229184"));
     }
 
     // A pre-service letter: the authorization number is a reference, not a claim.
