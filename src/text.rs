@@ -252,7 +252,14 @@ impl Text {
                     b.get(i + 1).is_none_or(|c| c.is_ascii_whitespace())
                         && !is_abbrev(&self.full, i)
                 }
-                b'\n' => i == 0 || matches!(b[i - 1], b':' | b';') || self.line_is_block(i),
+                // A line that ends in a colon or semicolon ends its sentence ("appeal by:"
+                // over a date), unless a space stands before it: that is OCR's reading of a
+                // margin speck, in the middle of a sentence.
+                b'\n' => {
+                    i == 0
+                        || (matches!(b[i - 1], b':' | b';') && i >= 2 && b[i - 2] != b' ')
+                        || self.line_is_block(i)
+                }
                 _ => false,
             }
         };
@@ -336,7 +343,18 @@ impl Text {
     #[allow(clippy::string_slice)] // Char boundaries: `nl` is the index of an ASCII '\n' and `rfind` gives another.
     fn line_is_block(&self, nl: usize) -> bool {
         let line_start = self.full[..nl].rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let line = &self.full[line_start..nl];
+        let mut line = &self.full[line_start..nl];
+        // A prose line that ends in a lone mark or digit ("... within 10 :", "... you want 1")
+        // ends in OCR's reading of a margin speck: the line ends before it.
+        if let Some((head, tail)) = line.rsplit_once(' ')
+            && tail.chars().count() == 1
+            && tail
+                .chars()
+                .all(|c| c.is_ascii_punctuation() || c.is_ascii_digit())
+            && head.split_whitespace().count() >= 6
+        {
+            line = head.trim_end();
+        }
         let last = line.chars().last().unwrap_or(' ');
         let next = self.full[nl + 1..].chars().next().unwrap_or(' ');
         // A line ending in a number ("within 10") goes on when the next starts in lower case.
@@ -942,6 +960,32 @@ mod tests {
 
     // Regression: OCR of a fax gave "é." and the abbreviation check sliced the line one
     // byte past the start of the accented letter: a panic, the whole letter lost.
+    // Regression: a margin speck OCR read at a line's end (" :", " 1") ended the sentence
+    // there, and the date that keeps services going during an appeal was read as the
+    // deadline to appeal.
+    #[test]
+    fn a_speck_at_a_lines_end_does_not_end_its_sentence() {
+        let lines = [
+            "Do you want to keep getting your visits while you appeal? You must ask within 10 :",
+            "calendar days from the date of this notice, or before July 1, 2026, and tell us you want 1",
+            ", your services to continue while we decide.",
+            "Questions :",
+            "Call us.",
+        ];
+        let t = Text::new(
+            Method::Ocr,
+            vec![lines.iter().map(|l| l.to_string()).collect()],
+            Vec::new(),
+        );
+        let at = t.full().find("July 1").unwrap();
+        let s = t.sentence_text(at);
+        assert!(s.starts_with("You must ask within 10"), "{s}");
+        assert!(s.ends_with("continue while we decide."), "{s}");
+        // A short line is no prose: its colon ends it as before.
+        let at = t.full().find("Questions").unwrap();
+        assert_eq!(t.sentence_text(at), "Questions :");
+    }
+
     #[test]
     fn sentences_end_after_non_ascii_letters() {
         for word in [
