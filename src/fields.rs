@@ -161,7 +161,7 @@ static TOTAL: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\btotals?\b|\bclaim total\b|\bsubtotal\b"));
 static LETTER_DATE_NOT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(birth|dob|born|service|services|received|receipt|effective|through|thru|from|period|due|paid|admission|admitted|discharge|plan year|coverage|expires?|valid|until|visit|appointment|filed|submitted)\b",
+        r"(?i)\b(birth|dob|born|service|services|received|receipt|effective|through|thru|from|period|due|paid|admission|admitted|discharge|plan year|coverage|expires?|valid|until|visit|appointment|filed|submitted|injury|accident|incident|loss)\b",
     )
 });
 static DENIED_WORDS: LazyLock<Regex> =
@@ -1833,6 +1833,20 @@ fn unlabelled_letter_date(text: &Text) -> Option<(Date, u32, String)> {
         let others = rest.chars().filter(|c| c.is_alphanumeric()).count();
         (others <= 12).then_some(d.value)
     };
+    // OCR's and plain text's lines are the layout's rows, which join the columns beside
+    // each other: a row is read whole or by its first cell, top to bottom, so the date
+    // that opens the letter's left column comes before a labelled date lower down.
+    let rows = matches!(text.method, Method::Ocr | Method::PlainText)
+        && page.layout.len() == page.lines.len();
+    if rows {
+        return page.layout.iter().take(25).find_map(|l| {
+            let first = l.cells.first().filter(|_| l.cells.len() > 1);
+            let d = alone(&l.text)
+                .or_else(|| alone(&first?.text))
+                .filter(|_| !LETTER_DATE_NOT.is_match(&l.text))?;
+            Some((d, page.number, l.text.clone()))
+        });
+    }
     for line in page.lines.iter().take(25) {
         if let Some(d) = alone(line).filter(|_| !LETTER_DATE_NOT.is_match(line)) {
             return Some((d, page.number, line.clone()));
@@ -2449,6 +2463,27 @@ mod tests {
             fields_of("Acme Health Plan\nDate of birth: 01/02/1980\nJune 2, 2025\nDear Sam Lee,");
         assert_eq!(f.letter_date, Date::new(2025, 6, 2).ok());
         assert_eq!(f.payer_name.as_deref(), Some("Acme Health Plan"));
+    }
+
+    #[test]
+    fn an_ocr_letter_date_opens_the_left_column_above_other_dates() {
+        let lines = [
+            "Acme Health Plan",
+            "02/18/2026          Member:    Patricia Okonkwo-Lee",
+            "Reviewed on:        01/09/2026",
+            "Date of injury:     01/07/2026",
+            "Dear Ms. Okonkwo-Lee,",
+        ];
+        let t = Text::new(
+            Method::Ocr,
+            vec![lines.iter().map(|l| l.to_string()).collect()],
+            vec![],
+        );
+        let f = extract_all(&t, Rules::bundled().unwrap());
+        assert_eq!(
+            f.letter_date.map(|d| d.to_string()).as_deref(),
+            Some("2026-02-18")
+        );
     }
 
     #[test]

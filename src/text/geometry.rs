@@ -377,7 +377,7 @@ pub fn lines_from_words(mut words: Vec<OcrWord>) -> Vec<RawLine> {
             // their spaces would split them into cells.
             let gap_size = heights[heights.len() * 4 / 5];
             let y = row.iter().map(|w| w.y1).fold(0.0, f32::max);
-
+            let keys: Vec<Option<u32>> = row.iter().map(|w| w.line).collect();
             let words: Vec<Cell> = row
                 .into_iter()
                 .map(|w| Cell {
@@ -387,7 +387,7 @@ pub fn lines_from_words(mut words: Vec<OcrWord>) -> Vec<RawLine> {
                 })
                 .collect();
             RawLine {
-                cells: ocr_cells(&words, OCR_CELL_GAP * gap_size.max(1.0)),
+                cells: ocr_cells(&words, &keys, OCR_CELL_GAP * gap_size.max(1.0)),
                 words,
                 y,
                 size,
@@ -399,15 +399,22 @@ pub fn lines_from_words(mut words: Vec<OcrWord>) -> Vec<RawLine> {
 /// Words into cells as [`cells_of`] does, except that the groups of a number printed in
 /// groups ("004 722 8190") stay one cell across wider gaps: typewriter and card faces set
 /// digits wide, and OCR's boxes hug the digits, so their spaces measure like a cell's gap.
-fn ocr_cells(words: &[Cell], gap: f32) -> Vec<Cell> {
+fn ocr_cells(words: &[Cell], keys: &[Option<u32>], gap: f32) -> Vec<Cell> {
     let digits = |s: &str, n: std::ops::RangeInclusive<usize>| {
         n.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
     };
     let mut cells: Vec<Cell> = Vec::new();
-    for w in words {
+    for (i, w) in words.iter().enumerate() {
+        // A date's parts in the same words OCR read as one line ("21 Jan 2026").
+        let date_part = i > 0
+            && keys[i].is_some()
+            && keys[i] == keys[i - 1]
+            && (month(&words[i - 1].text) && day_or_year(&w.text)
+                || day_or_year(&words[i - 1].text) && month(&w.text));
         match cells.last_mut() {
             Some(c)
                 if w.x0 - c.x1 < gap
+                    || (date_part && w.x0 - c.x1 < GROUP_GAP * gap)
                     || (w.x0 - c.x1 < GROUP_GAP * gap
                         && c.text
                             .rsplit(' ')
@@ -423,6 +430,23 @@ fn ocr_cells(words: &[Cell], gap: f32) -> Vec<Cell> {
         }
     }
     cells
+}
+
+/// A month's name or its abbreviation ("Jan", "January", "Sept.").
+fn month(w: &str) -> bool {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let w = w.trim_end_matches(['.', ',']).to_ascii_lowercase();
+    w.len() >= 3
+        && w.chars().all(|c| c.is_ascii_alphabetic())
+        && MONTHS.iter().any(|m| w.starts_with(m))
+}
+
+/// A day of the month or a year ("21", "9,", "2026").
+fn day_or_year(w: &str) -> bool {
+    let d = w.trim_end_matches([',', '.']);
+    matches!(d.len(), 1 | 2 | 4) && d.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The share of a line's type size that its words' ink covers, top to bottom.
