@@ -284,6 +284,14 @@ fn join_spaced_dollars(words: Vec<crate::text::OcrWord>) -> Vec<crate::text::Ocr
 static SPACED_DOLLARS: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| crate::rules::constant(r"\$\s?(\d{1,3}) (\d{3})\.(\d{2})\b"));
 
+/// A label's two words OCR read as one ("Claimnumber", "MemberID"): the word that names
+/// what is numbered, then the number's own word.
+static GLUED_LABEL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    crate::rules::constant(
+        r"^(?i)(claim|member|medicaid|medicare|subscriber|account|reference|group|policy|case|patient|recipient|authorization|control)(number|no\.?|id|#)(:?)$",
+    )
+});
+
 /// Table rules and specks that OCR reads as characters ("|", "§") are not text; a thousands
 /// comma read as a space is put back.
 /// libtesseract parallelises inside a page with OpenMP, which starts more threads than there
@@ -342,6 +350,7 @@ fn clean_line(line: &str) -> String {
             }
         })
         .collect();
+    let s = GLUED_LABEL.replace(&s, "${1} ${2}${3}");
     SPACED_DOLLARS
         .replace_all(&s, "$$${1},${2}.${3}")
         .into_owned()
@@ -643,6 +652,11 @@ mod tests {
             clean_line("Amount Billed: $1 340.00 | $0.00"),
             "Amount Billed: $1,340.00   $0.00"
         );
+        // Regression: a label's words read as one hid the label ("Claimnumber").
+        assert_eq!(clean_line("Claimnumber"), "Claim number");
+        assert_eq!(clean_line("MedicaidID:"), "Medicaid ID:");
+        assert_eq!(clean_line("Membership"), "Membership");
+        assert_eq!(clean_line("Groupon"), "Groupon");
     }
 
     #[test]
