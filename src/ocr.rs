@@ -284,11 +284,11 @@ fn join_spaced_dollars(words: Vec<crate::text::OcrWord>) -> Vec<crate::text::Ocr
 static SPACED_DOLLARS: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| crate::rules::constant(r"\$\s?(\d{1,3}) (\d{3})\.(\d{2})\b"));
 
-/// A label's two words OCR read as one ("Claimnumber", "MemberID"): the word that names
-/// what is numbered, then the number's own word.
+/// A label's two words OCR read as one ("Claimnumber", "MemberID", a column's "Yourshare"):
+/// the word that names what is numbered or whose amount it is, then the label's own word.
 static GLUED_LABEL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     crate::rules::constant(
-        r"^(?i)(claim|member|medicaid|medicare|subscriber|account|reference|group|policy|case|patient|recipient|authorization|control)(number|no\.?|id|#)(:?)$",
+        r"^(?i)(claim|member|medicaid|medicare|subscriber|account|reference|group|policy|case|patient|recipient|authorization|control)(number|no\.?|id|#)(:?)$|^(?i)(your|you|plan|not|amount|patient|member|total)(share|paid|pays|owe|cost|responsibility|covered|billed|allowed|charges?)(:?)$",
     )
 });
 
@@ -350,7 +350,7 @@ fn clean_line(line: &str) -> String {
             }
         })
         .collect();
-    let s = GLUED_LABEL.replace(&s, "${1} ${2}${3}");
+    let s = GLUED_LABEL.replace(&s, "${1}${4} ${2}${5}${3}${6}");
     SPACED_DOLLARS
         .replace_all(&s, "$$${1},${2}.${3}")
         .into_owned()
@@ -655,6 +655,8 @@ mod tests {
         // Regression: a label's words read as one hid the label ("Claimnumber").
         assert_eq!(clean_line("Claimnumber"), "Claim number");
         assert_eq!(clean_line("MedicaidID:"), "Medicaid ID:");
+        assert_eq!(clean_line("Yourshare"), "Your share");
+        assert_eq!(clean_line("Planpaid"), "Plan paid");
         assert_eq!(clean_line("Membership"), "Membership");
         assert_eq!(clean_line("Groupon"), "Groupon");
     }
