@@ -241,17 +241,11 @@ pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
         f.state = Some(st);
     }
     // The member's name in large type (an address block set big) is not the sender's.
-    let letters = |s: &str| -> String {
-        s.chars()
-            .filter(|c| c.is_alphabetic())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
     if f.payer_name.is_none()
         && let Some((name, at)) = letterhead(text, rules)
         && f.member_name
             .as_deref()
-            .is_none_or(|m| letters(m) != letters(&name))
+            .is_none_or(|m| values::key_of(m) != values::key_of(&name))
     {
         ev.push((
             "payer.name".into(),
@@ -1148,22 +1142,29 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
             let st = if caps {
                 st.to_ascii_uppercase()
             } else {
-                st.split(' ')
-                    .map(|w| {
-                        let mut cs = w.chars();
-                        cs.next()
-                            .map(|f| {
-                                f.to_uppercase().collect::<String>() + &cs.as_str().to_lowercase()
-                            })
-                            .unwrap_or_default()
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                st.split(' ').map(title_case).collect::<Vec<_>>().join(" ")
             };
             return Some((format!("{st} {name}"), at));
         }
     }
     Some((name, at))
+}
+
+/// "WASHINGTON" or "washington" as "Washington".
+fn title_case(w: &str) -> String {
+    let mut cs = w.chars();
+    cs.next()
+        .map(|f| f.to_uppercase().collect::<String>() + &cs.as_str().to_lowercase())
+        .unwrap_or_default()
+}
+
+/// The words OCR was unsure of on the pages `on` accepts (a logo's specks among them).
+fn uncertain_words(text: &Text, on: impl Fn(u32) -> bool) -> HashSet<&str> {
+    text.uncertain
+        .iter()
+        .filter(|(p, _)| on(*p))
+        .map(|(_, w)| w.as_str())
+        .collect()
 }
 
 /// Words that finish a brand's name ("Acme" + "Community Health Plan"); a letterhead made
@@ -1207,12 +1208,7 @@ fn stacked_name(name: &str, at: LineRef, text: &Text) -> Option<String> {
         }
         _ => next.split(" | ").collect(),
     };
-    let specks: HashSet<&str> = text
-        .uncertain
-        .iter()
-        .filter(|(p, _)| *p == at.page)
-        .map(|(_, w)| w.as_str())
-        .collect();
+    let specks = uncertain_words(text, |p| p == at.page);
     let mut tail: Vec<&str> = Vec::new();
     'cells: for (i, cell) in cells.iter().enumerate() {
         for (j, w) in cell.split_whitespace().enumerate() {
@@ -1238,11 +1234,7 @@ fn stacked_name(name: &str, at: LineRef, text: &Text) -> Option<String> {
         .iter()
         .map(|w| {
             if capitals(w) && !capitals(name) {
-                let lower = w.to_lowercase();
-                let mut cs = lower.chars();
-                cs.next()
-                    .map(|f| f.to_uppercase().collect::<String>() + cs.as_str())
-                    .unwrap_or_default()
+                title_case(w)
             } else {
                 (*w).to_string()
             }
@@ -1468,12 +1460,7 @@ const ORG_ENDINGS: &[&str] = &[
 
 #[allow(clippy::string_slice)] // Char boundaries: `cut` is `line.len()` or where a label, date or phone number found in `line` starts.
 fn letterhead_name(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
-    let specks: HashSet<&str> = text
-        .uncertain
-        .iter()
-        .filter(|(page, _)| *page <= 2)
-        .map(|(_, w)| w.as_str())
-        .collect();
+    let specks = uncertain_words(text, |p| p <= 2);
     let parts_of = |line: &str| -> Vec<String> {
         // Cut where a label, a date or a phone number starts.
         let mut cut = line.len();

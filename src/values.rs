@@ -69,7 +69,8 @@ pub struct Found<T> {
     pub value: T,
 }
 
-fn month_number(name: &str) -> Option<i8> {
+/// The month (1-12) an English month's name or abbreviation names, by its first three letters.
+pub(crate) fn month_number(name: &str) -> Option<i8> {
     let m = name.get(..3)?.to_ascii_lowercase();
     let i = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",

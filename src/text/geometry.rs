@@ -403,44 +403,30 @@ fn ocr_cells(words: &[Cell], keys: &[Option<u32>], gap: f32) -> Vec<Cell> {
     let digits = |s: &str, n: std::ops::RangeInclusive<usize>| {
         n.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
     };
-    let mut cells: Vec<Cell> = Vec::new();
-    for (i, w) in words.iter().enumerate() {
+    cells_joined(words, |c, i, w| {
+        let near = w.x0 - c.x1;
+        if near < gap {
+            return true;
+        }
         // A date's parts in the same words OCR read as one line ("21 Jan 2026").
-        let date_part = i > 0
-            && keys[i].is_some()
+        let date_part = keys[i].is_some()
             && keys[i] == keys[i - 1]
             && (month(&words[i - 1].text) && day_or_year(&w.text)
                 || day_or_year(&words[i - 1].text) && month(&w.text));
-        match cells.last_mut() {
-            Some(c)
-                if w.x0 - c.x1 < gap
-                    || (date_part && w.x0 - c.x1 < GROUP_GAP * gap)
-                    || (w.x0 - c.x1 < GROUP_GAP * gap
-                        && c.text
-                            .rsplit(' ')
-                            .next()
-                            .is_some_and(|last| digits(last, 2..=6))
-                        && digits(&w.text, 1..=6)) =>
-            {
-                c.text.push(' ');
-                c.text.push_str(&w.text);
-                c.x1 = c.x1.max(w.x1);
-            }
-            _ => cells.push(w.clone()),
-        }
-    }
-    cells
+        let groups = c
+            .text
+            .rsplit(' ')
+            .next()
+            .is_some_and(|last| digits(last, 2..=6))
+            && digits(&w.text, 1..=6);
+        near < GROUP_GAP * gap && (date_part || groups)
+    })
 }
 
 /// A month's name or its abbreviation ("Jan", "January", "Sept.").
 fn month(w: &str) -> bool {
-    const MONTHS: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
-    let w = w.trim_end_matches(['.', ',']).to_ascii_lowercase();
-    w.len() >= 3
-        && w.chars().all(|c| c.is_ascii_alphabetic())
-        && MONTHS.iter().any(|m| w.starts_with(m))
+    let w = w.trim_end_matches(['.', ',']);
+    w.chars().all(|c| c.is_ascii_alphabetic()) && crate::values::month_number(w).is_some()
 }
 
 /// A day of the month or a year ("21", "9,", "2026").
@@ -485,10 +471,15 @@ fn join_letter_spacing(words: Vec<Cell>) -> Vec<Cell> {
 
 /// Joins words into cells: a gap of at least `gap` between two words separates cells.
 pub fn cells_of(words: &[Cell], gap: f32) -> Vec<Cell> {
+    cells_joined(words, |c, _, w| w.x0 - c.x1 < gap)
+}
+
+/// Words into cells: the `i`th word `w` joins the cell `c` before it when `join(c, i, w)`.
+fn cells_joined(words: &[Cell], join: impl Fn(&Cell, usize, &Cell) -> bool) -> Vec<Cell> {
     let mut cells: Vec<Cell> = Vec::new();
-    for w in words {
+    for (i, w) in words.iter().enumerate() {
         match cells.last_mut() {
-            Some(c) if w.x0 - c.x1 < gap => {
+            Some(c) if join(c, i, w) => {
                 c.text.push(' ');
                 c.text.push_str(&w.text);
                 c.x1 = c.x1.max(w.x1);
