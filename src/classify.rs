@@ -437,7 +437,7 @@ fn best_plan_match(text: &Text, p: &PlanRule, rules: &Rules) -> Option<(f64, usi
 
 // Program names, to tell a list of them (a form's "other coverage" boxes) from a plan's name.
 // The names no word ends in are found after anything: OCR joins a box to the word beside it
-// ("CJTRICARE").
+// ("OJCHAMPVA").
 static PROGRAMS: LazyLock<Regex> = LazyLock::new(|| {
     re(r"\b(medicare|medicaid|chip|cobra|marketplace|workers'? comp\w*)\b|(tricare|champva)\b")
 });
@@ -727,13 +727,13 @@ mod tests {
         assert!(paid.denial.is_none());
     }
 
-    // Regression: OCR read a form's box and the word beside it as one word ("CJTRICARE"),
+    // Regression: OCR read a form's box and the word beside it as one word ("OJCHAMPVA"),
     // the list of other coverage counted two programs, and Medicaid named in it made an
     // employer HMO's letter a Medicaid notice.
     #[test]
     fn a_forms_coverage_boxes_read_by_ocr_name_no_plan() {
         let c = classify_str(
-            "Acme Valley Health Plan\nAcme Valley HMO\nPlease fill in the form below.\nReason for Medicare: C1] Age 65+ CJ Disability O date of first dialysis\no Medicaid / Apple Health ID no. CJTRICARE [] Other:",
+            "Acme Valley Health Plan\nAcme Valley HMO\nTell us about any other insurance you have.\nCheck each box that applies: [] Medicare Part B [] disabled [] over 65 with kidney failure\no Medicaid number ______ OJCHAMPVA [] Something else:",
         );
         assert_eq!(c.plan_type, PlanType::Hmo);
     }

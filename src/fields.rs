@@ -1519,7 +1519,7 @@ fn letterhead_name(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
             && !generic_only(p)
             // OCR's reading of a picture or a smudge: words it was unsure of, mostly.
             && 2 * p.split_whitespace().filter(|w| specks.contains(w)).count() <= words
-            // A name has a word ("4QW7-HJ2-RT58" is an identifier in large type).
+            // A name has a word ("7QX4-HJ2-RT58" is an identifier in large type).
             && p.split(|c: char| !c.is_alphabetic()).any(|w| w.chars().count() >= 3)
             && (1..=8).contains(&words)
     };
@@ -2456,8 +2456,8 @@ mod tests {
     fn an_ocr_letter_date_opens_the_left_column_above_other_dates() {
         let lines = [
             "Acme Health Plan",
-            "02/18/2026          Member:    Patricia Okonkwo-Lee",
-            "Reviewed on:        01/09/2026",
+            "05/12/2026          Member:    Patricia Okonkwo-Lee",
+            "Reviewed on:        04/30/2026",
             "Date of injury:     01/07/2026",
             "Dear Ms. Okonkwo-Lee,",
         ];
@@ -2469,7 +2469,7 @@ mod tests {
         let f = extract_all(&t, Rules::bundled().unwrap());
         assert_eq!(
             f.letter_date.map(|d| d.to_string()).as_deref(),
-            Some("2026-02-18")
+            Some("2026-05-12")
         );
     }
 

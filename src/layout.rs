@@ -889,9 +889,9 @@ mod tests {
             &[
                 ("Pat", 50.0),
                 ("Lee", 71.0),
-                ("004", 250.0),
-                ("722", 275.0),
-                ("8190", 300.0),
+                ("318", 250.0),
+                ("604", 275.0),
+                ("2957", 300.0),
             ],
         ));
         let lines = lines_from_words(words);
@@ -902,7 +902,7 @@ mod tests {
         );
         let pairs = analyze(&t, Rules::bundled().unwrap()).pairs;
         let id = pairs.iter().find(|p| p.label == "MEMBER ID").unwrap();
-        assert_eq!(id.value, "004 722 8190");
+        assert_eq!(id.value, "318 604 2957");
     }
 
     #[test]

@@ -958,17 +958,15 @@ mod tests {
     }
     use super::*;
 
-    // Regression: OCR of a fax gave "é." and the abbreviation check sliced the line one
-    // byte past the start of the accented letter: a panic, the whole letter lost.
     // Regression: a margin speck OCR read at a line's end (" :", " 1") ended the sentence
     // there, and the date that keeps services going during an appeal was read as the
     // deadline to appeal.
     #[test]
     fn a_speck_at_a_lines_end_does_not_end_its_sentence() {
         let lines = [
-            "Do you want to keep getting your visits while you appeal? You must ask within 10 :",
-            "calendar days from the date of this notice, or before July 1, 2026, and tell us you want 1",
-            ", your services to continue while we decide.",
+            "If your therapy is to go on during the review, send us your request no later than 10 :",
+            "days after the date printed above, or by March 3, 2027, and say that you want it 1",
+            ", to go on until the review is done.",
             "Questions :",
             "Call us.",
         ];
@@ -977,15 +975,17 @@ mod tests {
             vec![lines.iter().map(|l| l.to_string()).collect()],
             Vec::new(),
         );
-        let at = t.full().find("July 1").unwrap();
+        let at = t.full().find("March 3").unwrap();
         let s = t.sentence_text(at);
-        assert!(s.starts_with("You must ask within 10"), "{s}");
-        assert!(s.ends_with("continue while we decide."), "{s}");
+        assert!(s.starts_with("If your therapy is to go on"), "{s}");
+        assert!(s.ends_with("until the review is done."), "{s}");
         // A short line is no prose: its colon ends it as before.
         let at = t.full().find("Questions").unwrap();
         assert_eq!(t.sentence_text(at), "Questions :");
     }
 
+    // Regression: OCR of a fax gave "é." and the abbreviation check sliced the line one
+    // byte past the start of the accented letter: a panic, the whole letter lost.
     #[test]
     fn sentences_end_after_non_ascii_letters() {
         for word in [

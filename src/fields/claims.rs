@@ -338,7 +338,7 @@ fn table_claims(text: &Text, layout: &Layout, rules: &Rules, skip: &[String]) ->
                     b.entry.claim_number = Some(n);
                     b.entry.provider = text_of(Role::Provider);
                     b.member_name = text_of(Role::Patient).map(|s| (s, at));
-                    // A member ID cell prints the card's groups ("004 722 8190").
+                    // A member ID cell prints the card's groups ("318 604 2957").
                     b.member_id = text_of(Role::MemberId)
                         .and_then(|s| {
                             crate::values::grouped_id(&s)

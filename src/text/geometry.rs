@@ -397,7 +397,7 @@ pub fn lines_from_words(mut words: Vec<OcrWord>) -> Vec<RawLine> {
 }
 
 /// Words into cells as [`cells_of`] does, except that the groups of a number printed in
-/// groups ("004 722 8190") stay one cell across wider gaps: typewriter and card faces set
+/// groups ("318 604 2957") stay one cell across wider gaps: typewriter and card faces set
 /// digits wide, and OCR's boxes hug the digits, so their spaces measure like a cell's gap.
 fn ocr_cells(words: &[Cell], keys: &[Option<u32>], gap: f32) -> Vec<Cell> {
     let digits = |s: &str, n: std::ops::RangeInclusive<usize>| {
@@ -408,7 +408,7 @@ fn ocr_cells(words: &[Cell], keys: &[Option<u32>], gap: f32) -> Vec<Cell> {
         if near < gap {
             return true;
         }
-        // A date's parts in the same words OCR read as one line ("21 Jan 2026").
+        // A date's parts in the same words OCR read as one line ("9 Mar 2027").
         let date_part = keys[i].is_some()
             && keys[i] == keys[i - 1]
             && (month(&words[i - 1].text) && day_or_year(&w.text)
@@ -631,16 +631,26 @@ mod tests {
             cells(vec![
                 word("Pat", 50.0, 62.0),
                 word("Lee", 65.0, 77.0),
-                word("004", 150.0, 166.0),
-                word("722", 174.0, 190.0),
-                word("8190", 198.0, 218.0),
+                word("318", 150.0, 166.0),
+                word("604", 174.0, 190.0),
+                word("2957", 198.0, 218.0),
                 word("1200", 300.0, 320.0),
             ]),
-            ["Pat Lee", "004 722 8190", "1200"]
+            ["Pat Lee", "318 604 2957", "1200"]
         );
         assert_eq!(
             cells(vec![word("Paid", 50.0, 70.0), word("Denied", 78.0, 106.0),]),
             ["Paid", "Denied"]
+        );
+        // So do a date's parts, in type as wide, when OCR read them as one line.
+        assert_eq!(
+            cells(vec![
+                word("G-55102", 50.0, 90.0),
+                word("9", 150.0, 156.0),
+                word("Mar", 164.0, 180.0),
+                word("2027", 188.0, 210.0),
+            ]),
+            ["G-55102", "9 Mar 2027"]
         );
     }
 
