@@ -288,6 +288,13 @@ fn pairs_on(lines: &[PositionedLine], page: u32) -> Vec<Pair> {
             && c.text.split(' ').count() <= 8
             && c.text.chars().any(char::is_alphabetic)
     };
+    // Capitals without figures: a header label, or the rest of one that wrapped in its cell.
+    // (A stray small letter, "N.o" for "No.", still reads as capitals.)
+    let capitals = |s: &str| {
+        let upper = s.chars().filter(|c| c.is_uppercase()).count();
+        let lower = s.chars().filter(|c| c.is_lowercase()).count();
+        upper >= 2 && upper >= 4 * lower && !s.chars().any(|c| c.is_ascii_digit())
+    };
     let mut out = Vec::new();
     for (i, pair) in lines.windows(2).enumerate() {
         let (a, b) = (&pair[0], &pair[1]);
@@ -309,14 +316,43 @@ fn pairs_on(lines: &[PositionedLine], page: u32) -> Vec<Pair> {
                 .map(|v| (v, overlaps(l.x0, l.x1, v.x0, v.x1)))
                 .filter(|(_, o)| *o > 0.0)
                 .max_by(|x, y| x.1.total_cmp(&y.1));
-            if let Some((v, _)) = best {
-                out.push(Pair {
-                    page,
-                    label: l.text.clone(),
-                    value: v.text.clone(),
-                    line: i + 1,
-                });
+            let Some((v, _)) = best else { continue };
+            // A label in capitals wrapped in its cell ("CLAIM NUMBER / NO. DE" over
+            // "RECLAMACION") while the row beside it holds values in mixed case: the capitals
+            // under it end the label and its value is on the line below.
+            let wrapped = lines.get(i + 2).filter(|c| {
+                capitals(&l.text)
+                    && capitals(&v.text)
+                    && b.cells
+                        .iter()
+                        .any(|c| c.text.chars().any(char::is_lowercase))
+                    && near(b, c)
+            });
+            if let Some(c) = wrapped {
+                let under = c
+                    .cells
+                    .iter()
+                    .map(|w| (w, overlaps(l.x0.min(v.x0), l.x1.max(v.x1), w.x0, w.x1)))
+                    .filter(|(_, o)| *o > 0.0)
+                    .max_by(|x, y| x.1.total_cmp(&y.1));
+                if let Some((w, _)) = under.filter(|(w, _)| {
+                    !capitals(&w.text) || w.text.chars().any(|ch| ch.is_ascii_digit())
+                }) {
+                    out.push(Pair {
+                        page,
+                        label: format!("{} {}", l.text, v.text),
+                        value: w.text.clone(),
+                        line: i + 2,
+                    });
+                }
+                continue;
             }
+            out.push(Pair {
+                page,
+                label: l.text.clone(),
+                value: v.text.clone(),
+                line: i + 1,
+            });
         }
     }
     out
@@ -562,7 +598,9 @@ fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Opt
         )
     };
     for (k, (j, cells)) in cut_lines.iter().enumerate() {
+        let total_label = !starts.contains(&k) && TOTAL.is_match(&lines[*j].text);
         let foreign = !starts.contains(&k)
+            && !(total_label && k < last_start)
             && cells
                 .iter()
                 .enumerate()
@@ -575,16 +613,22 @@ fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Opt
             continue;
         }
         let y = lines[*j].y;
-        let r = rows
-            .iter()
-            .enumerate()
-            .min_by(|a, b| {
-                let da = (lines[cut_lines[a.1.1].0].y - y).abs();
-                let db = (lines[cut_lines[b.1.1].0].y - y).abs();
-                da.total_cmp(&db).then(a.0.cmp(&b.0))
-            })
-            .map(|(r, _)| r)
-            .unwrap_or(0);
+        // A total's label wrapped around its amounts ("Claim total" over them) is that
+        // total's, not the service row's above it.
+        let total_below = total_label
+            .then(|| rows.iter().position(|(_, s)| *s > k && *s <= k + 2))
+            .flatten();
+        let r = total_below.unwrap_or_else(|| {
+            rows.iter()
+                .enumerate()
+                .min_by(|a, b| {
+                    let da = (lines[cut_lines[a.1.1].0].y - y).abs();
+                    let db = (lines[cut_lines[b.1.1].0].y - y).abs();
+                    da.total_cmp(&db).then(a.0.cmp(&b.0))
+                })
+                .map(|(r, _)| r)
+                .unwrap_or(0)
+        });
         rows[r].0.push((y, k));
     }
     let end_line = rows
@@ -804,6 +848,23 @@ mod tests {
         assert_eq!(t.rows[1].cells[d], "05/04/2026");
     }
 
+    // Regression: a claim's total whose label wrapped above its amounts ("Claim total" over
+    // them) was counted as another service line of the claim.
+    #[test]
+    fn a_total_label_above_its_amounts_makes_a_total_row() {
+        let t = table(
+            &[
+                "Date of       Service            Billed     Plan paid   You owe",
+                "05/11/2026    Office visit       $150.00    $120.00     $30.00",
+                "Claim total for",
+                "              this claim         $150.00    $120.00     $30.00",
+            ]
+            .join("\n"),
+        );
+        assert_eq!(t.rows.len(), 2, "{:?}", t.rows);
+        assert!(!t.rows[0].total && t.rows[1].total, "{:?}", t.rows);
+    }
+
     #[test]
     fn wrapped_header_labels_stack_and_rows_keep_their_wrapped_cells() {
         let t = table(
@@ -837,6 +898,51 @@ mod tests {
         assert_eq!(t.rows[1].cells[2], "Lakeside Lab Partners");
         assert_eq!(t.amount(&t.rows[1], ColumnKind::Billed), Some(480.0));
         assert_eq!(t.amount(&t.rows[0], ColumnKind::Owed), Some(30.0));
+    }
+
+    // Regression: a label in capitals that wrapped in its cell paired with its own second
+    // line, and the claim number under it was never read.
+    #[test]
+    fn a_label_wrapped_in_its_cell_pairs_with_the_value_under_both_lines() {
+        let t = Text::new(
+            Method::PlainText,
+            vec![vec![
+                "PATIENT         PROVIDER          CLAIM NUMBER / NO. DE   RECEIVED".to_string(),
+                "Ana B. Ruiz     Oak Clinic        RECLAMACION             03/02/2026".to_string(),
+                "                                  7730019922".to_string(),
+            ]],
+            vec![],
+        );
+        let pairs = analyze(&t, Rules::bundled().unwrap()).pairs;
+        let claim = pairs
+            .iter()
+            .find(|p| p.label.starts_with("CLAIM NUMBER"))
+            .unwrap();
+        assert_eq!(claim.label, "CLAIM NUMBER / NO. DE RECLAMACION");
+        assert_eq!(claim.value, "7730019922");
+        let patient = pairs.iter().find(|p| p.label == "PATIENT").unwrap();
+        assert_eq!(patient.value, "Ana B. Ruiz");
+        // Values printed in capitals (a name over its address) are values.
+        let t = Text::new(
+            Method::PlainText,
+            vec![vec![
+                "MEMBER          MEMBER ID".to_string(),
+                "ANA B. RUIZ     QX 4410 2291".to_string(),
+                "123 MAIN ST".to_string(),
+            ]],
+            vec![],
+        );
+        let pairs = analyze(&t, Rules::bundled().unwrap()).pairs;
+        let value = |label: &str| {
+            pairs
+                .iter()
+                .find(|p| p.label == label)
+                .unwrap()
+                .value
+                .clone()
+        };
+        assert_eq!(value("MEMBER"), "ANA B. RUIZ");
+        assert_eq!(value("MEMBER ID"), "QX 4410 2291");
     }
 
     #[test]
