@@ -598,9 +598,11 @@ fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Opt
         )
     };
     for (k, (j, cells)) in cut_lines.iter().enumerate() {
-        let total_label = !starts.contains(&k) && TOTAL.is_match(&lines[*j].text);
-        let foreign = !starts.contains(&k)
-            && !(total_label && k < last_start)
+        let own_row = starts.contains(&k);
+        // A total's label wrapped above its amounts belongs to the total below it.
+        let total_label = !own_row && TOTAL.is_match(&lines[*j].text);
+        let held = own_row || (total_label && k < last_start);
+        let foreign = !held
             && cells
                 .iter()
                 .enumerate()
