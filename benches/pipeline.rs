@@ -31,9 +31,10 @@ fn benches(c: &mut Criterion) {
             })
         });
         let text = overturn::text::extract(&doc).expect("text");
+        let layout = overturn::layout::analyze(&text, rules);
         c.bench_function(&format!("classify/{case}"), |b| {
             b.iter(|| {
-                let cl = overturn::classify::classify(black_box(&text), rules);
+                let cl = overturn::classify::classify(black_box(&text), &layout, rules);
                 assert!(cl.denial.is_some());
             })
         });

@@ -1,4 +1,4 @@
-//! Stage 3, classify: [`Text`] and [`Rules`] in, a [`Classification`] out: the document
+//! Stage 4, classify: [`Text`], its [`Layout`] and [`Rules`] in, a [`Classification`] out: the document
 //! type, the plan type, the denial codes found, and (when the document denies something) the
 //! denial category with its confidence and the sentence that states the reason.
 //!
@@ -14,6 +14,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::layout::Layout;
 use crate::report::{Category, Code, CodeSystem, DocumentType, Evidence, PlanType};
 use crate::rules::{PlanRule, Rules, SignalKind};
 use crate::text::Text;
@@ -76,8 +77,9 @@ static LEGEND: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Classifies a document.
-pub fn classify(text: &Text, rules: &Rules) -> Classification {
+/// Classifies a document. The layout tells which values name the document's own plan (the
+/// value under a "Plan" label).
+pub fn classify(text: &Text, layout: &Layout, rules: &Rules) -> Classification {
     let title_end = text.pages.first().map(|p| {
         let n = p.lines.len().min(TITLE_LINES);
         if n == 0 {
@@ -222,8 +224,15 @@ pub fn classify(text: &Text, rules: &Rules) -> Classification {
 
     // Plan type.
     let mut plan_scores: Vec<(PlanType, f64, usize)> = Vec::new();
+    // Values printed under a label that names the plan ("PLAN" over "Acme Select POS").
+    let own_values: Vec<(u32, String)> = layout
+        .pairs
+        .iter()
+        .filter(|p| rules.plan_identity.is_match(&p.label.to_ascii_lowercase()))
+        .map(|p| (p.page, p.value.to_ascii_lowercase()))
+        .collect();
     for p in &rules.plans {
-        if let Some((w, at)) = best_plan_match(text, p, rules) {
+        if let Some((w, at)) = best_plan_match(text, p, rules, &own_values) {
             match plan_scores.iter_mut().find(|(t, _, _)| *t == p.plan_type) {
                 Some(e) => e.1 += w,
                 None => plan_scores.push((p.plan_type, w, at)),
@@ -404,7 +413,12 @@ const LETTERHEAD_LINES: usize = 6;
 /// The weight of a plan pattern's best match, by where it stands: on a line that names the
 /// document's own plan it counts double, in a sentence about other coverage (or a list of
 /// programs, as on a form) a quarter, in a conditional sentence a fifth.
-fn best_plan_match(text: &Text, p: &PlanRule, rules: &Rules) -> Option<(f64, usize)> {
+fn best_plan_match(
+    text: &Text,
+    p: &PlanRule,
+    rules: &Rules,
+    own_values: &[(u32, String)],
+) -> Option<(f64, usize)> {
     let mut best: Option<(f64, usize)> = None;
     for m in p.re.find_iter(text.flat_lower()) {
         let r = text.locate(m.start());
@@ -412,8 +426,11 @@ fn best_plan_match(text: &Text, p: &PlanRule, rules: &Rules) -> Option<(f64, usi
         let start = text.offset_of(r);
         let before = line.get(..m.start().saturating_sub(start)).unwrap_or("");
         let sentence = text.sentence_text(m.start()).to_ascii_lowercase();
-        let own =
-            (r.page == 1 && r.line < LETTERHEAD_LINES) || rules.plan_identity.is_match(before);
+        let own = (r.page == 1 && r.line < LETTERHEAD_LINES)
+            || rules.plan_identity.is_match(before)
+            || own_values
+                .iter()
+                .any(|(page, v)| *page == r.page && line.contains(v.as_str()) && p.re.is_match(v));
         if p.identity_only && !own {
             continue;
         }
@@ -633,7 +650,33 @@ mod tests {
             vec![s.lines().map(String::from).collect()],
             vec![],
         );
-        classify(&t, Rules::bundled().unwrap())
+        let rules = Rules::bundled().unwrap();
+        classify(&t, &crate::layout::analyze(&t, rules), rules)
+    }
+
+    // Regression: a product abbreviation in the value under a "PLAN" label (not on the
+    // label's own line, not in the letterhead) was not read as the document's own plan.
+    #[test]
+    fn the_plan_under_a_plan_label_names_the_plan_type() {
+        let doc = [
+            "Birchway Health",
+            "PO Box 100, Springfield",
+            "Member Services 1-800-555-0100",
+            "ROBIN SAMPLE",
+            "12 ELM ST",
+            "SPRINGFIELD",
+            "MEMBER                  PLAN                       GROUP",
+            "Robin Sample            Birchway Select POS        55120",
+            "We denied your claim because the service was not medically necessary.",
+        ]
+        .join("\n");
+        assert_eq!(classify_str(&doc).plan_type, PlanType::Pos);
+        // Under another label (a place of service) it names no plan.
+        let other = doc.replace(
+            "MEMBER                  PLAN  ",
+            "MEMBER                  PLACE ",
+        );
+        assert_eq!(classify_str(&other).plan_type, PlanType::Unknown);
     }
 
     #[test]

@@ -891,8 +891,9 @@ mod table {
         );
         t.uncertain = uncertain.iter().map(|w| (1, w.clone())).collect();
         let rules = Rules::bundled().unwrap();
-        let class = crate::classify::classify(&t, rules);
-        let fields = crate::fields::extract(&t, &crate::layout::analyze(&t, rules), rules);
+        let layout = crate::layout::analyze(&t, rules);
+        let class = crate::classify::classify(&t, &layout, rules);
+        let fields = crate::fields::extract(&t, &layout, rules);
         let known = Known {
             letter_date: fields.letter_date,
             service_date: fields.service_date,

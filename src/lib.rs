@@ -400,8 +400,8 @@ fn headline_category(
 
 /// Runs the stages after text extraction.
 pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
-    let class = classify::classify(text, rules);
     let layout = layout::analyze(text, rules);
+    let class = classify::classify(text, &layout, rules);
     let fields = fields::extract(text, &layout, rules);
     let known = deadlines::Known {
         letter_date: fields.letter_date,

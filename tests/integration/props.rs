@@ -364,9 +364,9 @@ proptest! {
     fn any_text_gives_a_sound_report(pages in pages()) {
         let (report, text) = analyze_pages(pages.clone());
         // The stages one by one, as the analysis calls them.
-        let class = overturn::classify::classify(&text, rules());
-        prop_assert_eq!(class.document_type, report.document_type);
         let layout = overturn::layout::analyze(&text, rules());
+        let class = overturn::classify::classify(&text, &layout, rules());
+        prop_assert_eq!(class.document_type, report.document_type);
         let fields = overturn::fields::extract(&text, &layout, rules());
         let known = overturn::deadlines::Known {
             letter_date: fields.letter_date,
