@@ -295,7 +295,9 @@ pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
     }
 
     // Amounts: a labelled total beats a table, a table beats another labelled amount.
-    for (name, path, col) in [
+    // (Which amounts came from a table read line by line: the layout's reading beats those.)
+    let mut by_line_table = [false; 2];
+    for (k, (name, path, col)) in [
         (
             FieldName::BilledAmount,
             "claim.billed_amount",
@@ -306,13 +308,17 @@ pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
             "claim.patient_responsibility",
             ColumnKind::Owed,
         ),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let labelled = cands.get(&name).map(|v| v.as_slice()).unwrap_or(&[]);
         let total = labelled.iter().find(|c| c.total);
         let from_table = table.as_ref().and_then(|t| t.amounts.get(&col));
         let pick: Option<(f64, Evidence)> = if let Some(c) = total {
             amount(c).map(|v| (v, evidence(text, c)))
         } else if let Some((v, at)) = from_table {
+            by_line_table[k] = true;
             Some((*v, line_evidence(text, *at, 0.8)))
         } else {
             labelled
@@ -346,7 +352,7 @@ pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
     if let Some(at) = dx_at {
         ev.push(("claim.diagnosis_codes".into(), line_evidence(text, at, 0.8)));
     }
-    every_claim(text, layout, rules, &cands, &mut f, &mut ev);
+    every_claim(text, layout, rules, &cands, by_line_table, &mut f, &mut ev);
     // The member's share said only in words: "you owe nothing", "may bill you for the whole
     // amount".
     if f.patient_responsibility.is_none()
@@ -404,6 +410,7 @@ fn every_claim(
     layout: &Layout,
     rules: &Rules,
     cands: &HashMap<FieldName, Vec<Candidate>>,
+    by_line_table: [bool; 2],
     f: &mut Fields,
     ev: &mut Vec<(String, Evidence)>,
 ) {
@@ -487,16 +494,20 @@ fn every_claim(
                 f.service_date = Some(d);
                 ev.push(("claim.service_date".into(), line_evidence(text, at, 0.75)));
             }
-            if f.billed_amount.is_none()
+            // The table's rows read by column beat the same table read line by line, when
+            // each amount cell held one amount.
+            if (f.billed_amount.is_none() || by_line_table[0] && b.columns_clean)
                 && let (Some(a), Some(at)) = (b.entry.billed_amount, b.billed_at)
             {
                 f.billed_amount = Some(a);
+                ev.retain(|(p, _)| p != "claim.billed_amount");
                 ev.push(("claim.billed_amount".into(), line_evidence(text, at, 0.75)));
             }
-            if f.patient_responsibility.is_none()
+            if (f.patient_responsibility.is_none() || by_line_table[1] && b.columns_clean)
                 && let (Some(a), Some(at)) = (b.entry.patient_responsibility, b.owed_at)
             {
                 f.patient_responsibility = Some(a);
+                ev.retain(|(p, _)| p != "claim.patient_responsibility");
                 ev.push((
                     "claim.patient_responsibility".into(),
                     line_evidence(text, at, 0.75),

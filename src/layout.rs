@@ -597,6 +597,7 @@ fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Opt
             Role::ClaimNumber | Role::Date | Role::Amount(_)
         )
     };
+    let total_start = |s: usize| TOTAL.is_match(&lines[cut_lines[s].0].text);
     for (k, (j, cells)) in cut_lines.iter().enumerate() {
         let own_row = starts.contains(&k);
         // A total's label wrapped above its amounts belongs to the total below it.
@@ -620,9 +621,12 @@ fn table_at(lines: &[PositionedLine], i: usize, page: u32, rules: &Rules) -> Opt
         let total_below = total_label
             .then(|| rows.iter().position(|(_, s)| *s > k && *s <= k + 2))
             .flatten();
+        // Other text above a total row (a description's last wrapped line) is the service
+        // row's above it.
         let r = total_below.unwrap_or_else(|| {
             rows.iter()
                 .enumerate()
+                .filter(|(r, (_, s))| *r == 0 || *s <= k || !total_start(*s))
                 .min_by(|a, b| {
                     let da = (lines[cut_lines[a.1.1].0].y - y).abs();
                     let db = (lines[cut_lines[b.1.1].0].y - y).abs();
@@ -865,6 +869,32 @@ mod tests {
         );
         assert_eq!(t.rows.len(), 2, "{:?}", t.rows);
         assert!(!t.rows[0].total && t.rows[1].total, "{:?}", t.rows);
+    }
+
+    // Regression: a description's last wrapped line, nearer the claim total below than its
+    // own row, went to the total; "Plan pays" was not read as the paid column.
+    #[test]
+    fn a_total_row_takes_no_description_from_above() {
+        let t = table(
+            &[
+                "Line  Date of      Service                Billed     Plan pays   Your share",
+                "1     05/04/2026   Panel A                $900.00    $720.00     $180.00",
+                "2     05/04/2026   Panel B with a long    $600.00    $0.00       $600.00",
+                "                   description that",
+                "                   wraps twice",
+                "Claim total                               $1,500.00  $720.00     $780.00",
+            ]
+            .join("\n"),
+        );
+        assert_eq!(t.rows.len(), 3, "{:?}", t.rows);
+        let service = t.columns.iter().position(|c| c.label == "Service").unwrap();
+        assert_eq!(
+            t.rows[1].cells[service],
+            "Panel B with a long description that wraps twice"
+        );
+        assert!(t.rows[2].total && t.rows[2].cells[service].is_empty());
+        assert_eq!(t.amount(&t.rows[0], ColumnKind::Paid), Some(720.0));
+        assert_eq!(t.amount(&t.rows[2], ColumnKind::Owed), Some(780.0));
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub(super) struct Block {
     pub billed_labelled: bool,
     /// The patient responsibility came from a labelled total.
     pub owed_labelled: bool,
+    /// The amounts came from table rows whose amount cells hold one amount each (the
+    /// columns were read cleanly, not run together).
+    pub columns_clean: bool,
 }
 
 static PENDING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -402,6 +405,7 @@ fn empty_block(at: LineRef) -> Block {
         owed_at: Some(at),
         billed_labelled: false,
         owed_labelled: false,
+        columns_clean: false,
     }
 }
 
@@ -456,6 +460,11 @@ fn fill_from_rows(b: &mut Block, t: &Table, rows: &[&Row], legend: &Legend, rule
         let v: Vec<f64> = lines.iter().filter_map(|r| t.amount(r, k)).collect();
         (!v.is_empty()).then(|| (v.iter().sum::<f64>() * 100.0).round() / 100.0)
     };
+    b.columns_clean = rows.iter().all(|r| {
+        t.columns.iter().zip(&r.cells).all(|(c, cell)| {
+            !matches!(c.role, Role::Amount(_)) || crate::values::find_amounts(cell).len() <= 1
+        })
+    });
     b.entry.billed_amount = sum(ColumnKind::Billed);
     b.entry.allowed_amount = sum(ColumnKind::Allowed);
     b.entry.paid_amount = sum(ColumnKind::Paid);
@@ -724,6 +733,7 @@ fn block(
         owed_at: owed.map(|(_, r)| r),
         billed_labelled: labelled_total(FieldName::BilledAmount).is_some(),
         owed_labelled: labelled_total(FieldName::PatientResponsibility).is_some(),
+        columns_clean: false,
     }
 }
 
