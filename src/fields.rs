@@ -172,6 +172,18 @@ pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
     let mut cands: HashMap<FieldName, Vec<Candidate>> = HashMap::new();
     labelled(text, rules, &mut cands);
     under_labels(text, layout, rules, &mut cands);
+    // Page numbers, running headers and footers, language taglines: no field is read there
+    // while the document gives it anywhere else (a footer that alone names the member's ID
+    // is still read, with less confidence).
+    for v in cands.values_mut() {
+        if v.iter().any(|c| !layout.is_furniture(c.at)) {
+            v.retain(|c| !layout.is_furniture(c.at));
+        } else {
+            for c in v.iter_mut() {
+                c.confidence = c.confidence.min(0.5);
+            }
+        }
+    }
     let table = claim_table(text, rules);
 
     let mut f = Fields::default();
@@ -2281,6 +2293,52 @@ mod tests {
             vec![],
         );
         let _ = extract_all(&t, rules);
+    }
+
+    // Page furniture: a form's reference in the footer is not the letter's reference
+    // number; a member ID that only a running footer prints is still read, with less
+    // confidence.
+    #[test]
+    fn fields_are_not_read_from_page_furniture_while_the_body_gives_them() {
+        let rules = Rules::bundled().unwrap();
+        let page = |body: &[&str], footer: &str| -> Vec<String> {
+            let mut v: Vec<String> = body.iter().map(|s| s.to_string()).collect();
+            v.push(footer.to_string());
+            v
+        };
+        let t = Text::new(
+            Method::PlainText,
+            vec![
+                page(
+                    &[
+                        "Acme Health",
+                        "Dear Pat Lee,",
+                        "We denied your request for a knee brace.",
+                        "It is not medically necessary.",
+                    ],
+                    "Reference number: FORM-2210   Page 1 of 2",
+                ),
+                page(
+                    &[
+                        "Reference number: RQ-58213",
+                        "You may appeal within 180 days.",
+                        "Call us at 1-800-555-0100.",
+                        "Sincerely, Appeals Unit",
+                    ],
+                    "Member ID QX4410229 - Page 2 of 2",
+                ),
+            ],
+            vec![],
+        );
+        let f = extract_all(&t, rules);
+        assert_eq!(f.reference_number.as_deref(), Some("RQ-58213"));
+        assert_eq!(f.member_id.as_deref(), Some("QX4410229"));
+        let (_, e) = f
+            .evidence
+            .iter()
+            .find(|(p, _)| p == "member.member_id")
+            .unwrap();
+        assert!(e.confidence <= 0.5, "{e:?}");
     }
 
     fn fields_of(s: &str) -> Fields {

@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::rules::{ColumnKind, Rules};
-use crate::text::{Cell, PositionedLine, Text};
+use crate::text::{Cell, LineRef, PositionedLine, Text};
 use crate::values;
 
 /// The tables and key-value pairs of a document.
@@ -28,6 +28,17 @@ pub struct Layout {
     /// The document's explanation of the codes its tables print in a code column
     /// ("MN  Not medically necessary ..."): code -> (page, first line index, description).
     pub legend: std::collections::HashMap<String, LegendEntry>,
+    /// Page furniture: lines of the pages' `lines` (reading order) that are page numbers,
+    /// running headers and footers repeated from page to page, or language-assistance
+    /// taglines. No field is read from them.
+    pub furniture: std::collections::HashSet<LineRef>,
+}
+
+impl Layout {
+    /// Whether a line is page furniture.
+    pub fn is_furniture(&self, at: LineRef) -> bool {
+        self.furniture.contains(&at)
+    }
 }
 
 /// One code's explanation as the document prints it.
@@ -193,7 +204,76 @@ pub fn analyze(text: &Text, rules: &Rules) -> Layout {
         tables,
         pairs,
         legend,
+        furniture: furniture_of(text),
     }
+}
+
+/// Lines at the top and bottom of a page that running headers and footers take.
+const MARGIN_LINES: usize = 3;
+
+// "Page 2 of 3", or a line that is only a page number ("Page 2", "- 2 -", "2/3"); not a
+// sentence that names a page ("see page 2").
+static PAGE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(page|pg\.?|p\x{e1}gina|pagina)\s*\d{1,3}\s*(of|de|/)\s*\d{1,3}\b|^\s*((page|pg\.?|p\x{e1}gina|pagina)\s*)?-?\s*\d{1,3}\s*-?\s*$|^\s*\d{1,3}\s*(of|/)\s*\d{1,3}\s*$",
+    )
+});
+// The notice of free language help, in English or another language ("ATTENTION: If you
+// speak ... language assistance services", "ATENCION: ... asistencia linguistica").
+static LANGUAGE_HELP: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(language assistance|free language services|asistencia ling[u\x{fc}]\x{ed}?i?stica|aide linguistique|tulong sa wika|sprachliche hilfsdienstleistungen)\b",
+    )
+});
+
+/// Page furniture (see [`Layout::furniture`]). A running header or footer is a line at the top
+/// or bottom of a page that, figures aside, is printed the same at the top or bottom of
+/// another page: every copy after the first page's is furniture (the first page's header is
+/// its letterhead), and a footer on every page, the first one's too.
+fn furniture_of(text: &Text) -> std::collections::HashSet<LineRef> {
+    let mut out = std::collections::HashSet::new();
+    let shape = |l: &str| -> String {
+        l.chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| {
+                if c.is_ascii_digit() {
+                    '#'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect()
+    };
+    // (shape, at the top) -> where it is printed.
+    let mut seen: std::collections::HashMap<(String, bool), Vec<LineRef>> =
+        std::collections::HashMap::new();
+    for p in &text.pages {
+        let n = p.lines.len();
+        for (i, l) in p.lines.iter().enumerate() {
+            let at = LineRef {
+                page: p.number,
+                line: i,
+            };
+            let top = i < MARGIN_LINES;
+            let bottom = i + MARGIN_LINES >= n;
+            if ((top || bottom) && l.len() <= 160 && PAGE_NUMBER.is_match(l))
+                || LANGUAGE_HELP.is_match(l)
+            {
+                out.insert(at);
+            }
+            if (top || bottom) && l.chars().filter(|c| c.is_alphanumeric()).count() >= 4 {
+                seen.entry((shape(l), top)).or_default().push(at);
+            }
+        }
+    }
+    for ((_, top), at) in seen {
+        let first = at.iter().map(|r| r.page).min().unwrap_or(0);
+        if at.iter().all(|r| r.page == first) {
+            continue;
+        }
+        out.extend(at.into_iter().filter(|r| !top || r.page > first));
+    }
+    out
 }
 
 /// The codes printed in the tables' code columns (payer remark codes such as "MN" or "D47",
@@ -1041,6 +1121,37 @@ mod tests {
         let pairs = analyze(&t, Rules::bundled().unwrap()).pairs;
         let id = pairs.iter().find(|p| p.label == "MEMBER ID").unwrap();
         assert_eq!(id.value, "318 604 2957");
+    }
+
+    #[test]
+    fn page_furniture_is_marked() {
+        let page1: Vec<String> = [
+            "Acme Health",
+            "PO Box 100, Springfield",
+            "Dear member,",
+            "We denied claim 7700-11 for your visit.",
+            "Please read page 2.",
+            "Form AC-9 (Rev. 02/2026)   Page 1 of 2",
+        ]
+        .map(String::from)
+        .to_vec();
+        let page2: Vec<String> = [
+            "Acme Health",
+            "You may appeal within 180 days.",
+            "Send your appeal to the address above.",
+            "ATTENTION: If you speak Spanish, language assistance services are free. Call 1-800-555-0100.",
+            "Sincerely, Appeals Unit",
+            "Form AC-9 (Rev. 02/2026)   Page 2 of 2",
+        ]
+        .map(String::from)
+        .to_vec();
+        let t = Text::new(Method::PlainText, vec![page1, page2], vec![]);
+        let l = analyze(&t, Rules::bundled().unwrap());
+        let at = |page, line| LineRef { page, line };
+        let mut marked: Vec<LineRef> = l.furniture.iter().copied().collect();
+        marked.sort_by_key(|r| (r.page, r.line));
+        // The letterhead on page 1 is not furniture; its copy at the top of page 2 is.
+        assert_eq!(marked, [at(1, 5), at(2, 0), at(2, 3), at(2, 5)]);
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub struct PositionedLine {
 }
 
 /// A line's position in the document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LineRef {
     /// 1-based page number.
     pub page: u32,
