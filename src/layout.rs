@@ -360,6 +360,16 @@ fn legend_of(text: &Text, tables: &[Table]) -> std::collections::HashMap<String,
     out
 }
 
+/// The cell of `l` that overlaps the span `x0..x1` most.
+fn best_under(x0: f32, x1: f32, l: &PositionedLine) -> Option<&Cell> {
+    l.cells
+        .iter()
+        .map(|v| (v, overlaps(x0, x1, v.x0, v.x1)))
+        .filter(|(_, o)| *o > 0.0)
+        .max_by(|x, y| x.1.total_cmp(&y.1))
+        .map(|(v, _)| v)
+}
+
 /// Labels over values: a line of two or more short label cells (no figures) and the line
 /// just below; each label takes the cell under it that overlaps it most.
 fn pairs_on(lines: &[PositionedLine], page: u32) -> Vec<Pair> {
@@ -376,13 +386,49 @@ fn pairs_on(lines: &[PositionedLine], page: u32) -> Vec<Pair> {
         upper >= 2 && upper >= 4 * lower && !s.chars().any(|c| c.is_ascii_digit())
     };
     let mut out = Vec::new();
+    // A line already read as the second line of wrapped labels.
+    let mut used = None;
     for (i, pair) in lines.windows(2).enumerate() {
         let (a, b) = (&pair[0], &pair[1]);
+        if used == Some(i) {
+            continue;
+        }
         // A row of labels, after what a column on its left holds on that line (the letter's
         // date or the address beside a member box: "April 9, 2026 | MEMBER | MEMBER ID").
         let skip = a.cells.iter().take_while(|c| !label_cell(c)).count();
         let labels = &a.cells[skip..];
         if labels.len() < 2 || !labels.iter().all(label_cell) || !near(a, b) {
+            continue;
+        }
+        // Labels in capitals of which some wrapped in their cells, top-aligned: the line
+        // under them holds only the wrapped parts ("RECLAMACION | RECIBIDA" under four
+        // labels), and the values are on the line after it.
+        let values = lines.get(i + 2).filter(|c| near(b, c));
+        if let Some(c) = values.filter(|c| {
+            b.cells.len() < labels.len()
+                && labels.iter().all(|l| capitals(&l.text))
+                && b.cells.iter().all(|v| {
+                    capitals(&v.text)
+                        && label_cell(v)
+                        && labels
+                            .iter()
+                            .any(|l| overlaps(l.x0, l.x1, v.x0, v.x1) > 0.0)
+                })
+                && c.cells.iter().any(|v| !label_cell(v))
+        }) {
+            for l in labels {
+                let rest = best_under(l.x0, l.x1, b);
+                let (x0, x1) = rest.map_or((l.x0, l.x1), |r| (l.x0.min(r.x0), l.x1.max(r.x1)));
+                if let Some(v) = best_under(x0, x1, c) {
+                    out.push(Pair {
+                        page,
+                        label: rest.map_or(l.text.clone(), |r| format!("{} {}", l.text, r.text)),
+                        value: v.text.clone(),
+                        line: i + 2,
+                    });
+                }
+            }
+            used = Some(i + 1);
             continue;
         }
         // The value line must not itself be all labels (a header wrapped over two lines).
@@ -1034,6 +1080,30 @@ mod tests {
         assert_eq!(claim.value, "7730019922");
         let patient = pairs.iter().find(|p| p.label == "PATIENT").unwrap();
         assert_eq!(patient.value, "Ana B. Ruiz");
+        // Top-aligned labels: the line under them holds only the wrapped parts.
+        let t = Text::new(
+            Method::PlainText,
+            vec![vec![
+                "PATIENT         PROVIDER          CLAIM NUMBER / NO. DE   RECEIVED /".to_string(),
+                "                                  RECLAMACION             RECIBIDA".to_string(),
+                "Ana B. Ruiz     Oak Clinic        7730019922              03/02/2026".to_string(),
+            ]],
+            vec![],
+        );
+        let pairs = analyze(&t, Rules::bundled().unwrap()).pairs;
+        let value = |label: &str| {
+            pairs
+                .iter()
+                .find(|p| p.label == label)
+                .map(|p| p.value.clone())
+        };
+        assert_eq!(
+            value("CLAIM NUMBER / NO. DE RECLAMACION").as_deref(),
+            Some("7730019922")
+        );
+        assert_eq!(value("PATIENT").as_deref(), Some("Ana B. Ruiz"));
+        assert_eq!(value("RECEIVED / RECIBIDA").as_deref(), Some("03/02/2026"));
+        assert_eq!(pairs.len(), 4, "{pairs:?}");
         // Values printed in capitals (a name over its address) are values.
         let t = Text::new(
             Method::PlainText,

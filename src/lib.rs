@@ -263,6 +263,11 @@ fn headline_entry<'a>(
         .find(|c| c.claim_number.is_some() && c.claim_number == claim.claim_number)
 }
 
+/// A claim whose lines were denied in part: some denied, some paid.
+fn partly_denied(c: &report::ClaimEntry) -> bool {
+    c.lines.iter().any(|l| l.denied) && c.lines.iter().any(|l| !l.denied)
+}
+
 /// The denial's CARCs are those of the headline claim's denied lines when its table prints
 /// them: a code column may print them bare ("27"), and the other claims of an EOB or a
 /// remittance carry codes of their own that are not this denial's.
@@ -288,7 +293,9 @@ fn headline_codes(report: &mut Report) {
     if own.is_empty() {
         return;
     }
-    if report.claims.len() >= 2 {
+    // One claim partly denied (an appeal that overturned some lines): the codes of the lines
+    // it paid are not this denial's either.
+    if report.claims.len() >= 2 || partly_denied(head) {
         denial.codes.retain(|c| {
             c.system != report::CodeSystem::Carc || own.iter().any(|o| o.code == c.code)
         });
@@ -304,8 +311,8 @@ fn headline_codes(report: &mut Report) {
     }
 }
 
-/// In a document with several claims, the denial's category is that of the headline claim's
-/// own denied lines when their codes say it (a CARC's category, or the category the
+/// In a document with several claims (or one claim denied in part), the denial's category is
+/// that of the headline claim's own denied lines when their codes say it (a CARC's category, or the category the
 /// document's explanation of its own code states): the document's words elsewhere may be
 /// about another claim ("already processed on claim ...": a duplicate of the headline).
 fn headline_category(
@@ -314,15 +321,15 @@ fn headline_category(
     layout: &layout::Layout,
     rules: &Rules,
 ) {
-    if report.claims.len() < 2 {
-        return;
-    }
     let Some(denial) = report.denial.as_mut() else {
         return;
     };
     let Some(head) = headline_entry(&report.claims, &report.claim) else {
         return;
     };
+    if report.claims.len() < 2 && !partly_denied(head) {
+        return;
+    }
     let mut found: Vec<(report::Category, &report::Code)> = Vec::new();
     for c in head
         .lines
