@@ -101,7 +101,11 @@ static DIAGNOSIS_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)\b(diagnos[ie]s( codes?)?|ICD-?(10)?(-CM)?( codes?)?|dx( codes?)?)\b")
 });
 // "/ Numero de miembro:" after a label: the same label in a second language.
-static TRANSLATED_LABEL: LazyLock<Regex> = LazyLock::new(|| re(r"^/ ?[^\d/:]{2,40}?(:|#)"));
+// Without a colon, one to three words before the value ("Group / Grupo 77031-B" in a
+// two-cell row); the value must then hold a figure.
+static TRANSLATED_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^/ ?[^\d/:]{2,40}?(:|#)|^/ ?\p{L}[\p{L}.\x{ba}]*( \p{L}[\p{L}.\x{ba}]*){0,2} (\S*\d)")
+});
 static ORG_WORD: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)(health|insur|plan\b|care|medic|assur|benefit|mutual|blue|\bhmo\b|\bppo\b|administrators|\blife\b|shield|\bcross\b|casualty|indemnity|\bgroup\b|wellness|\bfamily\b|community|dental|vision|\brx\b|\bpdp\b|pharmac|prescription|\bscripts\b)",
@@ -183,6 +187,11 @@ pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
                 c.confidence = c.confidence.min(0.5);
             }
         }
+    }
+    // "Small Group" or "Medical Group" ending the cell before a value names a product or a
+    // practice; the word labels nothing there.
+    if let Some(v) = cands.get_mut(&FieldName::GroupNumber) {
+        v.retain(|c| !group_ends_a_name(text, c));
     }
     let table = claim_table(text, rules);
 
@@ -578,6 +587,38 @@ fn line_evidence(text: &Text, at: LineRef, confidence: f64) -> Evidence {
     }
 }
 
+/// Whether a group number was read after "Group" ending a name in the cell before it
+/// ("Acme Choice POS - Small Group | APL-2026-0001"), as the page's cells show.
+fn group_ends_a_name(text: &Text, c: &Candidate) -> bool {
+    let Value::Str(v) = &c.value else {
+        return false;
+    };
+    let Some(page) = text.pages.get((c.at.page as usize).wrapping_sub(1)) else {
+        return false;
+    };
+    page.layout.iter().any(|l| {
+        let Some(k) = l
+            .cells
+            .iter()
+            .position(|cell| cell.text.contains(v.as_str()))
+        else {
+            return false;
+        };
+        let Some(before) = k.checked_sub(1).and_then(|j| l.cells.get(j)) else {
+            return false;
+        };
+        let lower = before.text.to_lowercase();
+        let words: Vec<&str> = lower.split_whitespace().collect();
+        !l.cells[k].text.to_lowercase().contains("group")
+            && words.len() >= 2
+            && words.last() == Some(&"group")
+            && !matches!(words.first(), Some(&"group"))
+            && !words
+                .iter()
+                .any(|w| ["member", "employer", "plan"].contains(w))
+    })
+}
+
 /// A label found on a line. Where labels of several fields match the same words
 /// ("Member:" introduces a name or an ID), all are kept and the value decides.
 #[derive(Debug, Clone)]
@@ -707,10 +748,13 @@ fn parse_value(kind: ValueKind, s: &str, rules: &Rules, same_line: bool) -> Opti
 fn separator_len(s: &str) -> usize {
     let seps = [' ', ':', '#', '-', '.', '='];
     let lead = s.len() - s.trim_start_matches(seps).len();
-    match TRANSLATED_LABEL.find(&s[lead..]) {
-        Some(m) => {
-            let after = &s[lead + m.end()..];
-            lead + m.end() + (after.len() - after.trim_start_matches(seps).len())
+    match TRANSLATED_LABEL.captures(&s[lead..]) {
+        // The value starts at its figure-holding word.
+        Some(c) if c.get(3).is_some() => lead + c.get(3).map_or(0, |m| m.start()),
+        Some(c) => {
+            let end = c.get(0).map_or(0, |m| m.end());
+            let after = &s[lead + end..];
+            lead + end + (after.len() - after.trim_start_matches(seps).len())
         }
         None => lead,
     }
@@ -2339,6 +2383,22 @@ mod tests {
             .find(|(p, _)| p == "member.member_id")
             .unwrap();
         assert!(e.confidence <= 0.5, "{e:?}");
+    }
+
+    // Regression: "Small Group" ending a plan's name was read as the group label, and the
+    // appeal reference in the next cell as the group number; a bilingual label without a
+    // colon ("Group / Grupo | value") was not read.
+    #[test]
+    fn group_labels_in_cells() {
+        let f = fields_of(
+            "Acme Health\nPLAN                               APPEAL REFERENCE\nAcme Choice POS - Small Group      APL-2026-0001\nWe upheld the denial.",
+        );
+        assert_eq!(f.group_number, None);
+        let f = fields_of(
+            "Acme Health\nMember ID / N.\u{ba} de miembro:  QX4410229\nGroup / Grupo        77031-B\nWe denied the claim.",
+        );
+        assert_eq!(f.group_number.as_deref(), Some("77031-B"));
+        assert_eq!(f.member_id.as_deref(), Some("QX4410229"));
     }
 
     fn fields_of(s: &str) -> Fields {
