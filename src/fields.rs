@@ -188,6 +188,14 @@ pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
             }
         }
     }
+    // A number the letter gives for someone else (the state's insurance department, an
+    // ombudsman, a consumer advocate) is not the payer's, while the payer's own is given.
+    if let Some(v) = cands.get_mut(&FieldName::PayerPhone) {
+        let own = |c: &Candidate| !others_number(text, c);
+        if v.iter().any(own) {
+            v.retain(own);
+        }
+    }
     // "Small Group" or "Medical Group" ending the cell before a value names a product or a
     // practice; the word labels nothing there.
     if let Some(v) = cands.get_mut(&FieldName::GroupNumber) {
@@ -585,6 +593,33 @@ fn line_evidence(text: &Text, at: LineRef, confidence: f64) -> Evidence {
         confidence,
         ocr_uncertain: false,
     }
+}
+
+static OTHER_ORG: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(department of (insurance|health|human|managed health care|financial|banking)|insurance (department|division|commissioner|bureau)|(division|bureau|office) of insurance|ombuds(man|person)?|(healthcare|health care|consumer|patient) advocate|consumer (assistance|services|affairs)|attorney general|legal (aid|services))\b",
+    )
+});
+
+/// Whether a phone number stands in a sentence that names another organisation (a state
+/// department, an ombudsman, a consumer advocate).
+fn others_number(text: &Text, c: &Candidate) -> bool {
+    let Value::Str(v) = &c.value else {
+        return false;
+    };
+    let line = text.line(c.at);
+    let tail: String = v
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let Some(i) = line.find(&tail) else {
+        return false;
+    };
+    OTHER_ORG.is_match(&text.sentence_text(text.offset_of(c.at) + i))
 }
 
 /// Whether a group number was read after "Group" ending a name in the cell before it
@@ -2399,6 +2434,21 @@ mod tests {
         );
         assert_eq!(f.group_number.as_deref(), Some("77031-B"));
         assert_eq!(f.member_id.as_deref(), Some("QX4410229"));
+    }
+
+    // Regression: the first "call" in the letter was the state insurance department's
+    // number, and it was taken for the payer's.
+    #[test]
+    fn another_organisations_number_is_not_the_payers() {
+        let f = fields_of(
+            "Acme Health\nWe upheld the denial.\nYou may ask the State Department of Insurance for an external review, or call 1-800-555-0190.\nIf you have questions, call Member Services at 1-888-555-0147.",
+        );
+        assert_eq!(f.payer_phone.as_deref(), Some("888-555-0147"));
+        // The only number given stays, whoever's it is.
+        let f = fields_of(
+            "Acme Health\nWe upheld the denial.\nYou may ask the State Department of Insurance for an external review, or call 1-800-555-0190.",
+        );
+        assert_eq!(f.payer_phone.as_deref(), Some("800-555-0190"));
     }
 
     fn fields_of(s: &str) -> Fields {
