@@ -384,6 +384,7 @@ pub(crate) fn evidence_at(text: &Text, at: usize, confidence: f64) -> Evidence {
         line: text.line(r).to_string(),
         confidence,
         ocr_uncertain: false,
+        bbox: None,
     }
 }
 

@@ -283,6 +283,7 @@ pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
                 line: text.line(at).to_string(),
                 confidence: 0.6,
                 ocr_uncertain: false,
+                bbox: None,
             },
         ));
         f.payer_name = Some(name);
@@ -305,6 +306,7 @@ pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
                 line,
                 confidence: 0.6,
                 ocr_uncertain: false,
+                bbox: None,
             },
         ));
     }
@@ -592,6 +594,7 @@ fn line_evidence(text: &Text, at: LineRef, confidence: f64) -> Evidence {
         line: text.line(at).to_string(),
         confidence,
         ocr_uncertain: false,
+        bbox: None,
     }
 }
 

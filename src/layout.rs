@@ -208,6 +208,50 @@ pub fn analyze(text: &Text, rules: &Rules) -> Layout {
     }
 }
 
+/// Where a line of a page's reading order sits on the page: the box of the run of positioned
+/// words that spells it (or its longest opening run, at least three words, when the line runs
+/// over two rows). `None` for plain text, which has no geometry, or when no row holds it.
+pub fn box_of(text: &Text, page: u32, line: &str) -> Option<crate::report::BBox> {
+    if text.method == crate::text::Method::PlainText {
+        return None;
+    }
+    let p = text.pages.get((page as usize).checked_sub(1)?)?;
+    let want: Vec<&str> = line.split_whitespace().collect();
+    let first = *want.first()?;
+    let need = want.len().min(3);
+    // (matched words, line, first word index)
+    let mut best: Option<(usize, &PositionedLine, usize)> = None;
+    for l in &p.layout {
+        // Cells hold words joined by one space; a cell's text may be one word of several.
+        let words: Vec<&Cell> = l.words.iter().collect();
+        for start in 0..words.len() {
+            if words[start].text != first {
+                continue;
+            }
+            let run = want
+                .iter()
+                .zip(&words[start..])
+                .take_while(|(w, c)| **w == c.text)
+                .count();
+            if run >= need && best.is_none_or(|(b, _, _)| run > b) {
+                best = Some((run, l, start));
+            }
+        }
+    }
+    let (run, l, start) = best?;
+    let span = &l.words[start..start + run];
+    let x0 = span.iter().map(|w| w.x0).fold(f32::INFINITY, f32::min);
+    let x1 = span.iter().map(|w| w.x1).fold(f32::NEG_INFINITY, f32::max);
+    // A line's y is its baseline and its size the type's: ascenders above, descenders below.
+    let round = |v: f32| (v * 10.0).round() / 10.0;
+    Some(crate::report::BBox {
+        x0: round(x0),
+        y0: round(l.y - l.size),
+        x1: round(x1),
+        y1: round(l.y + 0.25 * l.size),
+    })
+}
+
 /// Lines at the top and bottom of a page that running headers and footers take.
 const MARGIN_LINES: usize = 3;
 

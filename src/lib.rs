@@ -399,6 +399,7 @@ fn headline_category(
             line,
             confidence: 0.8,
             ocr_uncertain: false,
+            bbox: None,
         };
         evidence.insert("denial.category".into(), ev.clone());
         evidence.insert("denial.reason_text".into(), ev);
@@ -530,5 +531,8 @@ pub fn analyze(text: &text::Text, source: Source, rules: &Rules) -> Report {
         report.notice_check = Some(c.check);
     }
     report.next_steps = recommend::next_steps(&report, rules, &recommend::Context::default());
+    for e in report.evidence.values_mut() {
+        e.bbox = layout::box_of(text, e.page, &e.line);
+    }
     report
 }

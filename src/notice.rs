@@ -476,6 +476,7 @@ pub fn check(text: &Text, report: &Report, rules: &crate::rules::Rules) -> Optio
                 line: text.line(r).to_string(),
                 confidence: 0.7,
                 ocr_uncertain: false,
+                bbox: None,
             }))
         });
         match shown {

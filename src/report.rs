@@ -586,6 +586,23 @@ pub struct Evidence {
     /// Written only when true.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ocr_uncertain: bool,
+    /// Where the source line's words sit on the page (PDF and OCR pages; plain text has no
+    /// geometry). Written only when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<BBox>,
+}
+
+/// A box on a page, in points (1/72 inch) from the page's top-left corner.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct BBox {
+    /// Left edge.
+    pub x0: f32,
+    /// Top edge.
+    pub y0: f32,
+    /// Right edge.
+    pub x1: f32,
+    /// Bottom edge.
+    pub y1: f32,
 }
 
 /// The JSON Schema of [`Report`], as written to `docs/schema.json`.

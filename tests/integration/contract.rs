@@ -186,6 +186,62 @@ struct Step {
 struct Evidence {
     page: u32,
     line: String,
+    #[serde(default)]
+    bbox: Option<BBox>,
+}
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BBox {
+    x0: f32,
+    y0: f32,
+    x1: f32,
+    y1: f32,
+}
+
+// Evidence boxes: PDF pages give most evidence lines a box on the page (the letterhead's at
+// the top), plain text none.
+#[test]
+fn evidence_boxes_sit_on_their_pages() {
+    let (mut boxed, mut all) = (0, 0);
+    for dir in crate::util::fixture_dirs() {
+        let ext = if dir.join("input.pdf").exists() {
+            "pdf"
+        } else if dir.join("input.txt").exists() {
+            "txt"
+        } else {
+            continue;
+        };
+        let report = overturn::parse_pages(&crate::util::fixture_inputs(&dir)).unwrap();
+        let back: Report = serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
+        for (path, e) in &back.evidence {
+            if ext == "txt" {
+                assert!(e.bbox.is_none(), "{}: {path}", dir.display());
+                continue;
+            }
+            all += 1;
+            let Some(b) = &e.bbox else { continue };
+            boxed += 1;
+            assert!(
+                0.0 <= b.x0
+                    && b.x0 < b.x1
+                    && b.x1 <= 1300.0
+                    && 0.0 <= b.y0
+                    && b.y0 < b.y1
+                    && b.y1 <= 1300.0,
+                "{}: {path}: {:?}",
+                dir.display(),
+                (b.x0, b.y0, b.x1, b.y1)
+            );
+            if path == "payer.name" && e.page == 1 {
+                assert!(b.y0 < 250.0, "{}: letterhead at {}", dir.display(), b.y0);
+            }
+        }
+    }
+    assert!(
+        all > 0 && boxed * 10 >= all * 9,
+        "{boxed} of {all} evidence lines boxed"
+    );
 }
 
 #[test]
