@@ -310,7 +310,10 @@ pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
             },
         ));
     }
-    let labelled_service = cands.get(&FieldName::ServiceDate).and_then(|v| v.first());
+    let labelled_service = cands
+        .get(&FieldName::DeniedDate)
+        .and_then(|v| v.first())
+        .or_else(|| cands.get(&FieldName::ServiceDate).and_then(|v| v.first()));
     match (&table, labelled_service) {
         (Some(t), _) if t.service_date.is_some() => {
             f.service_date = t.service_date.map(|(d, _)| d);
@@ -2452,6 +2455,26 @@ mod tests {
             "Acme Health\nWe upheld the denial.\nYou may ask the State Department of Insurance for an external review, or call 1-800-555-0190.",
         );
         assert_eq!(f.payer_phone.as_deref(), Some("800-555-0190"));
+    }
+
+    // Regression: a hospital stay approved in part took its admission date for the denial's
+    // service date; the first day not approved is the one the denial is about.
+    #[test]
+    fn the_first_denied_day_is_the_service_date() {
+        let f = fields_of(
+            "Acme Health\nAdmission date: 03/02/2026\nDays approved: 03/02/2026 through 03/04/2026\nDays not approved: 03/05/2026 and after\nFurther days are not medically necessary.",
+        );
+        assert_eq!(
+            f.service_date.map(|d| d.to_string()).as_deref(),
+            Some("2026-03-05")
+        );
+        let f = fields_of(
+            "Acme Health\nAdmission date: 03/02/2026\nThe stay is not medically necessary.",
+        );
+        assert_eq!(
+            f.service_date.map(|d| d.to_string()).as_deref(),
+            Some("2026-03-02")
+        );
     }
 
     fn fields_of(s: &str) -> Fields {

@@ -148,6 +148,9 @@ pub enum FieldName {
     LetterDate,
     /// A date of birth: read so that it is not taken for another date; not reported.
     BirthDate,
+    /// The first date a decision denies ("Days not approved: 04/10/2026 and after"): the
+    /// denial's service date, before an admission or a requested date.
+    DeniedDate,
     /// `payer.name`.
     PayerName,
     /// `payer.phone`.
