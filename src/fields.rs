@@ -1164,7 +1164,12 @@ fn under_labels(
             continue;
         }
         let probe: String = p.value.chars().take(24).collect();
-        let Some(line) = text.line_containing(p.page, &probe) else {
+        // A value stacked from several lines is found by its first words.
+        let head: String = p.value.split(' ').take(2).collect::<Vec<_>>().join(" ");
+        let Some(line) = text
+            .line_containing(p.page, &probe)
+            .or_else(|| text.line_containing(p.page, &head))
+        else {
             continue;
         };
         let at = LineRef { page: p.page, line };

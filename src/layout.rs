@@ -186,7 +186,14 @@ pub fn analyze(text: &Text, rules: &Rules) -> Layout {
     let mut tables = Vec::new();
     let mut pairs = Vec::new();
     for page in &text.pages {
-        pairs.extend(pairs_on(&page.layout, page.number));
+        // Where labels and values interleave, the stacks are read, not the lines.
+        let (stacked, boxes) = stacked_pairs(&page.layout, page.number);
+        pairs.extend(
+            pairs_on(&page.layout, page.number)
+                .into_iter()
+                .filter(|p| !boxes.iter().any(|b| b.contains(&p.line))),
+        );
+        pairs.extend(stacked);
         let lines = &page.layout;
         let mut i = 0;
         while i < lines.len() {
@@ -526,6 +533,105 @@ fn pairs_on(lines: &[PositionedLine], page: u32) -> Vec<Pair> {
         }
     }
     out
+}
+
+/// Labels over values where both wrap and sit centred in their cells, so that the lines of a
+/// box interleave its columns ("Authorization | Date we received" / "Medicaid ID | Provider"
+/// / "request | it" / "912 004 | Borderland Neurology" ...): the box's cells are stacked by
+/// column, the lines of labels (no figures) on top give each column its label and the lines
+/// below its value. Read only where a value line holds figures and no cell spans two columns.
+/// Also gives the lines of values of each box read so.
+fn stacked_pairs(lines: &[PositionedLine], page: u32) -> (Vec<Pair>, Vec<std::ops::Range<usize>>) {
+    let label_line = |l: &PositionedLine| {
+        !l.cells.is_empty()
+            && l.cells.iter().all(|c| {
+                !c.text.chars().any(|ch| ch.is_ascii_digit())
+                    && c.text.split(' ').count() <= 5
+                    && c.text.chars().any(char::is_alphabetic)
+            })
+    };
+    let mut out = Vec::new();
+    let mut boxes = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        // Two or more lines of labels whose cells do not all sit under each other.
+        let mut h = i;
+        while h < lines.len() && label_line(&lines[h]) && (h == i || near(&lines[h - 1], &lines[h]))
+        {
+            h += 1;
+        }
+        if h - i < 2 || h >= lines.len() || !near(&lines[h - 1], &lines[h]) {
+            i = h.max(i + 1);
+            continue;
+        }
+        // The columns: the header's cells' extents, overlapping ones merged.
+        let mut cols: Vec<(f32, f32)> = Vec::new();
+        for c in lines[i..h].iter().flat_map(|l| &l.cells) {
+            match cols
+                .iter_mut()
+                .find(|(a, b)| overlaps(*a, *b, c.x0, c.x1) > 0.0)
+            {
+                Some(col) => *col = (col.0.min(c.x0), col.1.max(c.x1)),
+                None => cols.push((c.x0, c.x1)),
+            }
+        }
+        cols.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let interleaved = lines[i..h].iter().any(|l| l.cells.len() < cols.len());
+        // The value lines: close below, each cell under exactly one column.
+        let mut v = h;
+        while v < lines.len()
+            && v - h < 4
+            && near(&lines[v - 1], &lines[v])
+            && lines[v].cells.iter().all(|c| {
+                cols.iter()
+                    .filter(|(a, b)| overlaps(*a, *b, c.x0, c.x1) > 0.0)
+                    .count()
+                    == 1
+            })
+        {
+            v += 1;
+        }
+        let figures = lines[h..v]
+            .iter()
+            .any(|l| l.text.bytes().any(|b| b.is_ascii_digit()));
+        if cols.len() < 2 || !interleaved || v == h || !figures {
+            i = h;
+            continue;
+        }
+        let stack = |range: &[PositionedLine], col: (f32, f32)| -> (String, Option<usize>) {
+            let mut text = String::new();
+            let mut first = None;
+            for (k, l) in range.iter().enumerate() {
+                for c in l
+                    .cells
+                    .iter()
+                    .filter(|c| overlaps(col.0, col.1, c.x0, c.x1) > 0.0)
+                {
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    text.push_str(&c.text);
+                    first.get_or_insert(k);
+                }
+            }
+            (text, first)
+        };
+        for col in &cols {
+            let (label, _) = stack(&lines[i..h], *col);
+            let (value, first) = stack(&lines[h..v], *col);
+            if let (false, false, Some(k)) = (label.is_empty(), value.is_empty(), first) {
+                out.push(Pair {
+                    page,
+                    label,
+                    value,
+                    line: h + k,
+                });
+            }
+        }
+        boxes.push(h..v);
+        i = v;
+    }
+    (out, boxes)
 }
 
 /// The role a header label gives its column.
@@ -1266,6 +1372,42 @@ mod tests {
         marked.sort_by_key(|r| (r.page, r.line));
         // The letterhead on page 1 is not furniture; its copy at the top of page 2 is.
         assert_eq!(marked, [at(1, 5), at(2, 0), at(2, 3), at(2, 5)]);
+    }
+
+    // Labels and values that wrap and sit centred in their cells interleave line by line;
+    // stacked by column they read as label over value.
+    #[test]
+    fn centred_wrapped_labels_and_values_stack_by_column() {
+        let t = Text::new(
+            Method::PlainText,
+            vec![
+                [
+                    "                Authorization                     Date we received",
+                    "Medicaid ID     request         Provider          it",
+                    "551 208                         Oak Neurology",
+                    "                RQ-7781-0042                      03/02/2026",
+                    "9917                            Partners",
+                    "We denied this request because the records do not show it is needed.",
+                ]
+                .map(String::from)
+                .to_vec(),
+            ],
+            vec![],
+        );
+        let pairs = analyze(&t, Rules::bundled().unwrap()).pairs;
+        let value = |label: &str| {
+            pairs
+                .iter()
+                .find(|p| p.label == label)
+                .map(|p| p.value.clone())
+        };
+        assert_eq!(value("Medicaid ID").as_deref(), Some("551 208 9917"));
+        assert_eq!(
+            value("Authorization request").as_deref(),
+            Some("RQ-7781-0042")
+        );
+        assert_eq!(value("Provider").as_deref(), Some("Oak Neurology Partners"));
+        assert_eq!(value("Date we received it").as_deref(), Some("03/02/2026"));
     }
 
     #[test]
