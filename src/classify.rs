@@ -1,6 +1,6 @@
-//! Stage 4, classify: [`Text`], its [`Layout`] and [`Rules`] in, a [`Classification`] out: the document
-//! type, the plan type, the denial codes found, and (when the document denies something) the
-//! denial category with its confidence and the sentence that states the reason.
+//! Stage 4, classify: [`Text`], its [`Layout`] and [`Rules`] in, a [`Classification`] out: the
+//! document type, the plan type, the denial codes found, and (when the document denies
+//! something) the denial category with its confidence and the sentence that states the reason.
 //!
 //! Scores are sums of weighted evidence from `rules/`: phrase rules, document signals and the
 //! CARC/RARC tables. A pattern counts once per document; inside a conditional sentence

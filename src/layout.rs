@@ -229,8 +229,7 @@ pub fn box_of(text: &Text, page: u32, line: &str) -> Option<crate::report::BBox>
     // (matched words, line, first word index)
     let mut best: Option<(usize, &PositionedLine, usize)> = None;
     for l in &p.layout {
-        // Cells hold words joined by one space; a cell's text may be one word of several.
-        let words: Vec<&Cell> = l.words.iter().collect();
+        let words = &l.words;
         for start in 0..words.len() {
             if words[start].text != first {
                 continue;
@@ -487,13 +486,9 @@ fn pairs_on(lines: &[PositionedLine], page: u32) -> Vec<Pair> {
             continue;
         }
         for l in labels {
-            let best = b
-                .cells
-                .iter()
-                .map(|v| (v, overlaps(l.x0, l.x1, v.x0, v.x1)))
-                .filter(|(_, o)| *o > 0.0)
-                .max_by(|x, y| x.1.total_cmp(&y.1));
-            let Some((v, _)) = best else { continue };
+            let Some(v) = best_under(l.x0, l.x1, b) else {
+                continue;
+            };
             // A label in capitals wrapped in its cell ("CLAIM NUMBER / NO. DE" over
             // "RECLAMACION") while the row beside it holds values in mixed case: the capitals
             // under it end the label and its value is on the line below.
@@ -506,15 +501,9 @@ fn pairs_on(lines: &[PositionedLine], page: u32) -> Vec<Pair> {
                     && near(b, c)
             });
             if let Some(c) = wrapped {
-                let under = c
-                    .cells
-                    .iter()
-                    .map(|w| (w, overlaps(l.x0.min(v.x0), l.x1.max(v.x1), w.x0, w.x1)))
-                    .filter(|(_, o)| *o > 0.0)
-                    .max_by(|x, y| x.1.total_cmp(&y.1));
-                if let Some((w, _)) = under.filter(|(w, _)| {
-                    !capitals(&w.text) || w.text.chars().any(|ch| ch.is_ascii_digit())
-                }) {
+                // (Capitals never hold figures: an ID in capitals is a value.)
+                let under = best_under(l.x0.min(v.x0), l.x1.max(v.x1), c);
+                if let Some(w) = under.filter(|w| !capitals(&w.text)) {
                     out.push(Pair {
                         page,
                         label: format!("{} {}", l.text, v.text),
