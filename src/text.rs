@@ -652,8 +652,9 @@ fn pdf_text(doc: &Document) -> Result<Text> {
     let page_numbers: Vec<u32> = page_ids.keys().copied().collect();
     for n in &textless {
         let index = page_numbers.iter().position(|p| p == n).unwrap_or(0);
+        let dpi = page_ids.get(n).and_then(|&id| scan_dpi(&pdf, id));
         let result = catch_unwind(AssertUnwindSafe(|| {
-            crate::ocr::render_pdf_page(&doc.bytes, index)
+            crate::ocr::render_pdf_page(&doc.bytes, index, dpi)
                 .and_then(|img| crate::ocr::recognize(&img))
         }))
         .unwrap_or_else(|_| Err("the page could not be rendered".into()));
@@ -691,6 +692,44 @@ fn pdf_text(doc: &Document) -> Result<Text> {
         });
     }
     Ok(text)
+}
+
+/// The resolution of the scan a PDF page holds: its largest image, when that covers the page
+/// (`ocr::scan_resolution`).
+fn scan_dpi(pdf: &lopdf::Document, page: lopdf::ObjectId) -> Option<f32> {
+    let largest = pdf
+        .get_page_images(page)
+        .ok()?
+        .into_iter()
+        .max_by_key(|i| i.width.saturating_mul(i.height))?;
+    let media = page_box(pdf, page)?;
+    crate::ocr::scan_resolution(
+        (largest.width as f32, largest.height as f32),
+        ((media[2] - media[0]).abs(), (media[3] - media[1]).abs()),
+    )
+}
+
+/// A page's MediaBox, which a page may inherit from its parents.
+fn page_box(pdf: &lopdf::Document, page: lopdf::ObjectId) -> Option<[f32; 4]> {
+    let mut dict = pdf.get_dictionary(page).ok()?;
+    for _ in 0..32 {
+        if let Ok(obj) = dict.get(b"MediaBox") {
+            let arr = pdf.dereference(obj).ok()?.1.as_array().ok()?;
+            let v: Vec<f32> = arr
+                .iter()
+                .filter_map(|o| {
+                    o.as_float()
+                        .ok()
+                        .or_else(|| o.as_i64().ok().map(|i| i as f32))
+                })
+                .collect();
+            return (v.len() == 4).then(|| [v[0], v[1], v[2], v[3]]);
+        }
+        dict = pdf
+            .get_dictionary(dict.get(b"Parent").ok()?.as_reference().ok()?)
+            .ok()?;
+    }
+    None
 }
 
 /// Reads an image (every page of a multi-page TIFF) by OCR.
@@ -934,6 +973,38 @@ fn collapse_spaces(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scanned_pages_resolution_comes_from_its_image_and_inherited_page_size() {
+        use lopdf::{Document as Pdf, Object, Stream, dictionary};
+        let mut pdf = Pdf::with_version("1.5");
+        let image = |w: i64, h: i64| {
+            Stream::new(
+                dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => w,
+                "Height" => h, "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8 },
+                vec![0; 4],
+            )
+        };
+        let scan = pdf.add_object(image(1700, 2200));
+        let logo = pdf.add_object(image(240, 90));
+        let pages = pdf.new_object_id();
+        let page = pdf.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages,
+            "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => logo, "Im1" => scan } },
+        });
+        let bare = pdf.add_object(dictionary! { "Type" => "Page", "Parent" => pages });
+        pdf.objects.insert(
+            pages,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages", "Kids" => vec![page.into(), bare.into()], "Count" => 2,
+                "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+            }),
+        );
+        // The largest image covers the page: 200 dpi. A page without images: none.
+        assert_eq!(scan_dpi(&pdf, page), Some(200.0));
+        assert_eq!(scan_dpi(&pdf, bare), None);
+    }
 
     #[test]
     fn spanish_notices_are_told_from_english_ones_with_taglines() {
@@ -956,7 +1027,6 @@ mod tests {
         // Too few words to tell.
         assert!(!of("Fecha de la carta: 3 de mayo de 2026"));
     }
-    use super::*;
 
     // Regression: a margin speck OCR read at a line's end (" :", " 1") ended the sentence
     // there, and the date that keeps services going during an appeal was read as the
