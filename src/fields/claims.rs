@@ -449,8 +449,37 @@ fn fill_from_rows(b: &mut Block, t: &Table, rows: &[&Row], legend: &Legend, rule
         Some(i) => &rows[..=i],
         None => rows,
     };
-    let lines: Vec<&&Row> = rows.iter().filter(|r| !r.total).collect();
-    let total = rows.iter().find(|r| r.total);
+    // A last row without a date whose billed amount is what the rows above it add up to is
+    // the claim's total, whatever its label (OCR garbles a label printed against a rule).
+    let summed = rows.iter().all(|r| !r.total) && rows.len() >= 3 && {
+        let (last, above) = rows.split_last().unwrap_or((&rows[0], &[]));
+        let billed: Vec<f64> = above
+            .iter()
+            .filter_map(|r| t.amount(r, ColumnKind::Billed))
+            .collect();
+        let dated = |r: &Row| {
+            r.cells
+                .iter()
+                .any(|c| !crate::values::find_dates(c).is_empty())
+        };
+        !dated(last)
+            && above.iter().all(|r| dated(r))
+            && billed.len() == above.len()
+            && t.amount(last, ColumnKind::Billed)
+                .is_some_and(|v| (v - billed.iter().sum::<f64>()).abs() < 0.005)
+    };
+    let is_total = |i: usize, r: &Row| r.total || (summed && i + 1 == rows.len());
+    let lines: Vec<&&Row> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| !is_total(*i, r))
+        .map(|(_, r)| r)
+        .collect();
+    let total = rows
+        .iter()
+        .enumerate()
+        .find(|(i, r)| is_total(*i, r))
+        .map(|(_, r)| r);
     let sum = |k: ColumnKind| -> Option<f64> {
         if let Some(tr) = total
             && let Some(a) = t.amount(tr, k)
@@ -936,6 +965,30 @@ mod tests {
             Some("2026-01-19")
         );
         assert_eq!(f.provider.as_deref(), Some("Birch Imaging"));
+    }
+
+    // Regression: OCR garbled the label of a claim's total row printed against a dashed rule
+    // ("Clan wil"); the row was read as another service line and the billed amount doubled.
+    #[test]
+    fn an_undated_row_adding_up_the_lines_above_is_the_total() {
+        let rules = Rules::bundled().unwrap();
+        let billed = |total_label: &str, first: &str| {
+            let lines = [
+                "Claim number: QX-7781    Patient: Ana Ruiz".to_string(),
+                "Date of service    Procedure    Billed    Plan paid    You owe".to_string(),
+                format!("{first}         99213         120.00       90.00      30.00"),
+                "03/02/2026         J1030          80.00        0.00      80.00   CO-11"
+                    .to_string(),
+                format!("{total_label}                       200.00       90.00     110.00"),
+            ];
+            let t = doc(&lines.join("\n"));
+            let f = super::super::extract(&t, &crate::layout::analyze(&t, rules), rules);
+            (f.billed_amount, f.claims.first().map(|c| c.lines.len()))
+        };
+        assert_eq!(billed("Clan wil", "03/02/2026"), (Some(200.0), Some(2)));
+        // A dated third line that happens to add up is a line; so is one under undated lines.
+        assert_eq!(billed("03/03/2026", "03/02/2026"), (Some(400.0), Some(3)));
+        assert_eq!(billed("Clan wil", "Office"), (Some(400.0), Some(3)));
     }
 
     #[test]
