@@ -749,7 +749,7 @@ fn labels_on(line: &str, rules: &Rules) -> Vec<Label> {
     // "Children's Hospital" and "Anesthesia Group" are not labels.
     out.retain(|l| {
         let rest = line[l.end..].trim_start();
-        rest.starts_with([':', '#'])
+        rest.starts_with([':', ';', '#'])
             || line[..l.start].trim().is_empty()
             || PHRASE_LABEL.is_match(&line[l.start..l.end])
             || l.alts.iter().any(|(_, k)| {
@@ -787,7 +787,8 @@ fn parse_value(kind: ValueKind, s: &str, rules: &Rules, same_line: bool) -> Opti
 /// label's translation in a bilingual notice ("Member ID / Numero de miembro: ...").
 #[allow(clippy::string_slice)] // Char boundaries: `lead` follows ASCII separators and `m` is a match in `s[lead..]`.
 fn separator_len(s: &str) -> usize {
-    let seps = [' ', ':', '#', '-', '.', '='];
+    // OCR reads a label's colon as a semicolon.
+    let seps = [' ', ':', ';', '#', '-', '.', '='];
     let lead = s.len() - s.trim_start_matches(seps).len();
     match TRANSLATED_LABEL.captures(&s[lead..]) {
         // The value starts at its figure-holding word.
@@ -1935,14 +1936,18 @@ fn unlabelled_letter_date(text: &Text) -> Option<(Date, u32, String)> {
     };
     // OCR's and plain text's lines are the layout's rows, which join the columns beside
     // each other: a row is read whole or by its first cell, top to bottom, so the date
-    // that opens the letter's left column comes before a labelled date lower down.
+    // that opens the letter's left column comes before a labelled date lower down; then by
+    // its last cell (a date printed at the right of the letterhead).
     let rows = matches!(text.method, Method::Ocr | Method::PlainText)
         && page.layout.len() == page.lines.len();
     if rows {
         return page.layout.iter().take(25).find_map(|l| {
-            let first = l.cells.first().filter(|_| l.cells.len() > 1);
+            let split = l.cells.len() > 1;
+            let first = l.cells.first().filter(|_| split);
+            let last = l.cells.last().filter(|_| split);
             let d = alone(&l.text)
-                .or_else(|| alone(&first?.text))
+                .or_else(|| first.and_then(|c| alone(&c.text)))
+                .or_else(|| last.and_then(|c| alone(&c.text)))
                 .filter(|_| !LETTER_DATE_NOT.is_match(&l.text))?;
             Some((d, page.number, l.text.clone()))
         });
@@ -2624,6 +2629,15 @@ mod tests {
         assert_eq!(f.provider.as_deref(), Some("Lakeside Orthopedics"));
     }
 
+    // Regression: OCR read a fax's colons as semicolons, and the claim number beside its
+    // label was not read.
+    #[test]
+    fn a_label_with_a_semicolon_for_its_colon() {
+        let f = fields_of("Case number; APL-31-009921     Claim number; 4417730092018");
+        assert_eq!(f.claim_number.as_deref(), Some("4417730092018"));
+        assert_eq!(f.reference_number.as_deref(), Some("APL-31-009921"));
+    }
+
     #[test]
     fn bilingual_labels_are_skipped_to_the_value() {
         let f = fields_of(
@@ -2680,6 +2694,28 @@ mod tests {
         assert_eq!(
             f.letter_date.map(|d| d.to_string()).as_deref(),
             Some("2026-05-12")
+        );
+    }
+
+    // Regression: a date printed at the right of the letterhead shares its OCR row with the
+    // sender's name; a balance's "as of" date lower down became the letter's date.
+    #[test]
+    fn an_ocr_letter_date_at_the_right_of_the_letterhead() {
+        let lines = [
+            "NORTHGATE RECOVERY PARTNERS, LLC                 06/02/2026",
+            "PO Box 1200, Springfield, IL 62701",
+            "Dear Sam Lee,",
+            "As of March 31, 2026, you owed:        $512.40",
+        ];
+        let t = Text::new(
+            Method::Ocr,
+            vec![lines.iter().map(|l| l.to_string()).collect()],
+            vec![],
+        );
+        let f = extract_all(&t, Rules::bundled().unwrap());
+        assert_eq!(
+            f.letter_date.map(|d| d.to_string()).as_deref(),
+            Some("2026-06-02")
         );
     }
 

@@ -19,7 +19,7 @@ use crate::rules::constant as re;
 
 static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
-        r"(?i)(?:\b(?P<mn>{MONTH})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<my>\d{{4}})\b)|(?:\b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dm>{MONTH})\.?,?\s+(?P<dy>\d{{4}})\b)|(?:\b(?P<nm>\d{{1,2}})(?P<sep>[/.-])(?P<nd>\d{{1,2}})[/.-](?P<ny>\d{{4}}|\d{{2}})\b)|(?:\b(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})\b)|(?:\b(?P<sd>\d{{1,2}})(?:\.?º|\.?o)?\s+de\s+(?P<sm>{MES})\.?\s+(?:de|del)\s+(?P<sy>\d{{4}})\b)"
+        r"(?i)(?:\b(?P<mn>{MONTH})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<my>\d{{4}})\b)|(?:\b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dm>{MONTH})\.?,?\s+(?P<dy>\d{{4}})\b)|(?:\b(?P<nm>\d{{1,2}})(?P<sep>[/.-])(?P<nd>\d{{1,2}})[/.-](?P<ny>\d{{4}}|\d{{2}})\b)|(?:\b(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})\b)|(?:\b(?P<sd>\d{{1,2}})(?:\.?º|\.?o)?\s+de\s+(?P<sm>{MES})\.?\s+(?:de|del)\s+(?P<sy>\d{{4}})\b)|(?:\b(?P<om>[a-z]{{5,9}})\s+(?P<od>\d{{1,2}}),\s+(?P<oy>\d{{4}})\b)"
     ))
 });
 
@@ -80,6 +80,33 @@ pub(crate) fn month_number(name: &str) -> Option<i8> {
     Some(i as i8 + 1)
 }
 
+/// A month's full name OCR misread by one letter ("Match 5, 2026"): the only month of the
+/// word's length (five letters or more) that differs from it in one letter.
+fn misread_month(word: &str) -> Option<i8> {
+    const FULL: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let w = word.to_ascii_lowercase();
+    let mut near = FULL.iter().enumerate().filter(|(_, m)| {
+        m.len() == w.len()
+            && m.len() >= 5
+            && m.chars().zip(w.chars()).filter(|(a, b)| a != b).count() == 1
+    });
+    let (i, _) = near.next()?;
+    near.next().is_none().then_some(i as i8 + 1)
+}
+
 fn spanish_month_number(name: &str) -> Option<i8> {
     let m = name.get(..3)?.to_ascii_lowercase();
     let i = [
@@ -127,6 +154,8 @@ fn dates_in(s: &str, limit: usize) -> impl Iterator<Item = Found<Date>> + '_ {
                 spanish_month_number(sm)?,
                 g("sd")?.parse().ok()?,
             )
+        } else if let Some(om) = g("om") {
+            (year(g("oy")?)?, misread_month(om)?, g("od")?.parse().ok()?)
         } else if let Some(nm) = g("nm") {
             // 3.14 or 12-5 style fragments are not dates unless a year follows; the regex
             // requires it. A dot separator with a two-digit year is too often a number.
@@ -290,13 +319,14 @@ fn keypad(c: char) -> Option<char> {
     Some(d)
 }
 
-/// Bytes of white space and quote marks before a value: a quote mark there is OCR's reading
-/// of a speck or a box's edge ("Claim number  \"QTV2031..."); no identifier starts with one.
+/// Bytes of white space and quote marks before a value: a quote mark, slash or tilde there is
+/// OCR's reading of a speck or a box's edge ("Claim number  \"QTV2031..."); no identifier
+/// starts with one.
 fn quote_lead(s: &str) -> usize {
     s.len()
         - s.trim_start()
             .trim_start_matches([
-                '"', '\'', '`', '\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}',
+                '"', '\'', '`', '\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}', '/', '~',
             ])
             .trim_start()
             .len()
@@ -652,6 +682,21 @@ mod tests {
         );
     }
 
+    // Regression: a fax's speck before a case number was read as a slash that began it.
+    #[test]
+    fn an_ocr_slash_or_tilde_before_an_identifier_is_not_part_of_it() {
+        assert_eq!(
+            id_at_start("/APL-31-009921 Claim")
+                .map(|f| f.value)
+                .as_deref(),
+            Some("APL-31-009921")
+        );
+        assert_eq!(
+            grouped_id("~ QRM 5521 0830 7").map(|f| f.value).as_deref(),
+            Some("QRM552108307")
+        );
+    }
+
     #[test]
     fn an_ocr_quote_before_an_identifier_is_not_part_of_it() {
         let f = id_at_start(" \"QTV2031190448205").expect("an id");
@@ -876,6 +921,18 @@ mod tests {
         // Regression: a quote mark OCR read from a speck before the value hid its groups.
         let f = grouped_id("  \"QRM 5521 0830 7").unwrap();
         assert_eq!((f.value.as_str(), f.start, f.end), ("QRM552108307", 3, 18));
+    }
+
+    // Regression: OCR read a fax's "March" as "Match" and the letter had no date.
+    #[test]
+    fn a_month_misread_by_one_letter_is_read() {
+        let d = |s: &str| find_dates(s).first().map(|f| f.value.to_string());
+        assert_eq!(d("Match 5, 2026").as_deref(), Some("2026-03-05"));
+        assert_eq!(d("Octaber 14, 2025").as_deref(), Some("2025-10-14"));
+        // Not a month: two letters off, a word in a sentence without the comma, no year.
+        assert_eq!(d("Batch 5, 2026"), None);
+        assert_eq!(d("Match 5 2026"), None);
+        assert_eq!(d("Match 5, 20"), None);
     }
 
     #[test]
