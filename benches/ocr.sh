@@ -15,7 +15,7 @@ bin=${OVERTURN_BIN:-$PWD/target/release/overturn}
 export OMP_THREAD_LIMIT=1
 imgs=$(mktemp -d)
 trap 'rm -rf "$imgs" "$imgs.md"' EXIT
-for f in fixtures/scan-pa-hmo-letter/input.png fixtures/scan-eligibility-eob/input.jpg fixtures/fax-referral-pos-letter/input.tif fixtures/photo-desk-two-column-letter/page-1.jpg; do
+for f in fixtures/scan-pa-hmo-letter/input.png fixtures/scan-eligibility-eob/input.jpg fixtures/fax-referral-pos-letter/input.tif fixtures/fax-missing-doc-letter/input.tif fixtures/photo-desk-two-column-letter/page-1.jpg; do
   echo "## $f"
   hyperfine --warmup 1 --runs 5 --style basic --export-markdown "$imgs/t.md" \
     -n "overturn text" "$bin text $f" \

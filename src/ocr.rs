@@ -625,12 +625,23 @@ mod tests {
             image: GrayImage::new(1728, 1100),
             dpi: (204.0, 98.0),
         };
-        let p = prepare::prepare(&page).image;
-        let (w, h) = p.dimensions();
+        let p = prepare::prepare(&page);
+        let (w, h) = p.image.dimensions();
         // 1728 px at 204 dpi = 8.47 in; 1100 px at 98 dpi = 11.2 in: the page keeps its shape.
         let ratio = (w as f32 / h as f32) / (8.47 / 11.22);
         assert!((ratio - 1.0).abs() < 0.02, "{w}x{h}");
-        assert!(h >= 2200, "fax lines scaled up to square pixels: {h}");
+        // Read at 150 dpi both ways: the lines scaled up, the dots along them down.
+        assert_eq!(p.dpi, 150.0);
+        assert!(
+            (1260..=1280).contains(&w) && (1670..=1690).contains(&h),
+            "{w}x{h}"
+        );
+        // A fine fax's near-square pixels are left as they are.
+        let fine = PageImage {
+            image: GrayImage::new(1728, 2200),
+            dpi: (204.0, 196.0),
+        };
+        assert_eq!(prepare::prepare(&fine).image.dimensions(), (1728, 2200));
     }
 
     // Regression: TIFF resolutions are rationals, which the float getter did not read; a

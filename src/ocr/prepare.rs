@@ -16,6 +16,8 @@ use super::{MAX_PAGE_PIXELS, MIN_DPI, PageImage};
 const PAGE_WIDTH_IN: f32 = 8.5;
 /// A background darker than this is a dark bar (white type on it), left as it is.
 const DARK_BACKGROUND: u8 = 150;
+/// The resolution a page with oblong pixels (a standard fax) is read at.
+const OBLONG_DPI: f32 = 150.0;
 /// Resolutions below this are not a scan's; the page's own width tells a better one.
 const IMPLAUSIBLE_DPI: f32 = 100.0;
 
@@ -94,14 +96,22 @@ pub fn is_bilevel(img: &GrayImage) -> bool {
     img.as_raw().iter().all(|&v| v == 0 || v == 255)
 }
 
-/// Scales a page to square pixels and at least [`MIN_DPI`] (never down); returns the page and
-/// its resolution.
+/// Scales a page to square pixels and at least [`MIN_DPI`] (never down), or, when its pixels
+/// are not square, to [`OBLONG_DPI`]; returns the page and its resolution.
 fn square_pixels(image: GrayImage, dpi: (f32, f32)) -> (GrayImage, f32) {
     let (w, h) = image.dimensions();
     let (dx, dy) = (dpi.0.max(1.0), dpi.1.max(1.0));
-    let res = dx.max(dy).max(MIN_DPI as f32);
-    // Scale each axis up to MIN_DPI when below it (a 204x98 fax becomes 204x204), and the
-    // lower axis up to the higher (square pixels).
+    let oblong = (dx / dy - 1.0).abs() > 0.3;
+    let res = if oblong {
+        // A standard fax (204x98 dpi) read at 150x150, its finer axis scaled down and the
+        // coarser up, in grey: measured on nine standard faxes, 82 % of fields right where
+        // squaring it to 204x204 got 71 %, in less time (docs/performance.md).
+        dx.max(dy).min(OBLONG_DPI).max(dx.min(dy))
+    } else {
+        dx.max(dy).max(MIN_DPI as f32)
+    };
+    // Scale each axis to the resolution (a 204x98 fax becomes 150x150; a square page below
+    // MIN_DPI is scaled up).
     let sx = res / dx;
     let sy = res / dy;
     // Near-square pixels at a usable resolution (a 204x196 fine fax) go as they are: resampling
