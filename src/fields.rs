@@ -454,6 +454,14 @@ fn every_claim(
         .map(String::as_str)
         .collect();
     let mut blocks = claims::blocks(text, layout, rules, cands, &not_claims);
+    // A claim number OCR read gets its digits back, as the headline's does (O/0, I/1).
+    for b in &mut blocks {
+        if text.ocr_confidence.iter().any(|(p, _)| *p == b.at.page)
+            && let Some(n) = b.entry.claim_number.as_mut()
+        {
+            *n = values::repair_ocr_digits(n);
+        }
+    }
     if blocks.len() >= 2 {
         let denied = |b: &claims::Block| {
             b.status_read
@@ -2695,6 +2703,33 @@ mod tests {
             f.letter_date.map(|d| d.to_string()).as_deref(),
             Some("2026-05-12")
         );
+    }
+
+    // Regression: a claim number in a scanned EOB's list of claims kept OCR's letter O for a
+    // zero, which the headline's own reading had had mended.
+    #[test]
+    fn ocr_claim_numbers_in_a_list_get_their_digits_back() {
+        let lines = [
+            "Acme Health Plan",
+            "Dear Sam Lee, the claims below were processed.",
+            "Claim number    Date of service    Provider          Billed     Result    Code    You may owe",
+            "31QA0482210     02/03/2026         Elm Clinic        $140.00    Paid      -       $20.00",
+            "31QBO517734     02/19/2026         Birch Imaging     $620.00    Denied    27      $620.00",
+        ];
+        let mut t = Text::new(
+            Method::Ocr,
+            vec![lines.iter().map(|l| l.to_string()).collect()],
+            vec![],
+        );
+        t.ocr_confidence = vec![(1, 0.9)];
+        let f = extract_all(&t, Rules::bundled().unwrap());
+        let numbers: Vec<_> = f
+            .claims
+            .iter()
+            .filter_map(|c| c.claim_number.clone())
+            .collect();
+        assert_eq!(numbers, ["31QA0482210", "31QB0517734"]);
+        assert_eq!(f.claim_number.as_deref(), Some("31QB0517734"));
     }
 
     // Regression: a date printed at the right of the letterhead shares its OCR row with the
