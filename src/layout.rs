@@ -445,9 +445,13 @@ fn pairs_on(lines: &[PositionedLine], page: u32) -> Vec<Pair> {
         }
         // A row of labels, after what a column on its left holds on that line (the letter's
         // date or the address beside a member box: "April 9, 2026 | MEMBER | MEMBER ID").
+        // A speck among the labels that OCR read as a cell of its own ("-", ":") is no label.
         let skip = a.cells.iter().take_while(|c| !label_cell(c)).count();
-        let labels = &a.cells[skip..];
-        if labels.len() < 2 || !labels.iter().all(label_cell) || !near(a, b) {
+        let labels: Vec<&Cell> = a.cells[skip..]
+            .iter()
+            .filter(|c| c.text.chars().any(char::is_alphanumeric))
+            .collect();
+        if labels.len() < 2 || !labels.iter().all(|c| label_cell(c)) || !near(a, b) {
             continue;
         }
         // Labels in capitals of which some wrapped in their cells, top-aligned: the line
@@ -466,7 +470,7 @@ fn pairs_on(lines: &[PositionedLine], page: u32) -> Vec<Pair> {
                 })
                 && c.cells.iter().any(|v| !label_cell(v))
         }) {
-            for l in labels {
+            for l in &labels {
                 let rest = best_under(l.x0, l.x1, b);
                 let (x0, x1) = rest.map_or((l.x0, l.x1), |r| (l.x0.min(r.x0), l.x1.max(r.x1)));
                 if let Some(v) = best_under(x0, x1, c) {
@@ -485,7 +489,7 @@ fn pairs_on(lines: &[PositionedLine], page: u32) -> Vec<Pair> {
         if b.cells.iter().all(label_cell) && b.cells.len() >= a.cells.len() {
             continue;
         }
-        for l in labels {
+        for l in &labels {
             let Some(v) = best_under(l.x0, l.x1, b) else {
                 continue;
             };
@@ -1330,6 +1334,58 @@ mod tests {
         let pairs = analyze(&t, Rules::bundled().unwrap()).pairs;
         let id = pairs.iter().find(|p| p.label == "MEMBER ID").unwrap();
         assert_eq!(id.value, "318 604 2957");
+    }
+
+    // Regression: a fax speck between two labels, read as a cell of its own ("-"), made the
+    // row no row of labels, and the authorization number under its label was never read.
+    #[test]
+    fn a_speck_among_ocr_labels_is_no_label() {
+        use crate::text::{OcrWord, lines_from_words};
+        let row = |y: f32, ws: &[(&str, f32)]| -> Vec<OcrWord> {
+            ws.iter()
+                .map(|(t, x)| OcrWord {
+                    text: (*t).into(),
+                    x0: *x,
+                    y0: y - 7.0,
+                    x1: x + 6.0 * t.len() as f32,
+                    y1: y,
+                    line: Some(y as u32),
+                })
+                .collect()
+        };
+        let mut words = row(
+            200.0,
+            &[
+                ("AUTHORIZATION", 50.0),
+                ("NUMBER", 134.0),
+                ("DATE", 250.0),
+                ("RECEIVED", 280.0),
+                ("-", 380.0),
+                ("PROGRAM", 420.0),
+            ],
+        );
+        words.extend(row(
+            214.0,
+            &[
+                ("31172-55018", 50.0),
+                ("05/06/2026", 250.0),
+                ("Medicaid", 420.0),
+            ],
+        ));
+        let lines = lines_from_words(words);
+        let t = Text::with_layout(
+            Method::Ocr,
+            vec![(lines.iter().map(|l| l.text()).collect(), lines)],
+            vec![],
+        );
+        let pairs = analyze(&t, Rules::bundled().unwrap()).pairs;
+        let auth = pairs.iter().find(|p| p.label == "AUTHORIZATION NUMBER");
+        assert_eq!(
+            auth.map(|p| p.value.as_str()),
+            Some("31172-55018"),
+            "{pairs:?}"
+        );
+        assert!(pairs.iter().all(|p| p.label != "-"));
     }
 
     #[test]

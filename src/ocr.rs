@@ -284,6 +284,11 @@ fn join_spaced_dollars(words: Vec<crate::text::OcrWord>) -> Vec<crate::text::Ocr
 static SPACED_DOLLARS: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| crate::rules::constant(r"\$\s?(\d{1,3}) (\d{3})\.(\d{2})\b"));
 
+/// A speck between a word and a figure, read as a full stop ("within.90 days", "Page.1"): the
+/// space it stood in.
+static SPECK_STOP: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| crate::rules::constant(r"^(\p{L}\p{Ll}+)\.(\d)"));
+
 /// A label's two words OCR read as one ("Claimnumber", "MemberID", a column's "Yourshare"):
 /// the word that names what is numbered or whose amount it is, then the label's own word.
 static GLUED_LABEL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -351,6 +356,12 @@ fn clean_line(line: &str) -> String {
         })
         .collect();
     let s = GLUED_LABEL.replace(&s, "${1}${4} ${2}${5}${3}${6}");
+    let s = SPECK_STOP.replace(&s, "${1} ${2}");
+    // A speck after a number read as a degree sign ("26°" of "26 071 00433").
+    let s = match s.strip_suffix('\u{b0}') {
+        Some(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => n.into(),
+        _ => s,
+    };
     SPACED_DOLLARS
         .replace_all(&s, "$$${1},${2}.${3}")
         .into_owned()
@@ -706,6 +717,14 @@ mod tests {
         );
         // Regression: a label's words read as one hid the label ("Claimnumber").
         assert_eq!(clean_line("Claimnumber"), "Claim number");
+        // Regression: a fax speck read as a full stop hid the appeal window ("within.90 days").
+        assert_eq!(clean_line("within.90"), "within 90");
+        assert_eq!(clean_line("Page.2"), "Page 2");
+        assert_eq!(clean_line("e.g."), "e.g.");
+        assert_eq!(clean_line("www.example.org"), "www.example.org");
+        assert_eq!(clean_line("$12.50"), "$12.50");
+        assert_eq!(clean_line("26\u{b0}"), "26");
+        assert_eq!(clean_line("\u{b0}"), "\u{b0}");
         assert_eq!(clean_line("MedicaidID:"), "Medicaid ID:");
         assert_eq!(clean_line("Yourshare"), "Your share");
         assert_eq!(clean_line("Planpaid"), "Plan paid");
