@@ -652,7 +652,10 @@ fn pdf_text(doc: &Document) -> Result<Text> {
     let page_numbers: Vec<u32> = page_ids.keys().copied().collect();
     for n in &textless {
         let index = page_numbers.iter().position(|p| p == n).unwrap_or(0);
-        let dpi = page_ids.get(n).and_then(|&id| scan_dpi(&pdf, id));
+        // (lopdf's image listing indexes into arrays a damaged file may leave empty.)
+        let dpi = page_ids
+            .get(n)
+            .and_then(|&id| catch_unwind(AssertUnwindSafe(|| scan_dpi(&pdf, id))).ok()?);
         let result = catch_unwind(AssertUnwindSafe(|| {
             crate::ocr::render_pdf_page(&doc.bytes, index, dpi)
                 .and_then(|img| crate::ocr::recognize(&img))
@@ -1004,6 +1007,31 @@ mod tests {
         // The largest image covers the page: 200 dpi. A page without images: none.
         assert_eq!(scan_dpi(&pdf, page), Some(200.0));
         assert_eq!(scan_dpi(&pdf, bare), None);
+        // A damaged image (an empty colour space array) makes lopdf's listing panic: the page
+        // is rendered at the default resolution, and the document read on.
+        let mut bad = image(1700, 2200);
+        bad.dict.set("ColorSpace", Vec::<Object>::new());
+        let bad = pdf.add_object(bad);
+        let broken = pdf.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages,
+            "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => bad } },
+        });
+        let read = catch_unwind(AssertUnwindSafe(|| scan_dpi(&pdf, broken)));
+        assert!(read.is_err() || read.is_ok_and(|d| d.is_none()));
+        // The whole text stage on such a file: no panic, whatever OCR makes of the page.
+        pdf.objects.insert(
+            pages,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages", "Kids" => vec![broken.into()], "Count" => 1,
+                "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+            }),
+        );
+        let catalog = pdf.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+        pdf.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        pdf.save_to(&mut bytes).unwrap();
+        let doc = crate::ingest::from_bytes("damaged.pdf".into(), bytes).unwrap();
+        assert!(catch_unwind(AssertUnwindSafe(|| extract(&doc))).is_ok());
     }
 
     #[test]
