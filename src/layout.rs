@@ -1286,25 +1286,29 @@ mod tests {
         assert!(pairs.iter().all(|p| p.label != "April 9, 2026"));
     }
 
+    /// OCR words on one line whose bottom is at `y`, each `h` high and 6 points a character
+    /// wide, starting at the given `x`.
+    fn ocr_row(y: f32, h: f32, words: &[(&str, f32)]) -> Vec<crate::text::OcrWord> {
+        words
+            .iter()
+            .map(|(t, x)| crate::text::OcrWord {
+                text: (*t).into(),
+                x0: *x,
+                y0: y - h,
+                x1: x + 6.0 * t.len() as f32,
+                y1: y,
+                line: Some(y as u32),
+            })
+            .collect()
+    }
+
     // Regression: OCR's line size was its words' ink height (capitals: seven tenths of the
     // type), so a header band and the values under it, as far apart as in the PDF, were too
     // far apart to pair and the ID was read from the joined line instead.
     #[test]
     fn ocr_labels_pair_with_the_values_under_them() {
-        use crate::text::{OcrWord, lines_from_words};
-        let row = |y: f32, h: f32, ws: &[(&str, f32)]| -> Vec<OcrWord> {
-            ws.iter()
-                .map(|(t, x)| OcrWord {
-                    text: (*t).into(),
-                    x0: *x,
-                    y0: y - h,
-                    x1: x + 6.0 * t.len() as f32,
-                    y1: y,
-                    line: Some(y as u32),
-                })
-                .collect()
-        };
-        let mut words = row(
+        use crate::text::lines_from_words;
+        let mut words = ocr_row(
             200.5,
             5.3,
             &[
@@ -1314,7 +1318,7 @@ mod tests {
                 ("ID", 289.0),
             ],
         );
-        words.extend(row(
+        words.extend(ocr_row(
             215.2,
             7.0,
             &[
@@ -1340,21 +1344,10 @@ mod tests {
     // row no row of labels, and the authorization number under its label was never read.
     #[test]
     fn a_speck_among_ocr_labels_is_no_label() {
-        use crate::text::{OcrWord, lines_from_words};
-        let row = |y: f32, ws: &[(&str, f32)]| -> Vec<OcrWord> {
-            ws.iter()
-                .map(|(t, x)| OcrWord {
-                    text: (*t).into(),
-                    x0: *x,
-                    y0: y - 7.0,
-                    x1: x + 6.0 * t.len() as f32,
-                    y1: y,
-                    line: Some(y as u32),
-                })
-                .collect()
-        };
-        let mut words = row(
+        use crate::text::lines_from_words;
+        let mut words = ocr_row(
             200.0,
+            7.0,
             &[
                 ("AUTHORIZATION", 50.0),
                 ("NUMBER", 134.0),
@@ -1364,8 +1357,9 @@ mod tests {
                 ("PROGRAM", 420.0),
             ],
         );
-        words.extend(row(
+        words.extend(ocr_row(
             214.0,
+            7.0,
             &[
                 ("31172-55018", 50.0),
                 ("05/06/2026", 250.0),
