@@ -2684,6 +2684,15 @@ mod tests {
         assert_eq!(f.payer_name.as_deref(), Some("Acme Health Plan"));
     }
 
+    /// One page of OCR text made of these lines.
+    fn ocr_text(lines: &[&str]) -> Text {
+        Text::new(
+            Method::Ocr,
+            vec![lines.iter().map(|l| l.to_string()).collect()],
+            vec![],
+        )
+    }
+
     #[test]
     fn an_ocr_letter_date_opens_the_left_column_above_other_dates() {
         let lines = [
@@ -2693,11 +2702,7 @@ mod tests {
             "Date of injury:     01/07/2026",
             "Dear Ms. Okonkwo-Lee,",
         ];
-        let t = Text::new(
-            Method::Ocr,
-            vec![lines.iter().map(|l| l.to_string()).collect()],
-            vec![],
-        );
+        let t = ocr_text(&lines);
         let f = extract_all(&t, Rules::bundled().unwrap());
         assert_eq!(
             f.letter_date.map(|d| d.to_string()).as_deref(),
@@ -2716,11 +2721,7 @@ mod tests {
             "31QA0482210     02/03/2026         Elm Clinic        $140.00    Paid      -       $20.00",
             "31QBO517734     02/19/2026         Birch Imaging     $620.00    Denied    27      $620.00",
         ];
-        let mut t = Text::new(
-            Method::Ocr,
-            vec![lines.iter().map(|l| l.to_string()).collect()],
-            vec![],
-        );
+        let mut t = ocr_text(&lines);
         t.ocr_confidence = vec![(1, 0.9)];
         let f = extract_all(&t, Rules::bundled().unwrap());
         let numbers: Vec<_> = f
@@ -2742,11 +2743,7 @@ mod tests {
             "Dear Sam Lee,",
             "As of March 31, 2026, you owed:        $512.40",
         ];
-        let t = Text::new(
-            Method::Ocr,
-            vec![lines.iter().map(|l| l.to_string()).collect()],
-            vec![],
-        );
+        let t = ocr_text(&lines);
         let f = extract_all(&t, Rules::bundled().unwrap());
         assert_eq!(
             f.letter_date.map(|d| d.to_string()).as_deref(),

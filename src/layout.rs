@@ -1302,12 +1302,22 @@ mod tests {
             .collect()
     }
 
+    /// The label-over-value pairs the layout stage reads from a page of OCR words.
+    fn ocr_pairs(words: Vec<crate::text::OcrWord>) -> Vec<Pair> {
+        let lines = crate::text::lines_from_words(words);
+        let t = Text::with_layout(
+            Method::Ocr,
+            vec![(lines.iter().map(|l| l.text()).collect(), lines)],
+            vec![],
+        );
+        analyze(&t, Rules::bundled().unwrap()).pairs
+    }
+
     // Regression: OCR's line size was its words' ink height (capitals: seven tenths of the
     // type), so a header band and the values under it, as far apart as in the PDF, were too
     // far apart to pair and the ID was read from the joined line instead.
     #[test]
     fn ocr_labels_pair_with_the_values_under_them() {
-        use crate::text::lines_from_words;
         let mut words = ocr_row(
             200.5,
             5.3,
@@ -1329,13 +1339,7 @@ mod tests {
                 ("2957", 300.0),
             ],
         ));
-        let lines = lines_from_words(words);
-        let t = Text::with_layout(
-            Method::Ocr,
-            vec![(lines.iter().map(|l| l.text()).collect(), lines)],
-            vec![],
-        );
-        let pairs = analyze(&t, Rules::bundled().unwrap()).pairs;
+        let pairs = ocr_pairs(words);
         let id = pairs.iter().find(|p| p.label == "MEMBER ID").unwrap();
         assert_eq!(id.value, "318 604 2957");
     }
@@ -1344,7 +1348,6 @@ mod tests {
     // row no row of labels, and the authorization number under its label was never read.
     #[test]
     fn a_speck_among_ocr_labels_is_no_label() {
-        use crate::text::lines_from_words;
         let mut words = ocr_row(
             200.0,
             7.0,
@@ -1366,13 +1369,7 @@ mod tests {
                 ("Medicaid", 420.0),
             ],
         ));
-        let lines = lines_from_words(words);
-        let t = Text::with_layout(
-            Method::Ocr,
-            vec![(lines.iter().map(|l| l.text()).collect(), lines)],
-            vec![],
-        );
-        let pairs = analyze(&t, Rules::bundled().unwrap()).pairs;
+        let pairs = ocr_pairs(words);
         let auth = pairs.iter().find(|p| p.label == "AUTHORIZATION NUMBER");
         assert_eq!(
             auth.map(|p| p.value.as_str()),
