@@ -135,6 +135,11 @@ pub fn classify(text: &Text, layout: &Layout, rules: &Rules) -> Classification {
             code_at.entry(category).or_insert(c.at);
         }
     }
+    // A line the plan did not pay whose code the document explains in words of a category.
+    let unpaid = unpaid_line_reasons(layout, rules);
+    for (category, weight) in &unpaid {
+        *cat.entry(*category).or_default() += weight;
+    }
     let denial_codes: Vec<&FoundCode> = codes
         .iter()
         .filter(|c| {
@@ -163,6 +168,7 @@ pub fn classify(text: &Text, layout: &Layout, rules: &Rules) -> Classification {
     let eob_like = score(SignalKind::Eob) >= 7.0;
     let denies = score(SignalKind::Denial) >= 3.0
         || has_denial_code
+        || !unpaid.is_empty()
         || (top_phrase >= 5.0 && (score(SignalKind::Denial) >= 2.0 || eob_like));
 
     // Document type.
@@ -335,6 +341,52 @@ pub fn classify(text: &Text, layout: &Layout, rules: &Rules) -> Classification {
         denial,
         evidence,
     }
+}
+
+/// What a code explanation tied to an unpaid line adds to its category's score, over the
+/// explanation's own phrase weight: as much as a denial code (rules/codes.toml's default).
+const UNPAID_LINE_CODE: f64 = 5.0;
+
+/// The categories that the document's own explanations of its codes give the table rows the
+/// plan did not pay (paid nothing of a charge, or the whole charge not covered), with their
+/// weights. Such a row is denied whatever the letter's prose says: a dental or vision
+/// statement often explains its one denied line only in a remark legend. A row the plan paid
+/// is not read: a paid statement's legend may state limits ("covered once a year") that deny
+/// nothing.
+fn unpaid_line_reasons(layout: &Layout, rules: &Rules) -> Vec<(Category, f64)> {
+    use crate::rules::ColumnKind;
+    let mut out: Vec<(Category, f64)> = Vec::new();
+    for t in &layout.tables {
+        let Some(ci) = t.code_column() else {
+            continue;
+        };
+        for r in &t.rows {
+            let billed = t.amount(r, ColumnKind::Billed).unwrap_or(0.0);
+            let paid = t.amount(r, ColumnKind::Paid);
+            let not_covered = t.amount(r, ColumnKind::NotCovered);
+            let unpaid = billed > 0.0
+                && (paid == Some(0.0) || not_covered.is_some_and(|n| n >= billed - 0.005));
+            if !unpaid {
+                continue;
+            }
+            let cell = r.cells.get(ci).map(String::as_str).unwrap_or("");
+            for tok in cell.split([' ', ',', ';', '/']) {
+                let tok = tok
+                    .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+                    .to_ascii_uppercase();
+                let Some(e) = layout.legend.get(&tok) else {
+                    continue;
+                };
+                let said = e.text.to_lowercase();
+                for p in rules.phrases.iter().filter(|p| p.re.is_match(&said)) {
+                    if !out.iter().any(|(c, _)| *c == p.category) {
+                        out.push((p.category, p.weight + UNPAID_LINE_CODE));
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 // A sentence that asks for a document or says it is missing.
@@ -789,6 +841,33 @@ mod tests {
         );
         assert_eq!(c.document_type, DocumentType::Other);
         assert!(c.denial.is_none());
+    }
+    // A statement whose only reason for an unpaid line is its remark legend: the line the
+    // plan paid nothing on, with a code the legend explains as a limit, is a denial; the same
+    // statement with every line paid states its limits and denies nothing.
+    #[test]
+    fn an_unpaid_line_explained_by_its_remark_code_is_a_denial() {
+        let table = |frames: &str| {
+            format!(
+                "Sunfield Eye Plan\n\
+                 Explanation of Benefits - This is not a bill\n\
+                 Statement date: 06/01/2026\n\
+                 Date        Service              Charged    Plan Paid    You Owe   Remark\n\
+                 05/02/2026  V2020 frames         $180.00    {frames}   K4\n\
+                 05/02/2026  92014 eye exam       $120.00      $120.00      $0.00   K9\n\
+                 K4  Frames are covered once every 24 months.\n\
+                 K9  Routine eye exams are covered once every 12 months."
+            )
+        };
+        let denied = classify_str(&table("    $0.00    $180.00"));
+        assert_eq!(denied.document_type, DocumentType::Eob);
+        assert_eq!(
+            denied.denial.map(|d| d.category),
+            Some(Category::BenefitLimit)
+        );
+        let paid = classify_str(&table("  $180.00      $0.00"));
+        assert_eq!(paid.document_type, DocumentType::Eob);
+        assert!(paid.denial.is_none());
     }
 }
 
