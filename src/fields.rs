@@ -560,7 +560,15 @@ fn every_claim(
     if blocks.len() == 1
         && let Some(b) = blocks.first_mut()
     {
-        // One claim: the headline fields, read from the whole document, are the claim's.
+        // One claim: the headline fields, read from the whole document, are the claim's; a
+        // number only its table gave (the column under "Claim number") is the headline's.
+        if f.claim_number.is_none()
+            && let Some(n) = &b.entry.claim_number
+        {
+            f.claim_number = Some(n.clone());
+            ev.retain(|(p, _)| p != "claim.claim_number");
+            ev.push(("claim.claim_number".into(), line_evidence(text, b.at, 0.75)));
+        }
         b.entry.claim_number = f.claim_number.clone().or(b.entry.claim_number.take());
         b.entry.provider = f.provider.clone().or(b.entry.provider.take());
         b.entry.billed_amount = f.billed_amount.or(b.entry.billed_amount);
@@ -2691,6 +2699,30 @@ mod tests {
             vec![lines.iter().map(|l| l.to_string()).collect()],
             vec![],
         )
+    }
+
+    // Regression: a scanned statement's only claim number stood in its one-row claims table
+    // ("CLAIM NUMBER | PROVIDER | ... " over the values); OCR's cells did not pair the label
+    // with its value, and the claim listed in `claims` had its number while the headline had
+    // none. Here the pairs are taken away to stand for that reading.
+    #[test]
+    fn the_only_claims_number_from_its_table_is_the_headlines() {
+        let lines = [
+            "Pinecrest Health Plan            Explanation of Benefits",
+            "Date prepared    04/02/2026",
+            "CLAIM NUMBER     PROVIDER             PATIENT      RECEIVED / PROCESSED      YOUR TOTAL COST",
+            "7734100288       Larkspur Imaging     Ana Quist    03/24/2026 - 03/31/2026   $0.00",
+            "Service date   Service          Billed     Plan paid   Your cost   Codes",
+            "03/18/2026     MRI lumbar       $900.00    $0.00       $0.00       CO-197",
+        ];
+        let t = ocr_text(&lines);
+        let rules = Rules::bundled().unwrap();
+        let mut layout = crate::layout::analyze(&t, rules);
+        layout.pairs.clear();
+        let f = extract(&t, &layout, rules);
+        let listed: Vec<_> = f.claims.iter().map(|c| c.claim_number.clone()).collect();
+        assert_eq!(listed, [Some("7734100288".to_string())]);
+        assert_eq!(f.claim_number.as_deref(), Some("7734100288"));
     }
 
     #[test]
