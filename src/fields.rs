@@ -2701,6 +2701,28 @@ mod tests {
         )
     }
 
+    // Regression: with the member's name box unreadable, "send ... your request to: <the
+    // plan>" gave the plan's name as the member's (here a coordinator's). "To:" names an addressee at a line's start.
+    #[test]
+    fn to_names_the_member_only_at_the_start_of_a_line() {
+        let t = |lines: &[&str]| {
+            let t = Text::new(
+                Method::PlainText,
+                vec![lines.iter().map(|l| l.to_string()).collect()],
+                vec![],
+            );
+            extract_all(&t, Rules::bundled().unwrap()).member_name
+        };
+        let mid = [
+            "Acme Health Plan",
+            "Send a letter that explains why you disagree with your request to: Dana Ruiz,",
+            "Appeals Coordinator, PO Box 100, Springfield IL 62701.",
+        ];
+        assert_eq!(t(&mid), None);
+        let start = ["Acme Health Plan", "To: Jordan Q. Sample", "Re: your claim"];
+        assert_eq!(t(&start).as_deref(), Some("Jordan Q. Sample"));
+    }
+
     // Regression: a scanned statement's only claim number stood in its one-row claims table
     // ("CLAIM NUMBER | PROVIDER | ... " over the values); OCR's cells did not pair the label
     // with its value, and the claim listed in `claims` had its number while the headline had
