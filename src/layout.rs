@@ -629,6 +629,26 @@ fn stacked_pairs(lines: &[PositionedLine], page: u32) -> (Vec<Pair>, Vec<std::op
 
 /// The role a header label gives its column.
 fn role_of(label: &str, rules: &Rules) -> Role {
+    match role_of_cell(label, rules) {
+        // OCR may run a label into a word or two of a letter's specks or of the band above
+        // ("Claim number on o" under a dark bar): a label never ends in a word of one or two
+        // letters that it cannot do without, so they are dropped and the rest read again.
+        Role::Text => {
+            let mut words: Vec<&str> = label.split_whitespace().collect();
+            while words.len() > 1 && words.last().is_some_and(|w| w.chars().count() <= 2) {
+                words.pop();
+                let role = role_of_cell(&words.join(" "), rules);
+                if role != Role::Text {
+                    return role;
+                }
+            }
+            Role::Text
+        }
+        role => role,
+    }
+}
+
+fn role_of_cell(label: &str, rules: &Rules) -> Role {
     let lower = crate::values::lower(label);
     let t = label.trim();
     if CLAIM_LABEL.is_match(t) {
@@ -978,13 +998,20 @@ fn columns_of(band: &[PositionedLine], rules: &Rules) -> Vec<Column> {
         .into_iter()
         .map(|(x0, x1, mut parts)| {
             parts.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let label = parts
-                .into_iter()
-                .map(|(_, t)| t)
-                .collect::<Vec<_>>()
-                .join(" ");
+            let parts: Vec<String> = parts.into_iter().map(|(_, t)| t).collect();
+            let label = parts.join(" ");
+            // A label OCR misread in one of its lines ("Claim number on o" over "service")
+            // is read by the line that still spells a label.
+            let role = match role_of(&label, rules) {
+                Role::Text if parts.len() > 1 => parts
+                    .iter()
+                    .map(|p| role_of(p, rules))
+                    .find(|r| *r != Role::Text)
+                    .unwrap_or(Role::Text),
+                role => role,
+            };
             Column {
-                role: role_of(&label, rules),
+                role,
                 label,
                 x0,
                 x1,
@@ -1311,6 +1338,65 @@ mod tests {
             vec![],
         );
         analyze(&t, Rules::bundled().unwrap()).pairs
+    }
+
+    // Regression: a photographed EOB's header band, white type on a dark bar, came out of OCR
+    // as "Claim number on o" over "service": the joined label read as no label, the table
+    // lost its claim-number column and the letter its two claim numbers.
+    #[test]
+    fn an_ocr_header_label_with_specks_still_names_its_column() {
+        let rules = Rules::bundled().unwrap();
+        assert_eq!(role_of("Claim number on o", rules), Role::ClaimNumber);
+        // Only words of one or two letters are dropped, and only when the rest reads.
+        assert_eq!(role_of("Claim status", rules), Role::Text);
+        assert_eq!(role_of("Tax ID", rules), Role::Text);
+
+        let mut words = ocr_row(
+            100.0,
+            9.0,
+            &[
+                ("Claim", 50.0),
+                ("number", 86.0),
+                ("on", 128.0),
+                ("o", 146.0),
+                ("Provider", 220.0),
+                ("Amount", 380.0),
+                ("Plan", 460.0),
+            ],
+        );
+        words.extend(ocr_row(
+            112.0,
+            9.0,
+            &[("service", 50.0), ("billed", 380.0), ("paid", 460.0)],
+        ));
+        words.extend(ocr_row(
+            130.0,
+            9.0,
+            &[
+                ("31QA0482210", 50.0),
+                ("Elm", 220.0),
+                ("Clinic", 244.0),
+                ("$140.00", 380.0),
+                ("$0.00", 460.0),
+            ],
+        ));
+        let lines = crate::text::lines_from_words(words);
+        let t = Text::with_layout(
+            Method::Ocr,
+            vec![(lines.iter().map(|l| l.text()).collect(), lines)],
+            vec![],
+        );
+        let layout = analyze(&t, rules);
+        let roles: Vec<Role> = layout.tables[0].columns.iter().map(|c| c.role).collect();
+        assert_eq!(
+            roles,
+            [
+                Role::ClaimNumber,
+                Role::Provider,
+                Role::Amount(ColumnKind::Billed),
+                Role::Amount(ColumnKind::Paid)
+            ]
+        );
     }
 
     // Regression: OCR's line size was its words' ink height (capitals: seven tenths of the
