@@ -354,29 +354,10 @@ const UNPAID_LINE_CODE: f64 = 5.0;
 /// is not read: a paid statement's legend may state limits ("covered once a year") that deny
 /// nothing.
 fn unpaid_line_reasons(layout: &Layout, rules: &Rules) -> Vec<(Category, f64)> {
-    use crate::rules::ColumnKind;
     let mut out: Vec<(Category, f64)> = Vec::new();
     for t in &layout.tables {
-        let Some(ci) = t.code_column() else {
-            continue;
-        };
-        for r in &t.rows {
-            let billed = t.amount(r, ColumnKind::Billed).unwrap_or(0.0);
-            let paid = t.amount(r, ColumnKind::Paid);
-            let not_covered = t.amount(r, ColumnKind::NotCovered);
-            let unpaid = billed > 0.0
-                && (paid == Some(0.0) || not_covered.is_some_and(|n| n >= billed - 0.005));
-            if !unpaid {
-                continue;
-            }
-            let cell = r.cells.get(ci).map(String::as_str).unwrap_or("");
-            for tok in cell.split([' ', ',', ';', '/']) {
-                let tok = tok
-                    .trim_matches(|c: char| !c.is_ascii_alphanumeric())
-                    .to_ascii_uppercase();
-                let Some(e) = layout.legend.get(&tok) else {
-                    continue;
-                };
+        for r in t.rows.iter().filter(|r| t.unpaid(r)) {
+            for (_, e) in t.explained_codes(r, &layout.legend) {
                 let said = e.text.to_lowercase();
                 for p in rules.phrases.iter().filter(|p| p.re.is_match(&said)) {
                     if !out.iter().any(|(c, _)| *c == p.category) {

@@ -148,6 +148,37 @@ impl Table {
             .first()
             .map(|a| a.value)
     }
+
+    /// Whether the plan paid nothing of a row's charge: nothing paid of a charge, or the
+    /// whole charge not covered.
+    pub fn unpaid(&self, row: &Row) -> bool {
+        let billed = self.amount(row, ColumnKind::Billed);
+        let not_covered = self.amount(row, ColumnKind::NotCovered);
+        (self.amount(row, ColumnKind::Paid) == Some(0.0) && billed.is_some_and(|b| b > 0.0))
+            || not_covered.is_some_and(|n| n > 0.0 && billed.is_some_and(|b| n >= b - 0.005))
+    }
+
+    /// The codes in a row's code column that the document's `legend` explains, upper-cased,
+    /// each with its explanation, in the cell's order.
+    pub fn explained_codes<'a>(
+        &self,
+        row: &Row,
+        legend: &'a std::collections::HashMap<String, LegendEntry>,
+    ) -> Vec<(String, &'a LegendEntry)> {
+        let cell = self
+            .code_column()
+            .and_then(|i| row.cells.get(i))
+            .map(String::as_str)
+            .unwrap_or("");
+        cell.split([' ', ',', ';', '/'])
+            .filter_map(|tok| {
+                let tok = tok
+                    .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+                    .to_ascii_uppercase();
+                legend.get(&tok).map(|e| (tok, e))
+            })
+            .collect()
+    }
 }
 
 use crate::rules::constant as re;

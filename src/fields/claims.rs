@@ -591,13 +591,7 @@ fn layout_line(t: &Table, r: &Row, legend: &Legend, rules: &Rules) -> ServiceLin
     }
     // A payer's own code the document explains: the code with its explanation, and the
     // CARCs the explanation cites ("... Reason code CO-50.").
-    for tok in code_cell.split([' ', ',', ';', '/']) {
-        let tok = tok
-            .trim_matches(|c: char| !c.is_ascii_alphanumeric())
-            .to_ascii_uppercase();
-        let Some(e) = legend.get(&tok) else {
-            continue;
-        };
+    for (tok, e) in t.explained_codes(r, legend) {
         for c in codes_in(&e.text, rules) {
             if !codes.iter().any(|o| o.label() == c.label()) {
                 codes.push(c);
@@ -613,14 +607,11 @@ fn layout_line(t: &Table, r: &Row, legend: &Legend, rules: &Rules) -> ServiceLin
         }
     }
     let amount = |k: ColumnKind| t.amount(r, k);
-    let billed = amount(ColumnKind::Billed);
     let paid = amount(ColumnKind::Paid);
-    let not_covered = amount(ColumnKind::NotCovered);
     let denial_code = codes.iter().any(|c| c.description.is_some());
     let denied = DENIED_WORDS.is_match(&r.text)
         || (denial_code && paid.is_none_or(|p| p == 0.0))
-        || (paid == Some(0.0) && billed.is_some_and(|b| b > 0.0))
-        || not_covered.is_some_and(|n| n > 0.0 && billed.is_some_and(|b| n >= b - 0.005));
+        || t.unpaid(r);
     let proc_text = match cell(Role::Procedure) {
         "" => r.text.as_str(),
         s => s,
@@ -640,7 +631,7 @@ fn layout_line(t: &Table, r: &Row, legend: &Legend, rules: &Rules) -> ServiceLin
             .and_then(|c| c.get(1))
             .map(|m| m.as_str().to_string()),
         description: (!description.is_empty()).then_some(description),
-        billed_amount: billed,
+        billed_amount: amount(ColumnKind::Billed),
         allowed_amount: amount(ColumnKind::Allowed),
         paid_amount: paid,
         patient_responsibility: amount(ColumnKind::Owed),
