@@ -823,6 +823,7 @@ mod tests {
         assert_eq!(c.document_type, DocumentType::Other);
         assert!(c.denial.is_none());
     }
+
     // A statement whose only reason for an unpaid line is its remark legend: the line the
     // plan paid nothing on, with a code the legend explains as a limit, is a denial; the same
     // statement with every line paid states its limits and denies nothing.

@@ -2702,7 +2702,8 @@ mod tests {
     }
 
     // Regression: with the member's name box unreadable, "send ... your request to: <the
-    // plan>" gave the plan's name as the member's (here a coordinator's). "To:" names an addressee at a line's start.
+    // plan>" gave the plan's name as the member's (here a coordinator's). "To:" names an
+    // addressee at a line's start.
     #[test]
     fn to_names_the_member_only_at_the_start_of_a_line() {
         let t = |lines: &[&str]| {
