@@ -387,3 +387,169 @@ fn damaged_documents_load_as_lopdf_loads_them_or_are_left_to_it() {
         same_document(&ours, &theirs).unwrap_or_else(|e| panic!("round {round}: {e}"));
     }
 }
+
+/// Every page's text as the patched pdf-extract writes it from `doc`.
+fn pages_text(doc: &lopdf::Document) -> Vec<String> {
+    let mut reader = pdf_extract::PageReader::new(doc);
+    doc.get_pages()
+        .keys()
+        .map(|&n| {
+            let mut s = String::new();
+            let mut out = pdf_extract::PlainTextOutput::new(&mut s);
+            reader.output_page(&mut out, n).unwrap();
+            s
+        })
+        .collect()
+}
+
+/// The references `o` holds outside the keys text extraction skips (patch 14).
+fn followed_references(o: &lopdf::Object, out: &mut Vec<lopdf::ObjectId>) {
+    use lopdf::Object;
+    let dict = |d: &lopdf::Dictionary, out: &mut Vec<lopdf::ObjectId>| {
+        for (k, v) in d.iter() {
+            if !pdf_extract::NOT_FOR_TEXT.contains(&k.as_slice()) {
+                followed_references(v, out);
+            }
+        }
+    };
+    match o {
+        Object::Reference(id) => out.push(*id),
+        Object::Array(a) => a.iter().for_each(|v| followed_references(v, out)),
+        Object::Dictionary(d) => dict(d, out),
+        Object::Stream(s) => dict(&s.dict, out),
+        _ => {}
+    }
+}
+
+/// Patch 14's promise: a subset of lopdf's objects, each equal to lopdf's, closed under the
+/// references text extraction follows, with the same trailer and table.
+fn same_reachable(ours: &lopdf::Document, theirs: &lopdf::Document) -> Result<(), String> {
+    for (id, o) in &ours.objects {
+        if theirs.objects.get(id) != Some(o) {
+            return Err(format!(
+                "object {id:?} differs from lopdf's or is not lopdf's"
+            ));
+        }
+        let mut refs = Vec::new();
+        followed_references(o, &mut refs);
+        if let Some(r) = refs
+            .iter()
+            .find(|r| theirs.objects.contains_key(r) && !ours.objects.contains_key(r))
+        {
+            return Err(format!("object {id:?} refers to {r:?}, which was not read"));
+        }
+    }
+    if ours.trailer != theirs.trailer
+        || format!("{:?}", ours.reference_table.entries)
+            != format!("{:?}", theirs.reference_table.entries)
+    {
+        return Err("trailer or cross-reference table differs".into());
+    }
+    Ok(())
+}
+
+#[test]
+fn only_objects_text_can_reach_are_read_and_text_is_unchanged() {
+    // Patch 14: the structure tree, Type 3 glyph drawings and metadata stay unread.
+    let (mut pruned, mut fewer) = (0, 0);
+    for pdf in &all_pdfs() {
+        let bytes = std::fs::read(pdf).unwrap();
+        let Some(ours) = pdf_extract::load_reachable(&bytes, pdf_extract::NOT_FOR_TEXT) else {
+            assert!(
+                pdf_extract::load_direct(&bytes).is_none(),
+                "{}",
+                pdf.display()
+            );
+            continue;
+        };
+        pruned += 1;
+        let theirs = lopdf::Document::load_mem(&bytes).unwrap();
+        same_reachable(&ours, &theirs).unwrap_or_else(|e| panic!("{}: {e}", pdf.display()));
+        if ours.objects.len() < theirs.objects.len() {
+            fewer += 1;
+        }
+        assert_eq!(pages_text(&ours), pages_text(&theirs), "{}", pdf.display());
+    }
+    assert!(pruned >= 40, "{pruned}");
+    // Chromium tags its PDFs: most fixtures carry a structure tree to leave out.
+    assert!(fewer * 2 >= pruned, "{fewer} of {pruned}");
+}
+
+#[test]
+fn unreachable_and_skipped_objects_are_left_unread() {
+    let objects: [&[u8]; 9] = [
+        b"<< /Type /Catalog /Pages 2 0 R /StructTreeRoot 5 0 R /Metadata 6 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
+           /Resources << /Font << /F1 7 0 R /F2 8 0 R >> >> >>",
+        b"<< /Length 44 >>\nstream\nBT /F1 12 Tf 72 700 Td (Claim denied) Tj ET\n\nendstream",
+        b"<< /Type /StructTreeRoot /K [9 0 R] >>",
+        b"<< /Type /Metadata /Length 3 >>\nstream\nxmp\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Font /Subtype /Type3 /CharProcs << /a 9 0 R >> /FontBBox [0 0 1 1] \
+           /FontMatrix [1 0 0 1 0 0] /FirstChar 97 /LastChar 97 /Widths [1] \
+           /Encoding << /Differences [97 /a] >> >>",
+        b"<< /Length 1 >>\nstream\nx\nendstream",
+    ];
+    // Object 10 is listed but nothing refers to it.
+    let mut all: Vec<&[u8]> = objects.to_vec();
+    all.push(b"<< /Orphan true >>");
+    let pdf = pdf_of(&all, "");
+    let theirs = lopdf::Document::load_mem(&pdf).unwrap();
+    assert_eq!(theirs.objects.len(), 10);
+    let ours = pdf_extract::load_reachable(&pdf, pdf_extract::NOT_FOR_TEXT).unwrap();
+    let read: Vec<u32> = ours.objects.keys().map(|id| id.0).collect();
+    assert_eq!(read, [1, 2, 3, 4, 7, 8]);
+    same_reachable(&ours, &theirs).unwrap();
+    assert_eq!(pages_text(&ours), pages_text(&theirs));
+    assert!(pages_text(&ours)[0].contains("Claim denied"));
+    // Skipping nothing reads what is reachable: the orphan still stays out.
+    let all_reachable = pdf_extract::load_reachable(&pdf, &[]).unwrap();
+    assert_eq!(all_reachable.objects.len(), 9);
+
+    // A reference whose generation or number the table does not list is skipped, as lopdf
+    // has no such object; an object whose header disagrees with the table goes to lopdf.
+    let dangling = pdf_of(
+        &[
+            b"<< /Type /Catalog /Pages 2 0 R /A 2 5 R /B 40 0 R >>",
+            objects[1],
+        ],
+        "",
+    );
+    let d = pdf_extract::load_reachable(&dangling, pdf_extract::NOT_FOR_TEXT).unwrap();
+    assert_eq!(d.objects.len(), 2);
+    let mut mismatched = pdf_of(&[b"<< /Type /Catalog /Pages 2 0 R >>", objects[1]], "");
+    let at = mismatched.windows(7).position(|w| w == b"2 0 obj").unwrap();
+    mismatched[at] = b'9';
+    assert!(pdf_extract::load_reachable(&mismatched, pdf_extract::NOT_FOR_TEXT).is_none());
+}
+
+#[test]
+fn damaged_documents_load_reachable_objects_as_lopdf_reads_them() {
+    let pdfs: Vec<Vec<u8>> = all_pdfs()
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .filter(|b| b.len() < 40_000)
+        .take(6)
+        .collect();
+    let mut rng = Noise(0x9e37_79b9_7f4a_7c15);
+    let syntax = b"()<>[]/%\\ \n\r0123456789.-+Robjendstreamxref#";
+    let mut compared = 0;
+    for round in 0..300 {
+        let mut s = pdfs[round % pdfs.len()].clone();
+        for _ in 0..1 + round % 3 {
+            let i = rng.next() as usize % s.len();
+            s[i] = syntax[rng.next() as usize % syntax.len()];
+        }
+        let Some(ours) = pdf_extract::load_reachable(&s, pdf_extract::NOT_FOR_TEXT) else {
+            continue;
+        };
+        // Damage in an object text never reads no longer sends the file to lopdf, which may
+        // then refuse the whole file; where lopdf reads it, the objects agree.
+        if let Ok(theirs) = lopdf::Document::load_mem(&s) {
+            compared += 1;
+            same_reachable(&ours, &theirs).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        }
+    }
+    assert!(compared >= 100, "{compared}");
+}

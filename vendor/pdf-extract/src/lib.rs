@@ -36,14 +36,17 @@ mod loader;
 #[doc(hidden)]
 pub use loader::load as load_direct;
 #[doc(hidden)]
+pub use loader::{load_reachable, NOT_FOR_TEXT};
+#[doc(hidden)]
 pub use tounicode::unicode_map as to_unicode_map;
 #[doc(hidden)]
 pub use content::decode as decode_content;
 
 /// overturn patch: loads a PDF from memory as `Document::load_mem` does, reading the files
-/// whose structure is plain in one pass (see loader.rs) and the rest through lopdf.
+/// whose structure is plain in one pass (see loader.rs) and the rest through lopdf. Of a
+/// plain file only the objects text extraction can reach are parsed (`NOT_FOR_TEXT`).
 pub fn load_document(buffer: &[u8]) -> Result<Document, lopdf::Error> {
-    match loader::load(buffer) {
+    match loader::load_reachable(buffer, loader::NOT_FOR_TEXT) {
         Some(doc) => Ok(doc),
         None => Document::load_mem(buffer),
     }
@@ -426,16 +429,9 @@ impl<'a> PdfSimpleFont<'a> {
                     }
                     _ => { dlog!("font file {:?}", file) }
                 }
-            } else if subtype == "TrueType" {
-                let file = maybe_get_obj(doc, descriptor, b"FontFile2");
-                match file {
-                    Some(&Object::Stream(ref s)) => {
-                        let _s = get_contents(s);
-                        //File::create(format!("/tmp/{}", base_name)).unwrap().write_all(&s);
-                    }
-                    _ => { dlog!("font file {:?}", file) }
-                }
             }
+            // overturn patch: a TrueType font program (`FontFile2`) was inflated here and
+            // thrown away; the loader no longer reads it (loader::NOT_FOR_TEXT).
 
             let font_file3 = get::<Option<&Object>>(doc, descriptor, b"FontFile3");
             match font_file3 {

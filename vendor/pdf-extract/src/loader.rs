@@ -42,8 +42,35 @@ fn hex(b: u8) -> Option<u8> {
     }
 }
 
+/// Dictionary keys whose objects text extraction never reads: the tagged-PDF structure tree
+/// (Chromium and word processors write one object per paragraph and span, often two thirds
+/// of a letter's objects), Type 3 glyph drawings, TrueType font programs (the text layer
+/// reads a TrueType font's widths, encoding and ToUnicode map, never its glyphs), XMP
+/// metadata, thumbnails, outlines and application data.
+pub const NOT_FOR_TEXT: &[&[u8]] = &[
+    b"StructTreeRoot",
+    b"CharProcs",
+    b"FontFile2",
+    b"Metadata",
+    b"Thumb",
+    b"Outlines",
+    b"PieceInfo",
+];
+
 /// Reads a whole file as lopdf would, or `None` to leave it to lopdf.
 pub fn load(buf: &[u8]) -> Option<Document> {
+    load_with(buf, None)
+}
+
+/// As [`load`], but parses only the objects reachable from the trailer without passing
+/// through a key of `skip`: the others stay unread (absent from `objects`, still in the
+/// cross-reference table). Whatever it returns holds exactly the objects [`load`] would,
+/// minus those.
+pub fn load_reachable(buf: &[u8], skip: &[&[u8]]) -> Option<Document> {
+    load_with(buf, Some(skip))
+}
+
+fn load_with(buf: &[u8], skip: Option<&[&[u8]]>) -> Option<Document> {
     if !buf.starts_with(b"%PDF-") {
         return None; // lopdf skips leading junk: its case
     }
@@ -73,21 +100,72 @@ pub fn load(buf: &[u8]) -> Option<Document> {
     doc.trailer = trailer;
 
     let mut objects = BTreeMap::new();
-    for entry in xref.entries.values() {
-        let XrefEntry::Normal { offset, .. } = *entry else {
-            return None;
-        };
+    if xref.entries.values().any(|e| !matches!(e, XrefEntry::Normal { .. })) {
+        return None;
+    }
+    let read = |offset: u32| -> Option<(ObjectId, Object)> {
         let (id, object) = indirect_object(buf, offset as usize, None, &xref, 0)?;
         if let Object::Stream(ref s) = object {
             if s.dict.has_type(b"ObjStm") || s.content.is_empty() {
                 return None;
             }
         }
-        objects.insert(id, object);
+        Some((id, object))
+    };
+    match skip {
+        None => {
+            for entry in xref.entries.values() {
+                let XrefEntry::Normal { offset, .. } = *entry else {
+                    return None;
+                };
+                let (id, object) = read(offset)?;
+                objects.insert(id, object);
+            }
+        }
+        Some(skip) => {
+            let mut todo = Vec::new();
+            references(&Object::Dictionary(doc.trailer.clone()), skip, &mut todo);
+            let mut seen = std::collections::HashSet::new();
+            while let Some(id) = todo.pop() {
+                if !seen.insert(id) {
+                    continue;
+                }
+                let Some(&XrefEntry::Normal { offset, generation }) = xref.get(id.0) else {
+                    continue; // a dangling reference: lopdf has no such object either
+                };
+                if generation != id.1 {
+                    continue;
+                }
+                let (read_id, object) = read(offset)?;
+                if read_id != id {
+                    return None; // the table and the object disagree: lopdf's case
+                }
+                references(&object, skip, &mut todo);
+                objects.insert(id, object);
+            }
+        }
     }
     doc.objects = objects;
     doc.reference_table = xref;
     Some(doc)
+}
+
+/// The references `o` holds, at any depth, except under a dictionary key of `skip`.
+fn references(o: &Object, skip: &[&[u8]], out: &mut Vec<ObjectId>) {
+    let dict = |d: &Dictionary, out: &mut Vec<ObjectId>| {
+        for (k, v) in d.iter() {
+            if !skip.contains(&k.as_slice()) {
+                references(v, skip, out);
+            }
+        }
+    };
+    match o {
+        Object::Reference(id) => out.push(*id),
+        Object::Array(a) => a.iter().for_each(|v| references(v, skip, out)),
+        Object::Dictionary(d) => dict(d, out),
+        Object::Stream(s) => dict(&s.dict, out),
+        _ => {}
+    }
 }
 
 /// `%PDF-1.7` then anything up to the end of the line, then comment lines.
