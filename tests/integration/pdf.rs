@@ -553,3 +553,55 @@ fn damaged_documents_load_reachable_objects_as_lopdf_reads_them() {
     }
     assert!(compared >= 100, "{compared}");
 }
+
+#[test]
+fn streams_inflate_as_lopdf_inflates_them() {
+    // Patch 15: one decompressor per thread gives lopdf's bytes, or leaves the stream to it.
+    let mut inflated = 0;
+    for pdf in &all_pdfs() {
+        let doc = lopdf::Document::load_mem(&std::fs::read(pdf).unwrap()).unwrap();
+        for (id, o) in &doc.objects {
+            let Ok(s) = o.as_stream() else { continue };
+            if let Some(ours) = pdf_extract::inflate_plain(s) {
+                inflated += 1;
+                assert!(
+                    s.decompressed_content().ok() == Some(ours),
+                    "{} {id:?}",
+                    pdf.display()
+                );
+            }
+        }
+    }
+    assert!(inflated >= 100, "{inflated}");
+
+    // A stream that is cut short, damaged, has a bad checksum or other filters is lopdf's.
+    let data: Vec<u8> = (0..5000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut z, &data).unwrap();
+    let packed = z.finish().unwrap();
+    let stream = |content: Vec<u8>, filter: lopdf::Object| {
+        let mut dict = lopdf::Dictionary::new();
+        dict.set("Filter", filter);
+        lopdf::Stream::new(dict, content)
+    };
+    let flate = || lopdf::Object::Name(b"FlateDecode".to_vec());
+    assert_eq!(
+        pdf_extract::inflate_plain(&stream(packed.clone(), flate())),
+        Some(data.clone())
+    );
+    let whole = stream(packed.clone(), lopdf::Object::Array(vec![flate()]));
+    assert_eq!(pdf_extract::inflate_plain(&whole), Some(data));
+    let cut = stream(packed[..packed.len() / 2].to_vec(), flate());
+    assert_eq!(pdf_extract::inflate_plain(&cut), None);
+    let mut bad_sum = packed.clone();
+    *bad_sum.last_mut().unwrap() ^= 1;
+    assert_eq!(pdf_extract::inflate_plain(&stream(bad_sum, flate())), None);
+    let mut damaged = packed.clone();
+    damaged[packed.len() / 3] ^= 0x55;
+    assert_eq!(pdf_extract::inflate_plain(&stream(damaged, flate())), None);
+    let two = lopdf::Object::Array(vec![
+        flate(),
+        lopdf::Object::Name(b"ASCII85Decode".to_vec()),
+    ]);
+    assert_eq!(pdf_extract::inflate_plain(&stream(packed, two)), None);
+}

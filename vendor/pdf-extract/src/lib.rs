@@ -1298,8 +1298,74 @@ struct TextState<'a>
     tm: Transform,
 }
 
+/// overturn patch: `Document::get_page_content`, with its streams inflated by
+/// [`inflate_plain`] where it can.
+fn page_content(doc: &Document, page_id: ObjectId) -> Vec<u8> {
+    let mut content = Vec::new();
+    for id in doc.get_page_contents(page_id) {
+        if let Ok(stream) = doc.get_object(id).and_then(Object::as_stream) {
+            match inflate_plain(stream) {
+                Some(data) => content.extend_from_slice(&data),
+                None => match stream.decompressed_content() {
+                    Ok(data) => content.extend_from_slice(&data),
+                    Err(_) => content.extend_from_slice(&stream.content),
+                },
+            }
+            content.push(b'\n');
+        }
+    }
+    content
+}
+
+/// overturn patch: inflates a stream whose one filter is `FlateDecode`, without parameters,
+/// with one decompressor per thread. lopdf builds a decoder, its buffers and window for every
+/// stream, which was most of the cost of the small ToUnicode map each of Skia's Type 3 fonts
+/// carries. Anything else, and any stream that does not end cleanly (damage, a bad checksum,
+/// truncation), is `None`: left to lopdf, so the bytes are always the ones lopdf gives.
+#[doc(hidden)]
+pub fn inflate_plain(s: &Stream) -> Option<Vec<u8>> {
+    use flate2::{Decompress, FlushDecompress, Status};
+    use std::convert::TryFrom;
+    let flate = |o: &Object| matches!(o, Object::Name(n) if n == b"FlateDecode");
+    match s.dict.get(b"Filter") {
+        Ok(f) if flate(f) => {}
+        Ok(Object::Array(a)) if a.len() == 1 && flate(&a[0]) => {}
+        _ => return None,
+    }
+    if s.dict.has(b"DecodeParms") || s.content.is_empty() {
+        return None;
+    }
+    thread_local! {
+        static INFLATE: std::cell::RefCell<Decompress> = std::cell::RefCell::new(Decompress::new(true));
+    }
+    INFLATE.with(|z| {
+        let mut z = z.try_borrow_mut().ok()?;
+        z.reset(true);
+        let input = &s.content[..];
+        let mut out = Vec::with_capacity(input.len().saturating_mul(4).max(1024));
+        loop {
+            let (was_in, was_out) = (z.total_in(), z.total_out());
+            let at = usize::try_from(was_in).ok()?;
+            let status = z
+                .decompress_vec(input.get(at..)?, &mut out, FlushDecompress::None)
+                .ok()?;
+            if status == Status::StreamEnd {
+                return Some(out);
+            }
+            if out.len() == out.capacity() {
+                out.reserve(out.capacity());
+            } else if z.total_in() == was_in && z.total_out() == was_out {
+                return None; // input ended before the stream did
+            }
+        }
+    })
+}
+
 // XXX: We'd ideally implement this without having to copy the uncompressed data
 fn get_contents(contents: &Stream) -> Vec<u8> {
+    if let Some(data) = inflate_plain(contents) {
+        return data;
+    }
     if contents.filters().is_ok() {
         contents.decompressed_content().unwrap_or_else(|_|contents.content.clone())
     } else {
@@ -2519,7 +2585,7 @@ fn output_doc_inner<'a>(page_num: u32, object_id: ObjectId, doc: &'a Document, p
     let art_box = get::<Option<Vec<f64>>>(&doc, page_dict, b"ArtBox")
         .map(|x| (x[0], x[1], x[2], x[3]));
     output.begin_page(page_num, &media_box, art_box)?;
-    p.process_stream(&doc, doc.get_page_content(object_id).unwrap(), resources, &media_box, output, page_num)?;
+    p.process_stream(&doc, page_content(doc, object_id), resources, &media_box, output, page_num)?;
     output.end_page()?;
     Ok(())
 }
