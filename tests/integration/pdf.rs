@@ -605,3 +605,80 @@ fn streams_inflate_as_lopdf_inflates_them() {
     ]);
     assert_eq!(pdf_extract::inflate_plain(&stream(packed, two)), None);
 }
+
+#[test]
+fn content_numbers_read_as_str_parse_reads_them() {
+    // Patch 16: numbers are read without text, exactly as `str::parse` reads them.
+    let mut words: Vec<String> = [
+        "0",
+        "-0",
+        "+7",
+        "5.",
+        ".5",
+        "-.25",
+        "+.125",
+        "0.0",
+        "-0.0",
+        "16777216",
+        "16777217.5",
+        "12.5138245",
+        ".86688286",
+        "-39.891113",
+        "123456789012345678",
+        "1234567890123456789",
+        "99999999999999999999",
+        "0.00000000000000000001",
+        "340282350000000000000000000000000000000.0",
+        "0.1",
+        "0.3",
+        "2.675",
+        "8388608.5",
+        "33554433.0",
+        "-1.00000005",
+        "1.000000059604644775",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut rng = Noise(0x0123_4567_89ab_cdef);
+    for _ in 0..20_000 {
+        let r = rng.next();
+        let int = (r >> 8) % 10u64.pow((r % 8) as u32 + 1);
+        let frac_len = ((r >> 40) % 12) as usize;
+        let frac: String = (0..frac_len)
+            .map(|k| char::from(b'0' + ((rng.next() >> (k % 7)) % 10) as u8))
+            .collect();
+        let sign = ["", "-", "+"][((r >> 60) % 3) as usize];
+        words.push(if r & 1 == 0 {
+            format!("{sign}{int}")
+        } else {
+            format!("{sign}{int}.{frac}")
+        });
+    }
+    // Halfway cases between two f32s, which a wrong double rounding would get wrong.
+    for k in 0..2000u32 {
+        let x = f64::from(f32::from_bits(0x3f80_0000 + k * 4097)) + f64::from(f32::EPSILON) / 2.0;
+        words.push(format!("{x:.15}"));
+    }
+    let content = words.join(" ") + " Td";
+    let ops = pdf_extract::decode_content(content.as_bytes());
+    assert_eq!(ops.len(), 1);
+    assert_eq!(ops[0].operands.len(), words.len());
+    for (w, o) in words.iter().zip(&ops[0].operands) {
+        let expected = if w.contains('.') {
+            w.parse::<f32>().ok().map(lopdf::Object::Real)
+        } else {
+            match w.parse::<i64>() {
+                Ok(n) => Some(lopdf::Object::Integer(n)),
+                Err(_) => w.parse::<f32>().ok().map(lopdf::Object::Real),
+            }
+        };
+        match (expected, o) {
+            (Some(lopdf::Object::Real(a)), lopdf::Object::Real(b)) => {
+                assert_eq!(a.to_bits(), b.to_bits(), "{w}")
+            }
+            (Some(e), o) => assert_eq!(&e, o, "{w}"),
+            (None, o) => panic!("{w} read as {o:?}"),
+        }
+    }
+}
