@@ -102,7 +102,11 @@ pub struct GlyphCollector {
 impl GlyphCollector {
     /// An empty collector.
     pub fn new() -> GlyphCollector {
-        GlyphCollector::default()
+        // A letter's page draws a few thousand glyphs: grow once or twice, not a dozen times.
+        GlyphCollector {
+            glyphs: Vec::with_capacity(2048),
+            ..GlyphCollector::default()
+        }
     }
 
     /// The page's lines, top to bottom.
@@ -217,22 +221,26 @@ fn lines_from_glyphs(mut glyphs: Vec<Glyph>) -> Vec<RawLine> {
     glyphs.retain(|g| g.ch.len > 0);
     glyphs.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
     // Baselines closer than 40% of the type size are one line (a superscript stays on it).
-    let mut rows: Vec<Vec<Glyph>> = Vec::new();
+    // Rows are runs of the sorted glyphs, each sorted again in place.
+    let mut starts: Vec<usize> = Vec::new();
     let mut row_y = f64::NEG_INFINITY;
     let mut row_size = 0.0f64;
-    for g in glyphs {
-        if rows.is_empty() || g.y - row_y > 0.4 * row_size.max(g.size) {
+    for (i, g) in glyphs.iter().enumerate() {
+        if starts.is_empty() || g.y - row_y > 0.4 * row_size.max(g.size) {
             row_y = g.y;
             row_size = g.size;
-            rows.push(Vec::new());
+            starts.push(i);
         }
         row_size = row_size.max(g.size);
-        if let Some(r) = rows.last_mut() {
-            r.push(g);
-        }
     }
-    rows.into_iter()
-        .filter_map(|mut row| {
+    let ends = starts.iter().skip(1).copied().chain([glyphs.len()]);
+    let mut row: Vec<Glyph> = Vec::new();
+    starts
+        .iter()
+        .zip(ends)
+        .filter_map(|(&a, b)| {
+            row.clear();
+            row.extend_from_slice(&glyphs[a..b]);
             row.sort_by(|a, b| a.x.total_cmp(&b.x));
             // Fake bold draws each glyph twice at almost the same place: keep one.
             row.dedup_by(|b, a| a.ch == b.ch && (a.x - b.x).abs() < 0.05 * a.size.max(1.0));
