@@ -432,6 +432,8 @@ pub struct Op<'a> {
 pub struct Ops<'a> {
     r: Reader<'a>,
     operands: Vec<Object>,
+    /// The operands were lent out by `next_op`: cleared on the next call.
+    handed_out: bool,
 }
 
 impl<'a> Ops<'a> {
@@ -443,14 +445,20 @@ impl<'a> Ops<'a> {
                 junk: false,
             },
             operands: Vec::new(),
+            handed_out: false,
         }
     }
 }
 
-impl<'a> Iterator for Ops<'a> {
-    type Item = Op<'a>;
-
-    fn next(&mut self) -> Option<Op<'a>> {
+impl<'a> Ops<'a> {
+    /// The next operation, its operands borrowed until the next call: one buffer serves every
+    /// operation of the stream (a Chromium page has thousands), where the iterator allocates
+    /// each operation's own.
+    pub fn next_op(&mut self) -> Option<OpRef<'a, '_>> {
+        if self.handed_out {
+            self.operands.clear();
+            self.handed_out = false;
+        }
         let r = &mut self.r;
         while !r.junk {
             r.skip_space();
@@ -464,17 +472,18 @@ impl<'a> Iterator for Ops<'a> {
                         let params = r.dictionary(1, b"ID");
                         r.skip_inline_image(&params);
                         self.operands.clear();
-                        return Some(Op {
+                        return Some(OpRef {
                             operator: "BI",
-                            operands: Vec::new(),
+                            operands: &[],
                         });
                     }
                     op => {
                         // Operator bytes are ASCII letters and `*'"`: always UTF-8.
                         let operator = std::str::from_utf8(op).unwrap_or_default();
-                        return Some(Op {
+                        self.handed_out = true;
+                        return Some(OpRef {
                             operator,
-                            operands: std::mem::take(&mut self.operands),
+                            operands: &self.operands,
                         });
                     }
                 }
@@ -486,6 +495,25 @@ impl<'a> Iterator for Ops<'a> {
             }
         }
         None
+    }
+}
+
+/// One operation as [`Ops::next_op`] gives it: operands borrowed from the reader.
+#[derive(Debug)]
+pub struct OpRef<'a, 'b> {
+    pub operator: &'a str,
+    pub operands: &'b [Object],
+}
+
+impl<'a> Iterator for Ops<'a> {
+    type Item = Op<'a>;
+
+    fn next(&mut self) -> Option<Op<'a>> {
+        let op = self.next_op()?;
+        Some(Op {
+            operator: op.operator,
+            operands: op.operands.to_vec(),
+        })
     }
 }
 

@@ -1723,7 +1723,8 @@ impl<'a> Processor<'a> {
         let mut path = Path::new();
         let flip_ctm = Transform2D::row_major(1., 0., 0., -1., 0., media_box.ury - media_box.lly);
         dlog!("MediaBox {:?}", media_box);
-        for operation in content::Ops::new(&content) {
+        let mut ops = content::Ops::new(&content);
+        while let Some(operation) = ops.next_op() {
             //dlog!("op: {:?}", operation);
 
             match operation.operator {
@@ -1991,7 +1992,7 @@ impl<'a> Processor<'a> {
                     path.ops.clear();
                 }
                 "BMC" | "BDC" => {
-                    mc_stack.push(operation);
+                    mc_stack.push(operation.operator); // overturn patch: operands are lent per operation
                 }
                 "EMC" => {
                     mc_stack.pop();
