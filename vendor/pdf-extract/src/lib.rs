@@ -20,7 +20,9 @@ use std::fmt;
 use std::str;
 use std::fs::File;
 use std::slice::Iter;
-use std::collections::HashMap;
+/// overturn patch: foldhash instead of SipHash (seeded per process as SipHash is; a tenth of
+/// the cost for the small keys fonts use: codes, glyph names).
+pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::collections::hash_map::Entry;
 use std::rc::Rc;
 use std::marker::PhantomData;
@@ -481,7 +483,7 @@ impl<'a> PdfSimpleFont<'a> {
 
         let mut unicode_map = match unicode_map {
             Some(mut unicode_map) => {
-                unicode_map.extend(get_unicode_map(doc, font).unwrap_or(HashMap::new()));
+                unicode_map.extend(get_unicode_map(doc, font).unwrap_or(HashMap::default()));
                 Some(unicode_map)
             }
             None => {
@@ -591,7 +593,7 @@ impl<'a> PdfSimpleFont<'a> {
             _ => { panic!() }
         }
 
-        let mut width_map = HashMap::new();
+        let mut width_map = HashMap::default();
         /* "Ordinarily, a font dictionary that refers to one of the standard fonts
             should omit the FirstChar, LastChar, Widths, and FontDescriptor entries.
             However, it is permissible to override a standard font by including these
@@ -638,7 +640,7 @@ impl<'a> PdfSimpleFont<'a> {
                         dlog!("has encoding");
                         // overturn patch: look each glyph's codes up in an index instead of
                         // scanning all 256 codes for every glyph of the font.
-                        let mut codes: HashMap<u16, Vec<usize>> = HashMap::new();
+                        let mut codes: HashMap<u16, Vec<usize>> = HashMap::default();
                         for (i, u) in encoding.iter().enumerate() {
                             codes.entry(*u).or_default().push(i);
                         }
@@ -789,7 +791,7 @@ impl<'a> PdfType3Font<'a> {
         let widths: Vec<f64> = get(doc, font, b"Widths");
 
         // overturn patch: sized once (Skia's Type 3 fonts come by the dozen per page)
-        let mut width_map = HashMap::with_capacity(widths.len());
+        let mut width_map = HashMap::with_capacity_and_hasher(widths.len(), Default::default());
 
         let mut i = 0;
         dlog!("first_char {:?}, last_char: {:?}, widths: {} {:?}", first_char, last_char, widths.len(), widths);
@@ -968,7 +970,7 @@ fn get_unicode_map<'a>(doc: &'a Document, font: &'a Dictionary) -> Option<HashMa
             // overturn patch: a one-pass reader instead of adobe_cmap_parser (see tounicode.rs)
             let cmap = tounicode::unicode_map(&contents);
             // overturn patch: sized once, not grown entry by entry
-            let mut unicode = HashMap::with_capacity(cmap.len());
+            let mut unicode = HashMap::with_capacity_and_hasher(cmap.len(), Default::default());
             // "It must use the beginbfchar, endbfchar, beginbfrange, and endbfrange operators to
             // define the mapping from character codes to Unicode character sequences expressed in
             // UTF-16BE encoding."
@@ -1054,7 +1056,7 @@ impl<'a> PdfCIDFont<'a> {
         let default_width = get::<Option<i64>>(doc, ciddict, b"DW").unwrap_or(1000);
         let w: Option<Vec<&Object>> = get(doc, ciddict, b"W");
         dlog!("widths {:?}", w);
-        let mut widths = HashMap::new();
+        let mut widths = HashMap::default();
         let mut i = 0;
         if let Some(w) = w {
             while i < w.len() {
@@ -1691,7 +1693,7 @@ struct Processor<'a> {
 
 impl<'a> Processor<'a> {
     fn new() -> Processor<'a> {
-        Processor { font_table: HashMap::new(), fonts_by_id: HashMap::new(), _none: PhantomData }
+        Processor { font_table: HashMap::default(), fonts_by_id: HashMap::default(), _none: PhantomData }
     }
 
     fn process_stream(&mut self, doc: &'a Document, content: Vec<u8>, resources: &'a Dictionary, media_box: &MediaBox, output: &mut dyn OutputDev, page_num: u32) -> Result<(), OutputError> {
@@ -2327,7 +2329,7 @@ impl<W: ConvertToFmt> OutputDev for PlainTextOutput<W> {
             }
         }
         //let norm = unicode_normalization::UnicodeNormalization::nfkc(char);
-        write!(self.writer, "{}", char)?;
+        self.writer.write_str(char)?; // overturn patch: not through `format_args!`
         self.first_char = false;
         self.last_y = y;
         self.last_end = x + width * transformed_font_size;

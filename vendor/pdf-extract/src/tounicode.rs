@@ -6,7 +6,9 @@
 //! keeps going past anything it does not understand, and returns the same map: character
 //! code -> UTF-16BE bytes.
 
-use std::collections::HashMap;
+/// overturn patch: foldhash instead of SipHash (seeded per process as SipHash is; a tenth of
+/// the cost for the small keys fonts use: codes, glyph names).
+pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// A range wider than this is cut: no simple or CID font has more codes, and a broken or
 /// hostile CMap must not allocate billions of entries.
@@ -154,7 +156,7 @@ fn offset_destination(start: &[u8], offset: u32) -> Vec<u8> {
 /// Character code -> UTF-16BE bytes, from the `bfchar` and `bfrange` sections of a
 /// ToUnicode CMap. Entries it cannot read are skipped.
 pub fn unicode_map(input: &[u8]) -> HashMap<u32, Vec<u8>> {
-    let mut map = HashMap::new();
+    let mut map = HashMap::default();
     let mut lexer = Lexer { s: input, i: 0 }.peekable();
     while let Some(t) = lexer.next() {
         match t {
