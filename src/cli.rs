@@ -276,7 +276,9 @@ fn now_stamp() -> i64 {
 }
 
 fn run(args: Args) -> anyhow::Result<u8> {
-    let rules = Rules::bundled()?;
+    // Compiled when a command first needs them: `text` (without `--redact`) and `schema` never
+    // do, and a scanned page's `text` is then the OCR alone, as the tesseract CLI's is.
+    let rules = Rules::bundled;
     overturn::ocr::set_language(&args.lang);
     match args.command {
         Command::Parse {
@@ -301,7 +303,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
                 }
             };
             if state.is_some() {
-                overturn::refresh(&mut report, rules, &Context { state });
+                overturn::refresh(&mut report, rules()?, &Context { state });
             }
             if let Some(path) = ics {
                 emit(
@@ -332,7 +334,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
             let mut out = String::new();
             let many = reports.len() > 1;
             for r in &mut reports {
-                overturn::refresh(r, rules, &ctx);
+                overturn::refresh(r, rules()?, &ctx);
                 // JSON Lines in, JSON Lines out.
                 out.push_str(&to_json(r, compact || many)?);
                 out.push('\n');
@@ -365,6 +367,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
             } else {
                 overturn::appeal::Format::Text
             };
+            let rules = rules()?;
             let letters: Vec<String> = reports
                 .iter()
                 .map(|r| overturn::appeal::draft(r, rules, format))
@@ -410,7 +413,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
             )?;
             Ok(if failed { INPUT_ERROR } else { OK })
         }
-        Command::Batch(b) => batch(b, rules),
+        Command::Batch(b) => batch(b, rules()?),
         Command::Text {
             file,
             layout,
@@ -441,7 +444,7 @@ fn run(args: Args) -> anyhow::Result<u8> {
             if redact {
                 // The values to hide are those the report reads from this text; without a
                 // report nothing is printed (never the text unredacted).
-                let mut report = match overturn::report_of_text(&source, &doc, rules) {
+                let mut report = match overturn::report_of_text(&source, &doc, rules()?) {
                     Ok(r) => r,
                     Err(e) => {
                         eprintln!("overturn: {e}");
