@@ -361,10 +361,9 @@ fn object_syntax_loads_as_lopdf_loads_it() {
     }
 }
 
-#[test]
-fn damaged_documents_load_as_lopdf_loads_them_or_are_left_to_it() {
-    // Bytes changed at random in small fixture PDFs: whatever the loader reads directly,
-    // lopdf reads the same.
+/// 300 small fixture PDFs with one to three bytes each changed at random to PDF syntax
+/// (deterministic for a seed).
+fn damaged_small_pdfs(seed: u64) -> Vec<Vec<u8>> {
     let pdfs: Vec<Vec<u8>> = all_pdfs()
         .iter()
         .map(|p| std::fs::read(p).unwrap())
@@ -372,14 +371,28 @@ fn damaged_documents_load_as_lopdf_loads_them_or_are_left_to_it() {
         .take(6)
         .collect();
     assert!(!pdfs.is_empty());
-    let mut rng = Noise(0x2545_f491_4f6c_dd1d);
+    let mut rng = Noise(seed);
     let syntax = b"()<>[]/%\\ \n\r0123456789.-+Robjendstreamxref#";
-    for round in 0..300 {
-        let mut s = pdfs[round % pdfs.len()].clone();
-        for _ in 0..1 + round % 3 {
-            let i = rng.next() as usize % s.len();
-            s[i] = syntax[rng.next() as usize % syntax.len()];
-        }
+    (0..300)
+        .map(|round| {
+            let mut s = pdfs[round % pdfs.len()].clone();
+            for _ in 0..1 + round % 3 {
+                let i = rng.next() as usize % s.len();
+                s[i] = syntax[rng.next() as usize % syntax.len()];
+            }
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn damaged_documents_load_as_lopdf_loads_them_or_are_left_to_it() {
+    // Bytes changed at random in small fixture PDFs: whatever the loader reads directly,
+    // lopdf reads the same.
+    for (round, s) in damaged_small_pdfs(0x2545_f491_4f6c_dd1d)
+        .into_iter()
+        .enumerate()
+    {
         let Some(ours) = pdf_extract::load_direct(&s) else {
             continue;
         };
@@ -526,21 +539,11 @@ fn unreachable_and_skipped_objects_are_left_unread() {
 
 #[test]
 fn damaged_documents_load_reachable_objects_as_lopdf_reads_them() {
-    let pdfs: Vec<Vec<u8>> = all_pdfs()
-        .iter()
-        .map(|p| std::fs::read(p).unwrap())
-        .filter(|b| b.len() < 40_000)
-        .take(6)
-        .collect();
-    let mut rng = Noise(0x9e37_79b9_7f4a_7c15);
-    let syntax = b"()<>[]/%\\ \n\r0123456789.-+Robjendstreamxref#";
     let mut compared = 0;
-    for round in 0..300 {
-        let mut s = pdfs[round % pdfs.len()].clone();
-        for _ in 0..1 + round % 3 {
-            let i = rng.next() as usize % s.len();
-            s[i] = syntax[rng.next() as usize % syntax.len()];
-        }
+    for (round, s) in damaged_small_pdfs(0x9e37_79b9_7f4a_7c15)
+        .into_iter()
+        .enumerate()
+    {
         let Some(ours) = pdf_extract::load_reachable(&s, pdf_extract::NOT_FOR_TEXT) else {
             continue;
         };
