@@ -64,8 +64,8 @@ pub fn load(buf: &[u8]) -> Option<Document> {
 
 /// As [`load`], but parses only the objects reachable from the trailer without passing
 /// through a key of `skip`: the others stay unread (absent from `objects`, still in the
-/// cross-reference table). Whatever it returns holds exactly the objects [`load`] would,
-/// minus those.
+/// cross-reference table). The objects it reads are read exactly as [`load`] reads them; an
+/// object it does not reach is not read, so damage there no longer sends the file to lopdf.
 pub fn load_reachable(buf: &[u8], skip: &[&[u8]]) -> Option<Document> {
     load_with(buf, Some(skip))
 }
@@ -115,11 +115,10 @@ fn load_with(buf: &[u8], skip: Option<&[&[u8]]>) -> Option<Document> {
     match skip {
         None => {
             for entry in xref.entries.values() {
-                let XrefEntry::Normal { offset, .. } = *entry else {
-                    return None;
-                };
-                let (id, object) = read(offset)?;
-                objects.insert(id, object);
+                if let XrefEntry::Normal { offset, .. } = *entry {
+                    let (id, object) = read(offset)?;
+                    objects.insert(id, object);
+                }
             }
         }
         Some(skip) => {
