@@ -20,8 +20,8 @@ use std::fmt;
 use std::str;
 use std::fs::File;
 use std::slice::Iter;
-/// overturn patch: foldhash instead of SipHash (seeded per process as SipHash is; a tenth of
-/// the cost for the small keys fonts use: codes, glyph names).
+/// overturn patch: foldhash instead of SipHash (seeded per process as SipHash is, and
+/// cheaper for the small keys fonts use: codes, glyph names).
 pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::collections::hash_map::Entry;
 use std::rc::Rc;
@@ -1300,19 +1300,13 @@ struct TextState<'a>
     tm: Transform,
 }
 
-/// overturn patch: `Document::get_page_content`, with its streams inflated by
-/// [`inflate_plain`] where it can.
+/// overturn patch: `Document::get_page_content`, each stream read by `get_contents` (which
+/// tries [`inflate_plain`] first, then lopdf, then the raw bytes, as lopdf's does).
 fn page_content(doc: &Document, page_id: ObjectId) -> Vec<u8> {
     let mut content = Vec::new();
     for id in doc.get_page_contents(page_id) {
         if let Ok(stream) = doc.get_object(id).and_then(Object::as_stream) {
-            match inflate_plain(stream) {
-                Some(data) => content.extend_from_slice(&data),
-                None => match stream.decompressed_content() {
-                    Ok(data) => content.extend_from_slice(&data),
-                    Err(_) => content.extend_from_slice(&stream.content),
-                },
-            }
+            content.extend_from_slice(&get_contents(stream));
             content.push(b'\n');
         }
     }
