@@ -367,8 +367,9 @@ fn clean_line(line: &str) -> String {
         .into_owned()
 }
 
-/// Packs a page whose pixels are all black or white into 1 bit per pixel (1 = black, rows
-/// padded to a byte); `None` for a grayscale page.
+/// Packs a page whose pixels are all black or white into 1 bit per pixel as tesseract's
+/// `SetImage` takes it: 1 = white (its documentation; `ImageThresholder::SetImage` clears the
+/// pixel for a set bit), rows padded to a byte; `None` for a grayscale page.
 fn pack_bilevel(img: &GrayImage) -> Option<Vec<u8>> {
     if !prepare::is_bilevel(img) {
         return None;
@@ -378,7 +379,7 @@ fn pack_bilevel(img: &GrayImage) -> Option<Vec<u8>> {
     let mut out = vec![0u8; stride * h as usize];
     for (y, row) in img.as_raw().chunks_exact(w as usize).enumerate() {
         for (x, &v) in row.iter().enumerate() {
-            if v == 0 {
+            if v != 0 {
                 out[y * stride + x / 8] |= 0x80 >> (x % 8);
             }
         }
@@ -457,14 +458,13 @@ fn decode_tiff(bytes: &[u8]) -> Result<Vec<PageImage>, String> {
         let color = dec
             .colortype()
             .map_err(|e| format!("unreadable TIFF page: {e}"))?;
-        let white_is_zero = dec.get_tag_u32(Tag::PhotometricInterpretation).ok() == Some(0);
         let data = dec
             .read_image()
             .map_err(|e| format!("unreadable TIFF page: {e}"))?;
         let DecodingResult::U8(raw) = data else {
             return Err("unsupported TIFF sample format".into());
         };
-        let gray = tiff_to_gray(&raw, w, h, color, white_is_zero)
+        let gray = tiff_to_gray(&raw, w, h, color)
             .ok_or_else(|| format!("unsupported TIFF color type {color:?}"))?;
         pages.push(PageImage { image: gray, dpi });
         if !dec.more_images() {
@@ -476,13 +476,10 @@ fn decode_tiff(bytes: &[u8]) -> Result<Vec<PageImage>, String> {
     Ok(pages)
 }
 
-fn tiff_to_gray(
-    raw: &[u8],
-    w: u32,
-    h: u32,
-    color: tiff::ColorType,
-    white_is_zero: bool,
-) -> Option<GrayImage> {
+/// A decoded TIFF page's samples as 8-bit grey (0 black). The `tiff` decoder has already turned
+/// a WhiteIsZero page (what fax software writes) into BlackIsZero samples: inverting it again
+/// had handed every fax to OCR as white type on black.
+fn tiff_to_gray(raw: &[u8], w: u32, h: u32, color: tiff::ColorType) -> Option<GrayImage> {
     use tiff::ColorType;
     let px = (w as usize) * (h as usize);
     let mut out = vec![255u8; px];
@@ -493,16 +490,12 @@ fn tiff_to_gray(
             for y in 0..h as usize {
                 for x in 0..w as usize {
                     let bit = raw.get(y * stride + x / 8)? >> (7 - (x % 8)) & 1;
-                    let black = if white_is_zero { bit == 1 } else { bit == 0 };
-                    out[y * w as usize + x] = if black { 0 } else { 255 };
+                    out[y * w as usize + x] = if bit == 0 { 0 } else { 255 };
                 }
             }
         }
         ColorType::Gray(8) => {
             out.copy_from_slice(raw.get(..px)?);
-            if white_is_zero {
-                out.iter_mut().for_each(|v| *v = 255 - *v);
-            }
         }
         ColorType::RGB(8) | ColorType::RGBA(8) => {
             let n = if matches!(color, ColorType::RGB(8)) {
@@ -678,9 +671,9 @@ mod tests {
 
     #[test]
     fn bilevel_tiff_rows_unpack() {
-        // 10x2 pixels, WhiteIsZero: 1 bits are black.
-        let raw = [0b1000_0000, 0b0100_0000, 0b0000_0000, 0b0100_0000];
-        let g = tiff_to_gray(&raw, 10, 2, tiff::ColorType::Gray(1), true).unwrap();
+        // 10x2 pixels as the decoder hands them over (BlackIsZero): 0 bits are black.
+        let raw = [0b0111_1111, 0b1011_1111, 0b1111_1111, 0b1011_1111];
+        let g = tiff_to_gray(&raw, 10, 2, tiff::ColorType::Gray(1)).unwrap();
         assert_eq!(g.get_pixel(0, 0).0[0], 0);
         assert_eq!(g.get_pixel(1, 0).0[0], 255);
         assert_eq!(g.get_pixel(9, 0).0[0], 0);
@@ -688,14 +681,74 @@ mod tests {
         assert_eq!(g.get_pixel(0, 1).0[0], 255);
     }
 
+    // Regression: the decoder turns WhiteIsZero samples (every fax the fixtures hold, as fax
+    // software writes them) into BlackIsZero, and they were inverted again: OCR got white type
+    // on black, fax specks were looked for in the ink and the lean measured on the paper.
+    #[test]
+    fn tiff_pages_decode_as_dark_type_on_white_paper() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path().join("input.tif");
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            for page in decode_image(&bytes).unwrap() {
+                let raw = page.image.as_raw();
+                let dark = raw.iter().filter(|&&v| v < 128).count() as f64 / raw.len() as f64;
+                assert!(
+                    (0.005..0.3).contains(&dark),
+                    "{}: {:.1} % of the page dark",
+                    path.display(),
+                    dark * 100.0
+                );
+            }
+            seen += 1;
+        }
+        // Both fax resolutions and a greyscale scan are among them.
+        assert!(seen >= 5, "only {seen} TIFF fixtures");
+    }
+
+    // Regression: packed with 1 = black, every fax reached tesseract as white type on black
+    // (hidden while the TIFF decoding inverted faxes too). Reads back the image tesseract holds.
+    #[test]
+    #[allow(unsafe_code)]
+    fn tesseract_holds_a_packed_page_as_black_type_on_white() {
+        use tesseract::plumbing::TessBaseApi;
+        let mut img = GrayImage::from_pixel(40, 3, image::Luma([255]));
+        img.put_pixel(3, 0, image::Luma([0]));
+        img.put_pixel(33, 2, image::Luma([0]));
+        let packed = pack_bilevel(&img).unwrap();
+        let mut api = TessBaseApi::create();
+        api.init_2(None, Some(c"eng")).unwrap();
+        api.set_image(&packed, 40, 3, 0, 5).unwrap();
+        let pix = api.get_input_image().unwrap();
+        assert_eq!(pix.get_depth(), 1);
+        let wpl = (pix.get_width() as usize).div_ceil(32);
+        let data = pix.get_data();
+        // leptonica's 1-bit pixels: a set bit is black, 32-bit words, first pixel in the MSB.
+        let black = |x: usize, y: usize| {
+            // SAFETY: x < 40 and y < 3 address the 2 words a row of the 40x3 image tesseract
+            // allocated and still holds (`api` outlives this closure).
+            let word = unsafe { *data.add(y * wpl + x / 32) };
+            (word >> (31 - x % 32)) & 1 == 1
+        };
+        let dark: Vec<(usize, usize)> = (0..3)
+            .flat_map(|y| (0..40).map(move |x| (x, y)))
+            .filter(|&(x, y)| black(x, y))
+            .collect();
+        assert_eq!(dark, [(3, 0), (33, 2)]);
+    }
+
     #[test]
     fn bilevel_pages_are_packed_one_bit_per_pixel() {
         let mut img = GrayImage::from_pixel(10, 2, image::Luma([255]));
         img.put_pixel(0, 0, image::Luma([0]));
         img.put_pixel(9, 1, image::Luma([0]));
+        // 1 = white; the pad bits at the end of each row stay 0.
         assert_eq!(
             pack_bilevel(&img),
-            Some(vec![0b1000_0000, 0, 0, 0b0100_0000])
+            Some(vec![0b0111_1111, 0b1100_0000, 0b1111_1111, 0b1000_0000])
         );
         img.put_pixel(5, 0, image::Luma([128]));
         assert_eq!(pack_bilevel(&img), None, "a grayscale page stays 8-bit");
