@@ -208,10 +208,14 @@ fn small_copy(img: &GrayImage, side: u32) -> (GrayImage, f32) {
     let mut counts = vec![0u32; sw as usize * sh as usize];
     for (y, row) in img.as_raw().chunks_exact(w as usize).enumerate() {
         let base = (y as u32 / f) as usize * sw as usize;
-        for (x, &v) in row.iter().enumerate() {
-            let i = base + x / f as usize;
-            sums[i] += u32::from(v);
-            counts[i] += 1;
+        // Each run of `f` pixels of the row is one small pixel's share (no division a pixel).
+        let cells = sums[base..base + sw as usize].iter_mut();
+        for ((sum, n), run) in cells
+            .zip(&mut counts[base..base + sw as usize])
+            .zip(row.chunks(f as usize))
+        {
+            *sum += run.iter().map(|&v| u32::from(v)).sum::<u32>();
+            *n += run.len() as u32;
         }
     }
     let raw = sums
@@ -479,6 +483,26 @@ mod tests {
             }
         }
         img
+    }
+
+    #[test]
+    fn a_small_copy_is_the_mean_of_each_block() {
+        let img = GrayImage::from_fn(103, 71, |x, y| Luma([((x * 37 + y * 11) % 256) as u8]));
+        for side in [10, 34, 50, 103, 500] {
+            let (small, f) = small_copy(&img, side);
+            let f = f as u32;
+            for (sx, sy, p) in small.enumerate_pixels() {
+                // The block's pixels, cut at the image's right and bottom edges.
+                let (mut sum, mut n) = (0u32, 0u32);
+                for y in sy * f..((sy + 1) * f).min(71) {
+                    for x in sx * f..((sx + 1) * f).min(103) {
+                        sum += u32::from(img.get_pixel(x, y)[0]);
+                        n += 1;
+                    }
+                }
+                assert_eq!(u32::from(p[0]), sum / n, "side {side} at {sx},{sy}");
+            }
+        }
     }
 
     #[test]
