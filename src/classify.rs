@@ -673,6 +673,18 @@ fn find_codes(text: &Text, rules: &Rules) -> Vec<FoundCode> {
     found
 }
 
+/// This module's constant patterns, compiled up front by
+/// [`crate::rules::Rules::compile_lazy`] (each is compiled on first use otherwise).
+pub(crate) static PATTERNS: &[&std::sync::LazyLock<regex::Regex>] = &[
+    &LABELLED_CODE,
+    &CODE_LEGEND,
+    &RARC_TOKEN,
+    &LEGEND,
+    &ASKS_FOR,
+    &PROGRAMS,
+    &GROUP_CODE,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -781,6 +781,25 @@ fn parse_number(s: &str) -> Option<i64> {
     (total > 0).then_some(total)
 }
 
+/// This module's constant patterns, compiled up front by
+/// [`crate::rules::Rules::compile_lazy`] (each is compiled on first use otherwise).
+pub(crate) static PATTERNS: &[&std::sync::LazyLock<regex::Regex>] = &[
+    &WINDOW,
+    &APPEAL_WORDS,
+    &MEMBER_ACTS,
+    &PAYER_ACTS,
+    &LATER_REVIEWER,
+    &NEXT_LEVEL,
+    &AFTER_FINAL,
+    &THIS_NOTICE,
+    &NOT_FILING,
+    &SERVICE_ANCHOR,
+    &PROVIDER_DISPUTE,
+    &WINDOW_LEAD,
+    &DEADLINE_WORDS,
+    &BIRTH_OR_SERVICE,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 use jiff::civil::Date;
 use regex::Regex;
 
-mod claims;
+pub(crate) mod claims;
 pub(crate) mod uncertain;
 
 use crate::layout::Layout;
@@ -2376,6 +2376,37 @@ fn is_state_abbrev(before: &str) -> bool {
 }
 
 /// The fields of a text, with its layout read first (as the pipeline does).
+/// This module's constant patterns, compiled up front by
+/// [`crate::rules::Rules::compile_lazy`] (each is compiled on first use otherwise).
+pub(crate) static PATTERNS: &[&std::sync::LazyLock<regex::Regex>] = &[
+    &PROCEDURE,
+    &DIAGNOSIS,
+    &PAREN_PROCEDURE,
+    &PROCEDURE_LABEL,
+    &DIAGNOSIS_LABEL,
+    &TRANSLATED_LABEL,
+    &ORG_WORD,
+    &NOT_LETTERHEAD,
+    &STATE_AGENCY,
+    &JURISDICTION,
+    &TAGLINE,
+    &DOC_TITLE,
+    &FAX_OR_MEMO,
+    &PHRASE_LABEL,
+    &STREET,
+    &CITY_STATE_ZIP,
+    &TITLE_WORDS,
+    &OWED_WORD,
+    &TOTAL,
+    &LETTER_DATE_NOT,
+    &DENIED_WORDS,
+    &OWES_NOTHING,
+    &OWES_ALL,
+    &OTHER_ORG,
+    &LOGO_SPECK,
+    &STATE_NAME,
+];
+
 #[cfg(test)]
 fn extract_all(t: &Text, rules: &Rules) -> Fields {
     extract(t, &crate::layout::analyze(t, rules), rules)

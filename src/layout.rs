@@ -1111,6 +1111,21 @@ fn columns_like(l: &PositionedLine, rules: &Rules) -> usize {
         .count()
 }
 
+/// This module's constant patterns, compiled up front by
+/// [`crate::rules::Rules::compile_lazy`] (each is compiled on first use otherwise).
+pub(crate) static PATTERNS: &[&std::sync::LazyLock<regex::Regex>] = &[
+    &CLAIM_LABEL,
+    &PATIENT_LABEL,
+    &MEMBER_ID_LABEL,
+    &DATE_LABEL,
+    &CODE_LABEL,
+    &PROCEDURE_LABEL,
+    &PROVIDER_LABEL,
+    &TOTAL,
+    &PAGE_NUMBER,
+    &LANGUAGE_HELP,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -217,6 +217,22 @@ fn lazy(id: &str, pattern: &str) -> Result<LazyRegex> {
 }
 
 impl NoticeRules {
+    /// Every pattern of the notice checks (each compiled when first used).
+    pub(crate) fn lazy_patterns(&self) -> Vec<&LazyRegex> {
+        let own = [
+            &self.employer_plan,
+            &self.grandfathered,
+            &self.not_grandfathered,
+            &self.reduction,
+            &self.remittance,
+            &self.received,
+            &self.urgent,
+            &self.extension,
+        ];
+        let elements = self.elements.iter().filter_map(|e| e.pattern.as_ref());
+        own.into_iter().chain(elements).collect()
+    }
+
     /// Checks and prepares the rule file: every program known and checked at some stage,
     /// every element required somewhere by a known program with a citation, every pattern
     /// well-formed, every decision time with exactly one of hours and days.

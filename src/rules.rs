@@ -446,8 +446,11 @@ pub struct Rules {
     pub notice: crate::notice::NoticeRules,
 }
 
-static BUNDLED_RULES: LazyLock<std::result::Result<Rules, String>> =
-    LazyLock::new(|| Rules::from_sources(BUNDLED).map_err(|e| e.to_string()));
+static BUNDLED_RULES: LazyLock<std::result::Result<Rules, String>> = LazyLock::new(|| {
+    let rules = Rules::from_sources(BUNDLED).map_err(|e| e.to_string())?;
+    rules.compile_lazy();
+    Ok(rules)
+});
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -578,6 +581,52 @@ impl Rules {
             id: "load".into(),
             reason: reason.clone(),
         })
+    }
+
+    /// Compiles now, on every core, the patterns otherwise compiled when first used: the field
+    /// labels, the notice checks and the code's constant patterns on the way from text to a
+    /// report (not those of OCR repairs or redaction). On first use a batch's workers wait on
+    /// each other's, one pattern at a time, and a one-letter `parse` compiles them on one
+    /// core (docs/performance.md). Calling it again does nothing.
+    pub fn compile_lazy(&self) {
+        let mut work: Vec<Box<dyn Fn() + Send + Sync + '_>> = Vec::new();
+        for label in self.fields.iter().flat_map(|f| &f.labels) {
+            work.push(Box::new(move || {
+                label.get();
+            }));
+        }
+        for p in self.notice.lazy_patterns() {
+            work.push(Box::new(move || {
+                p.get();
+            }));
+        }
+        let constants = [
+            crate::classify::PATTERNS,
+            crate::deadlines::PATTERNS,
+            crate::fields::PATTERNS,
+            crate::fields::claims::PATTERNS,
+            crate::layout::PATTERNS,
+            crate::text::PATTERNS,
+            crate::values::PATTERNS,
+        ];
+        for p in constants.into_iter().flatten() {
+            work.push(Box::new(move || {
+                LazyLock::force(p);
+            }));
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    while let Some(job) =
+                        work.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
+                        job();
+                    }
+                });
+            }
+        });
     }
 
     /// Compiles rules from `(file name, contents)` pairs: the files of [`BUNDLED`].
@@ -1343,6 +1392,59 @@ fn code_table(list: &str, raw: Vec<RawCode>) -> Result<HashMap<String, CodeEntry
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Each module's `PATTERNS` lists every constant pattern the module declares (above its
+    // tests), so `compile_lazy` leaves none to a document's first use.
+    #[test]
+    fn compile_lazy_lists_every_constant_pattern() {
+        let declared =
+            Regex::new(r"(?m)^(?:pub(?:\([a-z]+\))? )?static ([A-Z_0-9]+): *(?:std::sync::)?LazyLock<(?:regex::)?Regex>")
+                .unwrap();
+        let listed = Regex::new(r"(?s)static PATTERNS: [^=]*=\s*&\[(.*?)\];").unwrap();
+        let sources = [
+            ("classify.rs", include_str!("classify.rs")),
+            ("deadlines.rs", include_str!("deadlines.rs")),
+            ("fields.rs", include_str!("fields.rs")),
+            ("fields/claims.rs", include_str!("fields/claims.rs")),
+            ("layout.rs", include_str!("layout.rs")),
+            ("text.rs", include_str!("text.rs")),
+            ("values.rs", include_str!("values.rs")),
+        ];
+        for (file, src) in sources {
+            let code = src.split("#[cfg(test)]").next().unwrap();
+            let mut names: Vec<&str> = declared
+                .captures_iter(code)
+                .map(|c| c.get(1).unwrap().as_str())
+                .collect();
+            let list = listed.captures(code).expect(file).get(1).unwrap().as_str();
+            let mut in_list: Vec<&str> = list
+                .split(',')
+                .map(|n| n.trim().trim_start_matches('&'))
+                .filter(|n| !n.is_empty())
+                .collect();
+            names.sort_unstable();
+            in_list.sort_unstable();
+            assert!(!names.is_empty(), "{file}");
+            assert_eq!(names, in_list, "{file}");
+        }
+        // And compiling them all, with every label and notice pattern, works.
+        let rules = Rules::bundled().unwrap();
+        rules.compile_lazy();
+        assert!(
+            rules
+                .fields
+                .iter()
+                .flat_map(|f| &f.labels)
+                .all(|l| l.get().is_some())
+        );
+        assert!(
+            rules
+                .notice
+                .lazy_patterns()
+                .iter()
+                .all(|p| p.get().is_some())
+        );
+    }
 
     #[test]
     fn bundled_rules_load() {

@@ -974,6 +974,16 @@ fn collapse_spaces(s: &str) -> String {
     out
 }
 
+/// This module's constant patterns, compiled up front by
+/// [`crate::rules::Rules::compile_lazy`] (each is compiled on first use otherwise).
+pub(crate) static PATTERNS: &[&std::sync::LazyLock<regex::Regex>] = &[
+    &LATER_EVENT,
+    &HTML_DROP,
+    &HTML_BREAK,
+    &HTML_TAG,
+    &HTML_ENTITY,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -664,6 +664,11 @@ pub fn name_at_start(s: &str, stop: &std::collections::HashSet<String>) -> Optio
     })
 }
 
+/// This module's constant patterns, compiled up front by
+/// [`crate::rules::Rules::compile_lazy`] (each is compiled on first use otherwise).
+pub(crate) static PATTERNS: &[&std::sync::LazyLock<regex::Regex>] =
+    &[&DATE_RE, &AMOUNT_RE, &ANY_AMOUNT_RE, &PHONE_RE, &DATE_LEAD];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -835,6 +835,10 @@ fn service_line(r: &super::TableRow, rules: &Rules) -> ServiceLine {
     }
 }
 
+/// This module's constant patterns, compiled up front by
+/// [`crate::rules::Rules::compile_lazy`] (each is compiled on first use otherwise).
+pub(crate) static PATTERNS: &[&std::sync::LazyLock<regex::Regex>] = &[&PENDING, &DOCUMENT_TOTALS];
+
 #[cfg(test)]
 mod tests {
     use crate::report::ClaimStatus;
