@@ -587,7 +587,7 @@ impl Rules {
     /// labels, the notice checks and the code's constant patterns on the way from text to a
     /// report (not those of OCR repairs or redaction). On first use a batch's workers wait on
     /// each other's, one pattern at a time, and a one-letter `parse` compiles them on one
-    /// core (docs/performance.md). Calling it again does nothing.
+    /// core (docs/performance.md). Calling it again compiles nothing.
     pub fn compile_lazy(&self) {
         let mut work: Vec<Box<dyn Fn() + Send + Sync + '_>> = Vec::new();
         for label in self.fields.iter().flat_map(|f| &f.labels) {
