@@ -614,19 +614,7 @@ impl Rules {
                 LazyLock::force(p);
             }));
         }
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    while let Some(job) =
-                        work.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                    {
-                        job();
-                    }
-                });
-            }
-        });
+        on_cores(&work, |job| job());
     }
 
     /// Compiles rules from `(file name, contents)` pairs: the files of [`BUNDLED`].
@@ -1254,33 +1242,13 @@ impl Jobs {
     /// first error, in that order too).
     fn compile(self) -> Result<Vec<Compiled>> {
         let jobs = self.0;
-        let next = std::sync::atomic::AtomicUsize::new(0);
         // The big set first, so no thread is left with it at the end.
         let mut order: Vec<usize> = (0..jobs.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(jobs[i].patterns.len()));
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        let results: Vec<(usize, Result<Compiled>)> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut done = Vec::new();
-                        loop {
-                            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(&i) = order.get(k) else { break };
-                            done.push((i, compile_job(&jobs[i])));
-                        }
-                        done
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap_or_default())
-                .collect()
-        });
+        let compiled = on_cores(&order, |&i| compile_job(&jobs[i]));
         let mut slots: Vec<Option<Result<Compiled>>> = jobs.iter().map(|_| None).collect();
-        for (i, r) in results {
-            slots[i] = Some(r);
+        for (&i, r) in order.iter().zip(compiled) {
+            slots[i] = r;
         }
         slots
             .into_iter()
@@ -1296,6 +1264,37 @@ impl Jobs {
             })
             .collect()
     }
+}
+
+/// `f` of every item on up to four cores, each thread taking the next item left; the results
+/// in the items' order, `None` for those of a thread that panicked (not raised again).
+fn on_cores<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<Option<R>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(k) else { break };
+                        done.push((k, f(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    let mut out: Vec<Option<R>> = items.iter().map(|_| None).collect();
+    for (k, r) in done {
+        out[k] = Some(r);
+    }
+    out
 }
 
 fn compile_job(job: &Job) -> Result<Compiled> {
