@@ -478,7 +478,7 @@ fn decode_tiff(bytes: &[u8]) -> Result<Vec<PageImage>, String> {
 
 /// A decoded TIFF page's samples as 8-bit grey (0 black). The `tiff` decoder has already turned
 /// a WhiteIsZero page (what fax software writes) into BlackIsZero samples: inverting it again
-/// had handed every fax to OCR as white type on black.
+/// had prepared every fax as white type on black (an inverted 1-bit packing hid it from OCR).
 fn tiff_to_gray(raw: &[u8], w: u32, h: u32, color: tiff::ColorType) -> Option<GrayImage> {
     use tiff::ColorType;
     let px = (w as usize) * (h as usize);
@@ -682,8 +682,8 @@ mod tests {
     }
 
     // Regression: the decoder turns WhiteIsZero samples (every fax the fixtures hold, as fax
-    // software writes them) into BlackIsZero, and they were inverted again: OCR got white type
-    // on black, fax specks were looked for in the ink and the lean measured on the paper.
+    // software writes them) into BlackIsZero, and they were inverted again: fax specks were
+    // looked for in the ink and the lean measured on the paper.
     #[test]
     fn tiff_pages_decode_as_dark_type_on_white_paper() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
