@@ -681,6 +681,44 @@ mod tests {
         assert_eq!(g.get_pixel(0, 1).0[0], 255);
     }
 
+    // An 8-bit WhiteIsZero page (0 is white), written out by hand: ink stays ink whichever way
+    // the file says its samples run.
+    #[test]
+    fn an_8_bit_white_is_zero_tiff_decodes_black_on_white() {
+        let entry = |tag: u16, kind: u16, value: u32| {
+            let mut e = Vec::new();
+            e.extend(tag.to_le_bytes());
+            e.extend(kind.to_le_bytes());
+            e.extend(1u32.to_le_bytes());
+            e.extend(value.to_le_bytes());
+            e
+        };
+        let (short, long) = (3, 4);
+        let tags = [
+            (256, short, 4),  // width
+            (257, short, 2),  // height
+            (258, short, 8),  // bits per sample
+            (259, short, 1),  // no compression
+            (262, short, 0),  // WhiteIsZero
+            (273, long, 122), // strip offset: after the header and this 9-entry directory
+            (277, short, 1),  // samples per pixel
+            (278, short, 2),  // rows per strip
+            (279, long, 8),   // strip bytes
+        ];
+        let mut tif = b"II*\0".to_vec();
+        tif.extend(8u32.to_le_bytes());
+        tif.extend((tags.len() as u16).to_le_bytes());
+        for (tag, kind, value) in tags {
+            tif.extend(entry(tag, kind, value));
+        }
+        tif.extend(0u32.to_le_bytes());
+        assert_eq!(tif.len(), 122);
+        tif.extend([0, 255, 0, 0, 0, 0, 0, 255]);
+        let page = &decode_image(&tif).unwrap()[0];
+        let px: Vec<u8> = page.image.as_raw().clone();
+        assert_eq!(px, [255, 0, 255, 255, 255, 255, 255, 0]);
+    }
+
     // Regression: the decoder turns WhiteIsZero samples (every fax the fixtures hold, as fax
     // software writes them) into BlackIsZero, and they were inverted again: fax specks were
     // looked for in the ink and the lean measured on the paper.
