@@ -348,21 +348,7 @@ impl NoticeRules {
 
     /// Every pattern of the file, compiled (the rule tests call this).
     pub fn compile_all(&self) -> bool {
-        let conditions = [
-            &self.employer_plan,
-            &self.grandfathered,
-            &self.not_grandfathered,
-            &self.reduction,
-            &self.remittance,
-            &self.received,
-            &self.urgent,
-            &self.extension,
-        ];
-        conditions.iter().all(|r| r.get().is_some())
-            && self
-                .elements
-                .iter()
-                .all(|e| e.pattern.as_ref().is_none_or(|p| p.get().is_some()))
+        self.lazy_patterns().iter().all(|p| p.get().is_some())
     }
 }
 

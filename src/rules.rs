@@ -1436,13 +1436,7 @@ mod tests {
                 .flat_map(|f| &f.labels)
                 .all(|l| l.get().is_some())
         );
-        assert!(
-            rules
-                .notice
-                .lazy_patterns()
-                .iter()
-                .all(|p| p.get().is_some())
-        );
+        assert!(rules.notice.compile_all());
     }
 
     #[test]
