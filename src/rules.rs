@@ -600,16 +600,10 @@ impl Rules {
                 p.get();
             }));
         }
-        let constants = [
-            crate::classify::PATTERNS,
-            crate::deadlines::PATTERNS,
-            crate::fields::PATTERNS,
-            crate::fields::claims::PATTERNS,
-            crate::layout::PATTERNS,
-            crate::text::PATTERNS,
-            crate::values::PATTERNS,
-        ];
-        for p in constants.into_iter().flatten() {
+        for p in constant_patterns()
+            .into_iter()
+            .flat_map(|(_, patterns)| patterns)
+        {
             work.push(Box::new(move || {
                 LazyLock::force(p);
             }));
@@ -1266,6 +1260,21 @@ impl Jobs {
     }
 }
 
+/// The constant patterns [`Rules::compile_lazy`] compiles: each analysis module's `PATTERNS`,
+/// by the module's source file (the test checks each list against its file's declarations).
+type ConstantPatterns = &'static [&'static LazyLock<Regex>];
+fn constant_patterns() -> [(&'static str, ConstantPatterns); 7] {
+    [
+        ("classify.rs", crate::classify::PATTERNS),
+        ("deadlines.rs", crate::deadlines::PATTERNS),
+        ("fields.rs", crate::fields::PATTERNS),
+        ("fields/claims.rs", crate::fields::claims::PATTERNS),
+        ("layout.rs", crate::layout::PATTERNS),
+        ("text.rs", crate::text::PATTERNS),
+        ("values.rs", crate::values::PATTERNS),
+    ]
+}
+
 /// `f` of every item on up to four cores, each thread taking the next item left; the results
 /// in the items' order, `None` for those of a thread that panicked (not raised again).
 fn on_cores<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<Option<R>> {
@@ -1409,7 +1418,11 @@ mod tests {
             ("text.rs", include_str!("text.rs")),
             ("values.rs", include_str!("values.rs")),
         ];
-        for (file, src) in sources {
+        // Every module compile_lazy takes patterns from, and only those.
+        let modules = constant_patterns();
+        assert_eq!(sources.len(), modules.len());
+        for (file, patterns) in modules {
+            let src = sources.iter().find(|(f, _)| *f == file).expect(file).1;
             let code = src.split("#[cfg(test)]").next().unwrap();
             let mut names: Vec<&str> = declared
                 .captures_iter(code)
@@ -1425,6 +1438,7 @@ mod tests {
             in_list.sort_unstable();
             assert!(!names.is_empty(), "{file}");
             assert_eq!(names, in_list, "{file}");
+            assert_eq!(patterns.len(), in_list.len(), "{file}");
         }
         // And compiling them all, with every label and notice pattern, works.
         let rules = Rules::bundled().unwrap();
