@@ -103,38 +103,59 @@ impl OcrPage {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Pages read on this thread (tests count the readings a page took).
+    static READS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 thread_local! {
     // (language, engine): kept between pages and documents; an error consumes the engine.
     static ENGINE: RefCell<Option<(String, tesseract::Tesseract)>> = const { RefCell::new(None) };
 }
 
-/// Recognises one page. A page that reads as noise is tried again turned 180 degrees (and,
-/// when it is wider than tall, 90 and 270): scanners and fax machines feed pages every way.
+/// Recognises one page. A page whose letters stand upside down (their shapes tell) is turned
+/// before it is read; a page that still reads as noise
+/// is tried again turned the other ways (180 degrees, and, when it is wider than tall, 90
+/// and 270): scanners and fax machines feed pages every way.
 pub fn recognize(page: &PageImage) -> Result<OcrPage, String> {
     // The fuzz targets (fuzz/) explore the parsers and decoders; tesseract is C, slow, and
     // not what they test, so a fuzzing build reads every page as if OCR failed.
     if cfg!(fuzzing) {
         return Err("OCR is not run in a fuzzing build".into());
     }
-    let first = recognize_once(page)?;
+    let mut prepared = prepare::prepare(page);
+    // Read once, turned, instead of read as noise and then again turned (a second reading
+    // costs as much as the first).
+    let over = prepare::upside_down(&prepared.image, prepared.dpi, prepared.skew) == Some(true);
+    if over {
+        // Turning a page over keeps its lines' lean.
+        image::imageops::rotate180_in_place(&mut prepared.image);
+    }
+    let mut first = read(prepared)?;
+    let guess = if over { 180 } else { 0 };
+    first.rotated = guess;
     if first.confidence >= LOW_CONFIDENCE {
         return Ok(first);
     }
     let (w, h) = page.image.dimensions();
-    let turns: &[u32] = if w > h { &[90, 270, 180] } else { &[180] };
+    let turns = [0, 90, 270, 180]
+        .into_iter()
+        .filter(|&t| t != guess && (w > h || t % 180 == 0));
     let mut best = first;
-    for &t in turns {
+    for t in turns {
         let image = match t {
+            0 => page.image.clone(),
             90 => image::imageops::rotate90(&page.image),
             270 => image::imageops::rotate270(&page.image),
             _ => image::imageops::rotate180(&page.image),
         };
-        let dpi = if t == 180 {
+        let dpi = if t % 180 == 0 {
             page.dpi
         } else {
             (page.dpi.1, page.dpi.0)
         };
-        let mut r = recognize_once(&PageImage { image, dpi })?;
+        let mut r = read(prepare::prepare(&PageImage { image, dpi }))?;
         r.rotated = t;
         if r.confidence > best.confidence + 0.1 {
             best = r;
@@ -146,8 +167,10 @@ pub fn recognize(page: &PageImage) -> Result<OcrPage, String> {
     Ok(best)
 }
 
-fn recognize_once(page: &PageImage) -> Result<OcrPage, String> {
-    let prepared = prepare::prepare(page);
+/// Reads one prepared page.
+fn read(prepared: prepare::Prepared) -> Result<OcrPage, String> {
+    #[cfg(test)]
+    READS.with(|n| n.set(n.get() + 1));
     let dpi = prepared.dpi.round() as i32;
     let skew = prepared.skew;
     let prepared = prepared.image;
@@ -745,6 +768,93 @@ mod tests {
         }
         // Both fax resolutions and a greyscale scan are among them.
         assert!(seen >= 5, "only {seen} TIFF fixtures");
+    }
+
+    /// Every page image of the scanned and photographed fixtures, by name.
+    fn fixture_pages() -> Vec<(String, PageImage)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut out = Vec::new();
+        let mut dirs: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        dirs.sort();
+        for d in dirs {
+            let mut files: Vec<_> = std::fs::read_dir(&d)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| {
+                    let name = p.file_name().unwrap().to_string_lossy();
+                    (name.starts_with("input.") || name.starts_with("page-"))
+                        && matches!(
+                            p.extension().and_then(|e| e.to_str()),
+                            Some("png" | "jpg" | "tif")
+                        )
+                })
+                .collect();
+            files.sort();
+            for f in files {
+                let pages = decode_image(&std::fs::read(&f).unwrap()).unwrap();
+                for (i, page) in pages.into_iter().enumerate() {
+                    let name = format!("{} p{}", f.strip_prefix(&dir).unwrap().display(), i + 1);
+                    out.push((name, page));
+                }
+            }
+        }
+        out
+    }
+
+    // No scanned fixture page is judged the wrong way up, as it stands or turned over, and
+    // most are judged both ways. (The development set's 109 scanned, faxed and photographed
+    // pages, measured the same way: none judged wrong either way; the upright pages hold 1.3
+    // to 3.7 times as much ink above their lines' x-height band as below it.)
+    #[test]
+    fn a_page_is_judged_upright_or_upside_down_by_its_letters() {
+        let (mut both, mut pages) = (0, 0);
+        for (name, page) in fixture_pages() {
+            let p = prepare::prepare(&page);
+            let turned = image::imageops::rotate180(&p.image);
+            let mut stands = [
+                prepare::upside_down(&p.image, p.dpi, p.skew),
+                prepare::upside_down(&turned, p.dpi, p.skew),
+            ];
+            if name.contains("upside-down") {
+                stands.reverse();
+            }
+            assert!(
+                stands[0] != Some(true) && stands[1] != Some(false),
+                "{name}: {stands:?}"
+            );
+            pages += 1;
+            both += usize::from(stands == [Some(false), Some(true)]);
+        }
+        assert!(
+            both * 4 >= pages * 3,
+            "{both} of {pages} pages judged both ways"
+        );
+    }
+
+    // A page fed upside down is read once, turned, not read as noise first and then again.
+    #[test]
+    fn an_upside_down_page_is_turned_before_it_is_read() {
+        let pages = fixture_pages();
+        let (_, page) = pages
+            .iter()
+            .find(|(name, _)| name.contains("upside-down"))
+            .unwrap();
+        READS.with(|n| n.set(0));
+        let read = recognize(page).unwrap();
+        assert_eq!(READS.with(|n| n.get()), 1);
+        assert_eq!(read.rotated, 180);
+        assert!(read.confidence >= LOW_CONFIDENCE, "{}", read.confidence);
+        // The same page the right way up: read once, as it stands.
+        let upright = PageImage {
+            image: image::imageops::rotate180(&page.image),
+            dpi: page.dpi,
+        };
+        READS.with(|n| n.set(0));
+        let read = recognize(&upright).unwrap();
+        assert_eq!((READS.with(|n| n.get()), read.rotated), (1, 0));
     }
 
     // Regression: packed with 1 = black, every fax reached tesseract as white type on black
