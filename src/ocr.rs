@@ -427,8 +427,14 @@ pub fn decode_image(bytes: &[u8]) -> Result<Vec<PageImage>, String> {
     check_size(w, h)?;
     // JPEG and PNG carry their resolution only sometimes; scans and photos default to 300.
     let _ = decoder.set_limits(image::Limits::default());
-    let img =
+    // A phone stores a photo as its sensor saw it and writes which way up it was held (EXIF):
+    // a letter photographed upright is otherwise a page on its side.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img =
         image::DynamicImage::from_decoder(decoder).map_err(|e| format!("unreadable image: {e}"))?;
+    img.apply_orientation(orientation);
     Ok(vec![PageImage {
         image: img.to_luma8(),
         dpi: (OCR_DPI as f32, OCR_DPI as f32),
@@ -855,6 +861,67 @@ mod tests {
         READS.with(|n| n.set(0));
         let read = recognize(&upright).unwrap();
         assert_eq!((READS.with(|n| n.get()), read.rotated), (1, 0));
+    }
+
+    // A photo is turned the way the phone was held (EXIF orientation), as a photo viewer shows
+    // it: phones store the sensor's landscape pixels and the tag.
+    #[test]
+    fn a_photo_is_turned_the_way_the_phone_was_held() {
+        use image::ImageEncoder;
+        // 64x32, a dark block in the top-left corner.
+        let mut img = GrayImage::from_pixel(64, 32, image::Luma([255]));
+        for y in 0..8 {
+            for x in 0..8 {
+                img.put_pixel(x, y, image::Luma([0]));
+            }
+        }
+        // The EXIF block: a little-endian TIFF header and one entry, Orientation (0x0112), a
+        // SHORT of value 6 ("the 0th row is the visual right-hand side": turn 90 degrees
+        // clockwise to view), or 1 (as stored).
+        let jpeg = |orientation: u8| {
+            let exif = [
+                b'I',
+                b'I',
+                42,
+                0,
+                8,
+                0,
+                0,
+                0, // header, first IFD at 8
+                1,
+                0, // one entry
+                0x12,
+                0x01,
+                3,
+                0,
+                1,
+                0,
+                0,
+                0,
+                orientation,
+                0,
+                0,
+                0, // Orientation
+                0,
+                0,
+                0,
+                0, // no next IFD
+            ];
+            let mut out = Vec::new();
+            let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95);
+            enc.set_exif_metadata(exif.to_vec()).unwrap();
+            enc.write_image(img.as_raw(), 64, 32, image::ExtendedColorType::L8)
+                .unwrap();
+            out
+        };
+        let dark = |p: &PageImage, x: u32, y: u32| p.image.get_pixel(x, y)[0] < 128;
+        let held = &decode_image(&jpeg(6)).unwrap()[0];
+        assert_eq!(held.image.dimensions(), (32, 64));
+        // Turned clockwise, the top-left corner is the top-right one.
+        assert!(dark(held, 28, 3) && !dark(held, 3, 3));
+        let stored = &decode_image(&jpeg(1)).unwrap()[0];
+        assert_eq!(stored.image.dimensions(), (64, 32));
+        assert!(dark(stored, 3, 3) && !dark(stored, 60, 3));
     }
 
     // Regression: packed with 1 = black, every fax reached tesseract as white type on black
