@@ -397,8 +397,57 @@ fn jpeg_size(b: &[u8]) -> (u32, u32) {
     panic!("no JPEG frame header");
 }
 
+/// A JPEG with an EXIF block holding only its Orientation (1-8), as a phone writes it: the
+/// APP1 segment right after the start-of-image marker (any JFIF or EXIF segment after it is
+/// left; readers take the first EXIF block).
+fn with_exif_orientation(jpeg: &[u8], orientation: u8) -> Vec<u8> {
+    assert_eq!(&jpeg[..2], [0xFF, 0xD8], "not a JPEG");
+    let tiff = [
+        b'I',
+        b'I',
+        42,
+        0,
+        8,
+        0,
+        0,
+        0, // little-endian TIFF header, first IFD at 8
+        1,
+        0, // one entry: Orientation (0x0112), SHORT, one value
+        0x12,
+        0x01,
+        3,
+        0,
+        1,
+        0,
+        0,
+        0,
+        orientation,
+        0,
+        0,
+        0, //
+        0,
+        0,
+        0,
+        0, // no next IFD
+    ];
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    // make_fixture exif-orientation N IN.jpg OUT.jpg
+    if args.len() == 5 && args[1] == "exif-orientation" {
+        let n: u8 = args[2].parse().expect("orientation 1-8");
+        let jpeg = std::fs::read(&args[3]).expect("read jpeg");
+        std::fs::write(&args[4], with_exif_orientation(&jpeg, n)).expect("write output");
+        return;
+    }
     // make_fixture jpeg-pdf DPI OUT.pdf PAGE1.jpg [PAGE2.jpg ...]
     if args.len() >= 5 && args[1] == "jpeg-pdf" {
         let dpi: f32 = args[2].parse().expect("dpi");
@@ -412,7 +461,7 @@ fn main() {
     }
     if args.len() != 4 {
         eprintln!(
-            "usage: make_fixture pdf|ps SOURCE OUT | make_fixture jpeg-pdf DPI OUT PAGE.jpg..."
+            "usage: make_fixture pdf|ps SOURCE OUT | make_fixture jpeg-pdf DPI OUT PAGE.jpg... | make_fixture exif-orientation N IN.jpg OUT.jpg"
         );
         std::process::exit(2);
     }

@@ -127,4 +127,20 @@ done
 render spanish-oon-epo-letter 200; out scan-spanish-oon-epo-letter spanish-oon-epo-letter
 scanlike "$tmp/spanish-oon-epo-letter-1.png" fixtures/scan-spanish-oon-epo-letter/input.jpg 1.0
 
+# 20. A letter scanned on its side (a portrait page in a landscape scan, JPEG, 200 dpi): the
+# lines run down the image; overturn turns the page before reading it.
+render experimental-letter 200; out scan-sideways-experimental-letter experimental-letter
+scanlike "$tmp/experimental-letter-1.png" "$tmp/x.jpg" 0.7
+convert "$tmp/x.jpg" -rotate -90 -quality 80 fixtures/scan-sideways-experimental-letter/input.jpg
+
+# 21. A phone photo as phones store it: the sensor's pixels on their side and an EXIF
+# Orientation of 6 (turn 90 degrees clockwise to view), a slight keystone and shadow, 72 dpi.
+render oon-eob 200; out photo-exif-oon-eob oon-eob
+convert "$tmp/oon-eob-1.png" -background white -virtual-pixel white \
+  -distort Perspective '0,0 12,8  %[fx:w-1],0 %[fx:w-14],0  0,%[fx:h-1] 0,%[fx:h-1]  %[fx:w-1],%[fx:h-1] %[fx:w-18],%[fx:h-6]' \
+  \( +clone -sparse-color Barycentric '0,0 gray(240) %w,%h gray(255)' \) -compose Multiply -composite \
+  -seed 23 -attenuate 0.2 +noise Gaussian -colorspace Gray -rotate -90 -units PixelsPerInch -density 72 -quality 80 \
+  "$tmp/o.jpg"
+"$maker" exif-orientation 6 "$tmp/o.jpg" fixtures/photo-exif-oon-eob/page-1.jpg
+
 ls -la fixtures/scan-* fixtures/fax-* fixtures/mixed-* fixtures/photo-* | grep -E "input|page-"

@@ -385,6 +385,40 @@ fn several_photos_are_the_pages_of_one_document() {
     assert_ne!(r["source"]["sha256"], v["source"]["sha256"]);
 }
 
+// Pages the wrong way round: a phone photo stored on its side with the way it was held in its
+// EXIF block is read as held (no page "scanned rotated"); a letter scanned on its side and one
+// fed upside down are turned, and the warning says so.
+#[test]
+fn pages_are_read_the_way_up_they_were_written() {
+    let warnings = |input: &str| -> Vec<String> {
+        let out = overturn()
+            .args(["parse", "--compact"])
+            .arg(root().join("fixtures").join(input))
+            .assert()
+            .success();
+        let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap().to_string())
+            .filter(|w| w.contains("turned"))
+            .collect()
+    };
+    assert_eq!(
+        warnings("photo-exif-oon-eob/page-1.jpg"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        warnings("scan-sideways-experimental-letter/input.jpg"),
+        ["page 1: read turned 90 degrees (it was scanned rotated)"]
+    );
+    assert_eq!(
+        warnings("scan-upside-down-pa-eob-table/input.png"),
+        ["page 1: read turned 180 degrees (it was scanned rotated)"]
+    );
+}
+
 // One unreadable page fails the document and names that file.
 #[test]
 fn a_bad_page_fails_the_document_naming_the_file() {
