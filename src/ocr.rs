@@ -109,6 +109,12 @@ thread_local! {
     static READS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// Pages read on this thread so far (tests count the readings a document took).
+#[cfg(test)]
+pub(crate) fn reads_on_this_thread() -> usize {
+    READS.with(std::cell::Cell::get)
+}
+
 thread_local! {
     // (language, engine): kept between pages and documents; an error consumes the engine.
     static ENGINE: RefCell<Option<(String, tesseract::Tesseract)>> = const { RefCell::new(None) };

@@ -227,17 +227,7 @@ impl Text {
     /// outnumber English ones two to one. A bilingual notice, or an English letter with a
     /// page of language taglines, is not.
     pub fn mostly_spanish(&self) -> bool {
-        let (mut es, mut en) = (0usize, 0usize);
-        for w in self.flat_lower.split(|c: char| !c.is_alphabetic()) {
-            match w {
-                "de" | "la" | "que" | "el" | "los" | "las" | "usted" | "su" | "sus" | "para"
-                | "por" | "una" | "del" | "con" | "es" | "se" | "le" => es += 1,
-                "the" | "of" | "and" | "to" | "you" | "your" | "for" | "is" | "this" | "that"
-                | "with" | "we" | "are" | "on" | "be" => en += 1,
-                _ => {}
-            }
-        }
-        es >= 12 && es > 2 * en
+        mostly_spanish(&self.flat_lower)
     }
 
     /// The byte range of the sentence around `at`: it ends at `.`, `?` or `!` followed by
@@ -529,6 +519,22 @@ fn is_abbrev(s: &str, i: usize) -> bool {
     ) || (w.len() == 1 && w.chars().all(|c| c.is_ascii_uppercase()))
 }
 
+/// Whether lower-cased text is mostly Spanish: a dozen or more of Spanish's commonest words,
+/// and over twice as many as of English's.
+fn mostly_spanish(lower: &str) -> bool {
+    let (mut es, mut en) = (0usize, 0usize);
+    for w in lower.split(|c: char| !c.is_alphabetic()) {
+        match w {
+            "de" | "la" | "que" | "el" | "los" | "las" | "usted" | "su" | "sus" | "para"
+            | "por" | "una" | "del" | "con" | "es" | "se" | "le" => es += 1,
+            "the" | "of" | "and" | "to" | "you" | "your" | "for" | "is" | "this" | "that"
+            | "with" | "we" | "are" | "on" | "be" => en += 1,
+            _ => {}
+        }
+    }
+    es >= 12 && es > 2 * en
+}
+
 /// Reads the text of a document.
 pub fn extract(doc: &Document) -> Result<Text> {
     match &doc.media_type {
@@ -552,27 +558,72 @@ pub fn extract(doc: &Document) -> Result<Text> {
     }
 }
 
+/// The languages a Spanish scan is read again in.
+const SPANISH: &str = "spa+eng";
+
 /// A scan read with the default (English) OCR that turns out to be a notice in Spanish is read
 /// again in Spanish and English: English OCR misreads accented letters ("ñ" as "fi") and is
 /// unsure of whole pages, which marks their figures unsure. Only when OCR runs in English
 /// alone (the default), and the second reading is kept only when it is surer; without Spanish
-/// language data the first reading stands. It doubles the OCR time of a Spanish scan.
-fn spanish_again(doc: &Document, read: fn(&Document) -> Result<Text>) -> Result<Text> {
-    let first = read(doc)?;
-    if first.ocr_confidence.is_empty() || !crate::ocr::default_language() || !first.mostly_spanish()
+/// language data the first reading stands. A page that shows it is Spanish decides for the
+/// pages after it ([`PageOcr`]); a document whose Spanish no single page showed is read again
+/// whole.
+fn spanish_again(
+    doc: &Document,
+    read: fn(&Document, &mut PageOcr) -> Result<Text>,
+) -> Result<Text> {
+    let mut ocr = PageOcr::default();
+    let first = read(doc, &mut ocr)?;
+    if ocr.spanish
+        || first.ocr_confidence.is_empty()
+        || !crate::ocr::default_language()
+        || !first.mostly_spanish()
     {
         return Ok(first);
     }
     let mean = |t: &Text| {
         t.ocr_confidence.iter().map(|(_, c)| c).sum::<f64>() / t.ocr_confidence.len().max(1) as f64
     };
-    match crate::ocr::with_language("spa+eng", || read(doc)) {
+    match crate::ocr::with_language(SPANISH, || read(doc, &mut PageOcr::default())) {
         Ok(again) if !again.ocr_confidence.is_empty() && mean(&again) > mean(&first) => Ok(again),
         _ => Ok(first),
     }
 }
 
-fn pdf_text(doc: &Document) -> Result<Text> {
+/// Reads a document's scanned pages in turn. In the default (English) OCR, a page that reads
+/// as Spanish is read again in Spanish and English, and when that reading is surer, the pages
+/// after it are read that way from the start: a three-page letter in Spanish is read four
+/// times, not six.
+#[derive(Default)]
+struct PageOcr {
+    /// A page has shown the document is in Spanish.
+    spanish: bool,
+}
+
+impl PageOcr {
+    fn recognize(
+        &mut self,
+        img: &crate::ocr::PageImage,
+    ) -> std::result::Result<crate::ocr::OcrPage, String> {
+        if self.spanish {
+            return crate::ocr::with_language(SPANISH, || crate::ocr::recognize(img));
+        }
+        let page = crate::ocr::recognize(img)?;
+        if !crate::ocr::default_language() || !mostly_spanish(&page.lines.join("\n").to_lowercase())
+        {
+            return Ok(page);
+        }
+        match crate::ocr::with_language(SPANISH, || crate::ocr::recognize(img)) {
+            Ok(again) if again.confidence > page.confidence => {
+                self.spanish = true;
+                Ok(again)
+            }
+            _ => Ok(page),
+        }
+    }
+}
+
+fn pdf_text(doc: &Document, ocr: &mut PageOcr) -> Result<Text> {
     let damaged = |reason: String| Error::DamagedPdf {
         path: doc.path.clone(),
         reason,
@@ -657,8 +708,7 @@ fn pdf_text(doc: &Document) -> Result<Text> {
             .get(n)
             .and_then(|&id| catch_unwind(AssertUnwindSafe(|| scan_dpi(&pdf, id))).ok()?);
         let result = catch_unwind(AssertUnwindSafe(|| {
-            crate::ocr::render_pdf_page(&doc.bytes, index, dpi)
-                .and_then(|img| crate::ocr::recognize(&img))
+            crate::ocr::render_pdf_page(&doc.bytes, index, dpi).and_then(|img| ocr.recognize(&img))
         }))
         .unwrap_or_else(|_| Err("the page could not be rendered".into()));
         match result {
@@ -736,7 +786,7 @@ fn page_box(pdf: &lopdf::Document, page: lopdf::ObjectId) -> Option<[f32; 4]> {
 }
 
 /// Reads an image (every page of a multi-page TIFF) by OCR.
-fn image_text(doc: &Document) -> Result<Text> {
+fn image_text(doc: &Document, ocr: &mut PageOcr) -> Result<Text> {
     let bad = |reason: String| Error::BadImage {
         path: doc.path.clone(),
         reason,
@@ -749,7 +799,7 @@ fn image_text(doc: &Document) -> Result<Text> {
     let mut uncertain = Vec::new();
     let mut warnings = Vec::new();
     for (i, img) in images.iter().enumerate() {
-        let page = catch_unwind(AssertUnwindSafe(|| crate::ocr::recognize(img)))
+        let page = catch_unwind(AssertUnwindSafe(|| ocr.recognize(img)))
             .map_err(|_| Error::NoText {
                 path: doc.path.clone(),
                 reason: "the OCR engine failed".into(),
@@ -987,6 +1037,35 @@ pub(crate) static PATTERNS: &[&std::sync::LazyLock<regex::Regex>] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // A scan in Spanish: its first page read in English shows it is Spanish and is read again
+    // in Spanish and English; the second page is read that way from the start (3 readings for
+    // 2 pages, where reading the whole document again took 4).
+    #[test]
+    fn a_spanish_scan_s_first_page_decides_the_language_of_the_rest() {
+        use tiff::encoder::{Rational, TiffEncoder, colortype::Gray8};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/scan-spanish-oon-epo-letter");
+        let page = &crate::ocr::decode_image(&std::fs::read(dir.join("input.jpg")).unwrap())
+            .unwrap()[0]
+            .image;
+        let mut tif = std::io::Cursor::new(Vec::new());
+        let mut enc = TiffEncoder::new(&mut tif).unwrap();
+        for _ in 0..2 {
+            let mut img = enc.new_image::<Gray8>(page.width(), page.height()).unwrap();
+            img.resolution(tiff::tags::ResolutionUnit::Inch, Rational { n: 200, d: 1 });
+            img.write_data(page.as_raw()).unwrap();
+        }
+        let doc = crate::ingest::from_bytes("two-pages.tif".into(), tif.into_inner()).unwrap();
+        let before = crate::ocr::reads_on_this_thread();
+        let text = extract(&doc).unwrap();
+        assert_eq!(crate::ocr::reads_on_this_thread() - before, 3);
+        assert_eq!(text.pages.len(), 2);
+        // Both pages read in Spanish: the same page, the same reading.
+        assert_eq!(text.pages[0].lines, text.pages[1].lines);
+        assert!(text.mostly_spanish());
+        assert!(text.flat_lower.contains('ñ') || text.flat_lower.contains('ó'));
+    }
 
     #[test]
     fn a_scanned_pages_resolution_comes_from_its_image_and_inherited_page_size() {
