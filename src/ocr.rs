@@ -813,7 +813,7 @@ mod tests {
 
     // No scanned fixture page, as it stands or turned any way, is judged to need a turn other
     // than the one that stands it upright, and most are judged (the others are left as they
-    // are). On the development set's 104 scanned, faxed and photographed pages, measured the
+    // are). On the development set's 86 scanned, faxed and photographed pages, measured the
     // same way, none judged wrong: upright pages hold 1.3 to 3.7 times as much ink above
     // their lines' x-height band as below it, and 0.3 to 0.99 of their ink is in lines of
     // type, on their side at most 0.34.

@@ -453,7 +453,7 @@ pub fn orientation(p: &Prepared) -> u32 {
     let ppi = p.dpi.max(1.0) / f;
     let ink = TypeInk::measure(&small, ppi, p.skew);
     // (Upright, 0.3 to 0.99 of the ink is in lines; on its side, at most 0.34: measured on
-    // the development set's and the fixtures' 104 scanned, faxed and photographed pages.)
+    // the development set's 86 and the fixtures' 18 scanned, faxed and photographed pages.)
     if ink.in_lines() <= 0.5 {
         let side = image::imageops::rotate90(&small);
         let skew = skew_angle(&side, ppi).unwrap_or(0.0);
@@ -555,14 +555,20 @@ impl TypeInk {
         let offset = (tan.abs() * cx).ceil() as usize + 1;
         let mut hist = vec![0u32; strips * (rows + 2 * offset)];
         let stride = rows + 2 * offset;
-        for (x, y, p) in small.enumerate_pixels() {
-            if p[0] > level {
-                continue;
-            }
-            let r = y as f32 - (x as f32 - cx) * tan + offset as f32;
-            let (s, r) = ((x / strip) as usize, r.max(0.0) as usize);
-            if let Some(b) = hist.get_mut(s * stride + r.min(stride - 1)) {
-                *b += 1;
+        // Per column: its strip's profile, and how far the lean moves its rows.
+        let base: Vec<usize> = (0..sw).map(|x| (x / strip) as usize * stride).collect();
+        let shift: Vec<f32> = (0..sw)
+            .map(|x| offset as f32 - (x as f32 - cx) * tan)
+            .collect();
+        for (y, row) in small.as_raw().chunks_exact(sw as usize).enumerate() {
+            for (x, &p) in row.iter().enumerate() {
+                if p > level {
+                    continue;
+                }
+                let r = ((y as f32 + shift[x]).max(0.0) as usize).min(stride - 1);
+                if let Some(b) = hist.get_mut(base[x] + r) {
+                    *b += 1;
+                }
             }
         }
         let mut ink = TypeInk::default();
