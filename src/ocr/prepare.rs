@@ -539,6 +539,9 @@ impl TypeInk {
         // Otsu's level is the darker class's brightest value (0 on a fax's black and white).
         let level = imageproc::contrast::otsu_level(small).min(160);
         let (sw, sh) = small.dimensions();
+        if sw == 0 || sh == 0 {
+            return TypeInk::default();
+        }
         // The heights a line of type can have: 6 to 30 points.
         let ppi = ppi.max(1.0);
         let (min_h, max_h) = (
@@ -660,6 +663,32 @@ mod tests {
             }
         }
         img
+    }
+
+    // A page with nothing to judge by (blank, a sliver, one pixel, none) is left as it is.
+    #[test]
+    fn a_page_without_lines_of_type_is_not_turned() {
+        for (w, h) in [(0, 0), (1, 1), (1, 900), (1700, 2200)] {
+            let p = Prepared {
+                image: GrayImage::from_pixel(w, h, Luma([255])),
+                dpi: 200.0,
+                ..Prepared::default()
+            };
+            assert_eq!(orientation(&p), 0, "{w}x{h}");
+        }
+        // Ruled lines only (a form's empty grid): no type either.
+        let mut grid = GrayImage::from_pixel(1700, 2200, Luma([255]));
+        for y in (100..2100).step_by(60) {
+            for x in 100..1600 {
+                grid.put_pixel(x, y, Luma([0]));
+            }
+        }
+        let p = Prepared {
+            image: grid,
+            dpi: 200.0,
+            ..Prepared::default()
+        };
+        assert_eq!(orientation(&p), 0);
     }
 
     #[test]
