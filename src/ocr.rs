@@ -134,7 +134,8 @@ pub fn recognize(page: &PageImage) -> Result<OcrPage, String> {
     // Read once, turned, instead of read as noise and then again turned (each reading costs
     // as much as the first).
     let guess = prepare::orientation(&prepared);
-    let mut first = read(prepare::turn(prepared, guess))?;
+    let prepared = prepare::turn(prepared, guess);
+    let mut first = read(&prepared)?;
     first.rotated = guess;
     if first.confidence >= LOW_CONFIDENCE {
         return Ok(first);
@@ -145,18 +146,8 @@ pub fn recognize(page: &PageImage) -> Result<OcrPage, String> {
         .filter(|&t| t != guess && (w > h || !guess.is_multiple_of(180) || t.is_multiple_of(180)));
     let mut best = first;
     for t in turns {
-        let image = match t {
-            0 => page.image.clone(),
-            90 => image::imageops::rotate90(&page.image),
-            270 => image::imageops::rotate270(&page.image),
-            _ => image::imageops::rotate180(&page.image),
-        };
-        let dpi = if t.is_multiple_of(180) {
-            page.dpi
-        } else {
-            (page.dpi.1, page.dpi.0)
-        };
-        let mut r = read(prepare::prepare(&PageImage { image, dpi }))?;
+        // The page turned on from where the first reading had it.
+        let mut r = read(&prepare::turn(prepared.clone(), (t + 360 - guess) % 360))?;
         r.rotated = t;
         if r.confidence > best.confidence + 0.1 {
             best = r;
@@ -169,12 +160,12 @@ pub fn recognize(page: &PageImage) -> Result<OcrPage, String> {
 }
 
 /// Reads one prepared page.
-fn read(prepared: prepare::Prepared) -> Result<OcrPage, String> {
+fn read(prepared: &prepare::Prepared) -> Result<OcrPage, String> {
     #[cfg(test)]
     READS.with(|n| n.set(n.get() + 1));
     let dpi = prepared.dpi.round() as i32;
     let skew = prepared.skew;
-    let prepared = prepared.image;
+    let prepared = &prepared.image;
     let lang = language();
     let (w, h) = prepared.dimensions();
     ENGINE.with(|cell| {
@@ -193,7 +184,7 @@ fn read(prepared: prepare::Prepared) -> Result<OcrPage, String> {
         };
         // A bilevel page (a fax) goes as one bit per pixel, as the CLI hands it over: tesseract
         // then skips thresholding and reads it faster.
-        let packed = pack_bilevel(&prepared);
+        let packed = pack_bilevel(prepared);
         let (frame, bpp, stride): (&[u8], i32, i32) = match &packed {
             Some(p) => (p.as_slice(), 0, w.div_ceil(8) as i32),
             None => (prepared.as_raw().as_slice(), 1, w as i32),
