@@ -270,6 +270,7 @@ pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
         f.state = Some(st);
     }
     // The member's name in large type (an address block set big) is not the sender's.
+    let payer_from_letterhead = f.payer_name.is_none();
     if f.payer_name.is_none()
         && let Some((name, at)) = letterhead(text, rules)
         && f.member_name
@@ -286,6 +287,16 @@ pub fn extract(text: &Text, layout: &Layout, rules: &Rules) -> Fields {
                 bbox: None,
             },
         ));
+        f.payer_name = Some(name);
+    }
+    // A letterhead read by OCR (a logo, type set large, light or letter-spaced) is the part of
+    // the page OCR reads worst; the body names the plan again in plain type.
+    if payer_from_letterhead
+        && page_one_ocr(text)
+        && let Some((name, at)) = clearer_payer_name(text, f.payer_name.as_deref())
+    {
+        ev.retain(|(p, _)| p != "payer.name");
+        ev.push(("payer.name".into(), line_evidence(text, at, 0.6)));
         f.payer_name = Some(name);
     }
 
@@ -1297,6 +1308,190 @@ fn letterhead(text: &Text, rules: &Rules) -> Option<(String, LineRef)> {
         }
     }
     Some((name, at))
+}
+
+/// Whether the first page was read by OCR.
+fn page_one_ocr(text: &Text) -> bool {
+    text.method == Method::Ocr || text.ocr_confidence.iter().any(|(p, _)| *p == 1)
+}
+
+/// Words a payer's name ends with when the letter names it in a sentence ("Acme Health Plan
+/// received your request", "Acme Health Assurance Company").
+const PAYER_ENDINGS: &[&str] = &[
+    "health",
+    "healthcare",
+    "plan",
+    "plans",
+    "insurance",
+    "company",
+    "assurance",
+    "mutual",
+    "medicaid",
+];
+
+/// Words that open a sentence or a phrase before a name ("The", "Your", "Call").
+const BEFORE_NAME: &[&str] = &[
+    "the",
+    "your",
+    "our",
+    "this",
+    "that",
+    "a",
+    "an",
+    "at",
+    "by",
+    "call",
+    "contact",
+    "from",
+    "to",
+    "if",
+    "dear",
+    "sincerely",
+    "with",
+    "for",
+    "in",
+    "on",
+    "and",
+    "or",
+    "of",
+    "as",
+    "all",
+    "why",
+    "what",
+    "when",
+    "how",
+    "who",
+];
+
+/// Runs of capitalised words ("Acme Health Plan", "ACME HEALTH PLAN"), "of" and "&" inside.
+static CAPITALISED_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?:^|[^A-Za-z'&-])((?:[A-Z][A-Za-z'&-]*)(?: (?:[A-Z][A-Za-z'&-]*|of|&))*)")
+});
+
+/// The payer's name as the document's own sentences give it, when OCR's reading of the
+/// letterhead found none or a reading of it that nothing else in the document repeats
+/// ("Ba ou Crescent" over a body that says "Bayou Crescent Health Plan" three times): the
+/// name, ending in a word payers' names end with, that the text repeats most (at least
+/// twice), and the line it is first read on. A letterhead name the text repeats, or that
+/// shares no word with that name, stands.
+fn clearer_payer_name(text: &Text, letterhead: Option<&str>) -> Option<(String, LineRef)> {
+    let key = values::key_of;
+    // Each name's count, first line and the form it is read in most often.
+    type Name = (String, usize, LineRef, Vec<(String, usize)>);
+    let mut names: Vec<Name> = Vec::new();
+    for page in &text.pages {
+        for (i, line) in page.lines.iter().enumerate() {
+            for c in CAPITALISED_RUN.captures_iter(line) {
+                let Some(run) = c.get(1) else { continue };
+                let words: Vec<&str> = run.as_str().split(' ').collect();
+                let start = words
+                    .iter()
+                    .position(|w| !BEFORE_NAME.contains(&key(w).as_str()))
+                    .unwrap_or(words.len());
+                // The name ends at its last payer ending ("Acme Health Plan Member Services").
+                let Some(end) = words
+                    .iter()
+                    .rposition(|w| PAYER_ENDINGS.contains(&key(w).as_str()))
+                    .map(|e| e + 1)
+                else {
+                    continue;
+                };
+                if end <= start + 1 || end - start > 6 {
+                    continue;
+                }
+                let name = words[start..end].join(" ");
+                if generic_only(&name) || !ORG_WORD.is_match(&name) {
+                    continue;
+                }
+                let k = key(&name);
+                let at = LineRef {
+                    page: page.number,
+                    line: i,
+                };
+                match names.iter_mut().find(|n| n.0 == k) {
+                    Some(n) => {
+                        n.1 += 1;
+                        match n.3.iter_mut().find(|f| f.0 == name) {
+                            Some(f) => f.1 += 1,
+                            None => n.3.push((name, 1)),
+                        }
+                    }
+                    None => names.push((k, 1, at, vec![(name, 1)])),
+                }
+            }
+        }
+    }
+    // The most repeated name; the first read on a tie.
+    let best = names
+        .iter()
+        .filter(|n| n.1 >= 2)
+        .fold(None::<&Name>, |b, n| match b {
+            Some(b) if b.1 >= n.1 => Some(b),
+            _ => Some(n),
+        })?;
+    // Its form read most often; the first on a tie.
+    let (form, _) = best
+        .3
+        .iter()
+        .fold(None::<&(String, usize)>, |b, f| match b {
+            Some(b) if b.1 >= f.1 => Some(b),
+            _ => Some(f),
+        })?;
+    if let Some(l) = letterhead {
+        let lk = key(l);
+        if lk == best.0 || best.0.contains(&lk) {
+            return None;
+        }
+        // The letterhead name is read again elsewhere: it is what the document calls itself.
+        let again = text
+            .pages
+            .iter()
+            .flat_map(|p| &p.lines)
+            .filter(|line| key(line).contains(&lk))
+            .count();
+        if again >= 2 {
+            return None;
+        }
+        // Another organisation altogether (a provider's letterhead, a department): not this.
+        let words = |s: &str| -> HashSet<String> {
+            s.split_whitespace()
+                .map(key)
+                .filter(|w| w.chars().count() >= 4)
+                .collect()
+        };
+        let (lw, bw) = (words(l), words(form));
+        let shared: Vec<&String> = lw.intersection(&bw).collect();
+        let distinctive = shared.iter().any(|w| {
+            !NAME_TAIL_WORDS.contains(&w.as_str()) && !PAYER_ENDINGS.contains(&w.as_str())
+        });
+        // Or the letterhead's letters are the name's, in order, but for a few OCR slips
+        // ("Quil moor" for "Quillmoor").
+        let misread = 5 * common_letters(&lk, &best.0) >= 4 * lk.chars().count();
+        if !distinctive && shared.len() < 2 && !misread {
+            return None;
+        }
+    }
+    Some((form.clone(), best.2))
+}
+
+/// How many letters of `a` are found in `b` in the same order (their longest common
+/// subsequence).
+fn common_letters(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row = vec![0usize; b.len() + 1];
+    for ca in a.chars() {
+        let mut diagonal = 0;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                diagonal + 1
+            } else {
+                above.max(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// "WASHINGTON" or "washington" as "Washington".
@@ -2424,6 +2619,7 @@ pub(crate) static PATTERNS: &[&std::sync::LazyLock<regex::Regex>] = &[
     &OTHER_ORG,
     &LOGO_SPECK,
     &STATE_NAME,
+    &CAPITALISED_RUN,
 ];
 
 #[cfg(test)]
@@ -2948,6 +3144,100 @@ mod tests {
         assert_eq!(payer(&t).as_deref(), Some("Qx Fenwater Valley Health Plan"));
         t.uncertain.push((1, "Qx".to_string()));
         assert_eq!(payer(&t).as_deref(), Some("Fenwater Valley Health Plan"));
+    }
+
+    #[test]
+    fn common_letters_counts_letters_in_order() {
+        assert_eq!(common_letters("quilmoorhealth", "quillmoorhealthplan"), 14);
+        assert_eq!(common_letters("abc", "cba"), 1);
+        assert_eq!(common_letters("", "abc"), 0);
+        assert_eq!(common_letters("banxo", "banio"), 4);
+    }
+
+    // OCR's reading of a letterhead (a logo, large or light type) is checked against the
+    // names the letter's sentences use; a text layer's letterhead is taken as read.
+    #[test]
+    fn a_scanned_letterhead_is_read_again_in_the_body() {
+        let body = "Dear Pat Lee:\n\
+                    Quillmoor Health Plan received a request from your doctor on 03/02/2026.\n\
+                    We reviewed it and cannot approve it.\n\
+                    You may appeal. Write to QUILLMOOR HEALTH PLAN, Appeals, PO Box 40, Reno NV.";
+        let payer = |method: Method, head: &str| {
+            let t = Text::new(
+                method,
+                vec![
+                    format!("{head}\n{body}")
+                        .lines()
+                        .map(String::from)
+                        .collect(),
+                ],
+                vec![],
+            );
+            extract_all(&t, Rules::bundled().unwrap()).payer_name
+        };
+        // A logo OCR could not read: the name the letter repeats.
+        assert_eq!(
+            payer(Method::Ocr, "Cf /; ~~\nUtilization Management").as_deref(),
+            Some("Quillmoor Health Plan")
+        );
+        // A reading of the logo with a letter lost, nowhere else in the letter.
+        assert_eq!(
+            payer(Method::Ocr, "Quil moor Health\nPO Box 40, Reno NV 89501").as_deref(),
+            Some("Quillmoor Health Plan")
+        );
+        assert_eq!(
+            payer(
+                Method::Ocr,
+                "QuILlrnoar HEALTH PLAN\nPO Box 40, Reno NV 89501"
+            )
+            .as_deref(),
+            Some("Quillmoor Health Plan")
+        );
+        // Another organisation's letterhead (no word in common) stands, as does one the
+        // letter names again.
+        assert_eq!(
+            payer(
+                Method::Ocr,
+                "Larchfield Benefit Administrators\nPO Box 9, Reno NV 89501"
+            )
+            .as_deref(),
+            Some("Larchfield Benefit Administrators")
+        );
+        let again = format!("Quillmoor Health\n{body}\nQuillmoor Health, Reno NV");
+        let t = Text::new(
+            Method::Ocr,
+            vec![again.lines().map(String::from).collect()],
+            vec![],
+        );
+        assert_eq!(
+            extract_all(&t, Rules::bundled().unwrap())
+                .payer_name
+                .as_deref(),
+            Some("Quillmoor Health")
+        );
+        // Read from a text layer, the letterhead is as printed.
+        assert_eq!(
+            payer(
+                Method::PdfText,
+                "Quil moor Health\nPO Box 40, Reno NV 89501"
+            )
+            .as_deref(),
+            Some("Quil moor Health")
+        );
+        // A name the letter gives once is not enough: the letterhead is read as it would be
+        // from a text layer.
+        let once = "Cf /; ~~\nPO Box 40, Reno NV 89501\nDear Pat Lee:\n\
+                    Quillmoor Health Plan received a request.";
+        let read = |method| {
+            let t = Text::new(
+                method,
+                vec![once.lines().map(String::from).collect()],
+                vec![],
+            );
+            extract_all(&t, Rules::bundled().unwrap()).payer_name
+        };
+        assert_eq!(read(Method::Ocr), read(Method::PdfText));
+        assert_ne!(read(Method::Ocr).as_deref(), Some("Quillmoor Health Plan"));
     }
 
     #[test]

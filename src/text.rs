@@ -999,16 +999,19 @@ pub fn normalize_line(line: &str) -> String {
     if line.is_ascii() {
         return collapse_spaces(line);
     }
-    let nfkc: String = line
-        .nfkc()
-        .map(|c| match c {
-            '\u{2018}' | '\u{2019}' | '\u{2032}' => '\'',
-            '\u{201c}' | '\u{201d}' => '"',
-            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
-            '\u{a0}' | '\t' => ' ',
-            c => c,
-        })
-        .collect();
+    let plain = |c| match c {
+        '\u{2018}' | '\u{2019}' | '\u{2032}' => '\'',
+        '\u{201c}' | '\u{201d}' => '"',
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+        '\u{a0}' | '\t' => ' ',
+        c => c,
+    };
+    // A line the quick check finds already in NFKC (most text in other scripts: a page of
+    // language taglines) skips the decomposition and recomposition, which give it back as is.
+    let nfkc: String = match unicode_normalization::is_nfkc_quick(line.chars()) {
+        unicode_normalization::IsNormalized::Yes => line.chars().map(plain).collect(),
+        _ => line.nfkc().map(plain).collect(),
+    };
     collapse_spaces(&nfkc)
 }
 
@@ -1238,6 +1241,43 @@ mod tests {
         );
         assert_eq!(normalize_line(" \tASCII  only\t\tline "), "ASCII only line");
         assert_eq!(normalize_line(" \t "), "");
+    }
+
+    // The quick check skips NFKC only where NFKC would change nothing: lines in other
+    // scripts, composed and decomposed, with compatibility forms NFKC rewrites, come out as
+    // full NFKC gives them.
+    #[test]
+    fn lines_in_other_scripts_normalise_as_full_nfkc_does() {
+        let full = |l: &str| {
+            let mapped: String = l
+                .nfkc()
+                .map(|c| match c {
+                    '\u{2018}' | '\u{2019}' | '\u{2032}' => '\'',
+                    '\u{201c}' | '\u{201d}' => '"',
+                    '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+                    '\u{a0}' | '\t' => ' ',
+                    c => c,
+                })
+                .collect();
+            collapse_spaces(&mapped)
+        };
+        let lines = [
+            "\u{6ce8}\u{610f}\u{ff1a}\u{5982}\u{679c}\u{60a8} 1-800-555-0100\u{3002}",
+            "\u{c8fc}\u{c758}: \u{d55c}\u{ad6d}\u{c5b4}",
+            "\u{1109}\u{1161}\u{11ab} conjoining jamo",
+            "Ch\u{fa} \u{fd}: N\u{1ebf}u b\u{1ea1}n n\u{f3}i Ti\u{1ebf}ng Vi\u{1ec7}t",
+            "Chu\u{301} y\u{301} decomposed",
+            "\u{41e}\u{411}\u{420}\u{410}\u{422}\u{418}\u{422}\u{415} \u{412}\u{41d}\u{418}\u{41c}\u{410}\u{41d}\u{418}\u{415}",
+            "\u{fe8d}\u{fedf}\u{fecc}\u{fea8} presentation forms",
+            "\u{ff11}\u{ff12}\u{ff13} fullwidth \u{ff21}\u{ff22}",
+            "\u{2460} circled, \u{2163} roman, \u{fb01} ligature",
+            "ATENCI\u{d3}N: si habla espa\u{f1}ol \u{2014} \u{201c}gratis\u{201d}",
+            "\u{5d0}\u{5b8}\u{5d1} hebrew points",
+            "\u{915}\u{93c}\u{940} devanagari nukta",
+        ];
+        for l in lines {
+            assert_eq!(normalize_line(l), full(l), "{l}");
+        }
     }
 
     #[test]
