@@ -685,3 +685,94 @@ fn content_numbers_read_as_str_parse_reads_them() {
         }
     }
 }
+
+/// A one-page PDF (Helvetica as /F1) whose page draws `page` and whose form XObjects are
+/// `forms` (`/Xn` is the nth, n from 1; each gets the same font and every form as resources).
+fn pdf_with_forms(page: &str, forms: &[(&str, &str)]) -> Vec<u8> {
+    let stream = |dict: &str, content: &str| {
+        format!(
+            "<< {dict} /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        )
+        .into_bytes()
+    };
+    let names: String = (0..forms.len())
+        .map(|i| format!("/X{} {} 0 R ", i + 1, i + 6))
+        .collect();
+    let resources = format!("/Resources << /Font << /F1 4 0 R >> /XObject << {names}>> >>");
+    let mut objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] {resources} /Contents 5 0 R >>"
+        )
+        .into_bytes(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+        stream("", page),
+    ];
+    for (matrix, content) in forms {
+        objects.push(stream(
+            &format!("/Type /XObject /Subtype /Form /BBox [0 0 600 800] {matrix} {resources}"),
+            content,
+        ));
+    }
+    let refs: Vec<&[u8]> = objects.iter().map(Vec::as_slice).collect();
+    pdf_of(&refs, "")
+}
+
+fn text_of_pdf(pdf: Vec<u8>) -> overturn::text::Text {
+    let doc = overturn::ingest::from_bytes("forms.pdf".into(), pdf).unwrap();
+    overturn::text::extract(&doc).unwrap()
+}
+
+/// Body lines enough for the page to count as a text layer.
+const BODY: &str = "BT /F1 10 Tf 72 700 Td (We reviewed the claim your doctor sent us for this care.) Tj 0 -14 Td (We did not pay it because the plan does not cover this service.) Tj 0 -14 Td (You may ask us for an appeal within 180 days of this letter.) Tj ET";
+
+#[test]
+fn form_xobject_text_sits_where_the_form_is_drawn() {
+    // Patch 19: a form is drawn with the CTM of its `Do` and its own /Matrix; its text had
+    // landed at the page's corner (Chromium draws text with opacity or filters in forms).
+    let page = format!("{BODY} q 1 0 0 1 300 100 cm /X1 Do Q");
+    let form = (
+        "/Matrix [1 0 0 1 0 500]",
+        "BT /F1 12 Tf 0 0 Td (Member ID ZX4471) Tj ET",
+    );
+    let t = text_of_pdf(pdf_with_forms(&page, &[form]));
+    let line = t.pages[0]
+        .layout
+        .iter()
+        .find(|l| l.text.contains("ZX4471"))
+        .expect("the form's text is read");
+    // Drawn at (300, 100 + 500) from the bottom: 192 points from the top.
+    assert!((line.y - 192.0).abs() < 1.0, "{}", line.y);
+    assert!((line.cells[0].x0 - 300.0).abs() < 1.0, "{:?}", line.cells);
+    // Below the body's lines (700 from the bottom and down), not at the page's foot.
+    let last = t.pages[0].layout.last().unwrap();
+    assert!(last.text.contains("ZX4471"), "{}", last.text);
+    assert!(t.pages[0].layout[0].text.starts_with("We reviewed"));
+}
+
+#[test]
+fn forms_that_draw_themselves_or_nest_without_end_are_bounded() {
+    // Patch 19: a form that draws itself overflowed the stack and aborted the process (no
+    // error, no record for the batch); forms that each draw the next one twice, 40 deep,
+    // would draw the last 2^40 times. A form is not drawn inside itself nor nested deeper
+    // than a dozen.
+    let page = format!("{BODY} /X1 Do");
+    let looping = ("", "BT /F1 10 Tf 72 300 Td (Reference LOOP-1) Tj ET /X1 Do");
+    let t = text_of_pdf(pdf_with_forms(&page, &[looping]));
+    assert_eq!(t.full().matches("LOOP-1").count(), 1, "{}", t.full());
+    // `depth` forms, each drawing the next twice, the last one a line of text.
+    let chain = |depth: usize| {
+        let mut forms: Vec<String> = (1..depth)
+            .map(|i| format!("/X{0} Do /X{0} Do", i + 1))
+            .collect();
+        forms.push("BT /F1 10 Tf 72 300 Td (LEAF) Tj ET".into());
+        let refs: Vec<(&str, &str)> = forms.iter().map(|c| ("", c.as_str())).collect();
+        text_of_pdf(pdf_with_forms(&page, &refs))
+    };
+    let deep = chain(40);
+    assert!(deep.full().contains("We reviewed the claim"));
+    assert!(!deep.full().contains("LEAF"));
+    assert!(chain(8).full().contains("LEAF"));
+}

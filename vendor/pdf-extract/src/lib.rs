@@ -1682,15 +1682,24 @@ struct Processor<'a> {
     // overturn patch: fonts read once per document, by the object their resource names
     // point to (`font_table` above maps a page's names, which can differ page to page).
     fonts_by_id: HashMap<ObjectId, Rc<dyn PdfFont + 'a>>,
+    // overturn patch: the form XObjects being drawn (by address), innermost last, and how
+    // many forms the page has drawn: a form that draws itself, or forms nested to draw one
+    // another thousands of times, end there instead of exhausting the stack or the clock.
+    forms: Vec<*const Stream>,
+    forms_drawn: usize,
     _none: PhantomData<&'a ()>,
 }
 
+/// overturn patch: how deep forms may nest, and how many a page may draw.
+const MAX_FORM_DEPTH: usize = 12;
+const MAX_FORMS_PER_PAGE: usize = 2000;
+
 impl<'a> Processor<'a> {
     fn new() -> Processor<'a> {
-        Processor { font_table: HashMap::default(), fonts_by_id: HashMap::default(), _none: PhantomData }
+        Processor { font_table: HashMap::default(), fonts_by_id: HashMap::default(), forms: Vec::new(), forms_drawn: 0, _none: PhantomData }
     }
 
-    fn process_stream(&mut self, doc: &'a Document, content: Vec<u8>, resources: &'a Dictionary, media_box: &MediaBox, output: &mut dyn OutputDev, page_num: u32) -> Result<(), OutputError> {
+    fn process_stream(&mut self, doc: &'a Document, content: Vec<u8>, resources: &'a Dictionary, media_box: &MediaBox, output: &mut dyn OutputDev, page_num: u32, ctm: Transform) -> Result<(), OutputError> {
         // overturn patch: a one-pass content reader instead of lopdf's (see content.rs)
         let mut gs: GraphicsState = GraphicsState {
             ts: TextState {
@@ -1708,7 +1717,9 @@ impl<'a> Processor<'a> {
             stroke_color: Vec::new(),
             stroke_colorspace: ColorSpace::DeviceGray,
             line_width: 1.,
-            ctm: Transform2D::identity(),
+            // overturn patch: a form starts from the CTM it was drawn with (was the identity:
+            // a form's text landed at the page's corner).
+            ctm,
             smask: None
         };
         //let mut ts = &mut gs.ts;
@@ -2004,9 +2015,29 @@ impl<'a> Processor<'a> {
                     if xf.dict.get(b"Subtype").and_then(|s| s.as_name()).map_or(false, |s| s != b"Form") {
                         continue;
                     }
+                    // overturn patch: a form is drawn with the CTM of the `Do`, after its own
+                    // `/Matrix` (PDF 32000-1, 8.10.1), and its resource names are its own (a
+                    // form's /F1 need not be the page's); nesting and repetition are bounded.
+                    let id = xf as *const Stream;
+                    if self.forms.contains(&id) || self.forms.len() >= MAX_FORM_DEPTH || self.forms_drawn >= MAX_FORMS_PER_PAGE {
+                        continue;
+                    }
+                    self.forms_drawn += 1;
+                    let matrix = xf.dict.get(b"Matrix").ok()
+                        .and_then(|m| m.as_array().ok())
+                        .filter(|m| m.len() == 6)
+                        .and_then(|m| m.iter().map(|n| n.as_float().ok().map(f64::from).filter(|v| v.is_finite())).collect::<Option<Vec<f64>>>())
+                        .map(|m| Transform2D::row_major(m[0], m[1], m[2], m[3], m[4], m[5]))
+                        .unwrap_or_else(Transform2D::identity);
+                    let ctm = gs.ctm.pre_transform(&matrix);
                     let resources = maybe_get_obj(&doc, &xf.dict, b"Resources").and_then(|n| n.as_dict().ok()).unwrap_or(resources);
                     let contents = get_contents(xf);
-                    self.process_stream(&doc, contents, resources, &media_box, output, page_num)?;
+                    let page_fonts = std::mem::take(&mut self.font_table);
+                    self.forms.push(id);
+                    let drawn = self.process_stream(&doc, contents, resources, &media_box, output, page_num, ctm);
+                    self.forms.pop();
+                    self.font_table = page_fonts;
+                    drawn?;
                 }
                 _ => { dlog!("unknown operation {:?}", operation); }
 
@@ -2573,6 +2604,8 @@ fn output_doc_inner<'a>(page_num: u32, object_id: ObjectId, doc: &'a Document, p
     // Reset the font cache per page so a stale entry from an earlier page isn't
     // reused, which would decode text with the wrong font's ToUnicode CMap.
     p.font_table.clear();
+    p.forms.clear();
+    p.forms_drawn = 0;
     // XXX: Some pdfs lack a Resources directory
     let resources = get_inherited(doc, page_dict, b"Resources").unwrap_or(empty_resources);
     dlog!("resources {:?}", resources);
@@ -2582,7 +2615,7 @@ fn output_doc_inner<'a>(page_num: u32, object_id: ObjectId, doc: &'a Document, p
     let art_box = get::<Option<Vec<f64>>>(&doc, page_dict, b"ArtBox")
         .map(|x| (x[0], x[1], x[2], x[3]));
     output.begin_page(page_num, &media_box, art_box)?;
-    p.process_stream(&doc, page_content(doc, object_id), resources, &media_box, output, page_num)?;
+    p.process_stream(&doc, page_content(doc, object_id), resources, &media_box, output, page_num, Transform2D::identity())?;
     output.end_page()?;
     Ok(())
 }
