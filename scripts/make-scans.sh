@@ -143,4 +143,10 @@ convert "$tmp/oon-eob-1.png" -background white -virtual-pixel white \
   "$tmp/o.jpg"
 "$maker" exif-orientation 6 "$tmp/o.jpg" fixtures/photo-exif-oon-eob/page-1.jpg
 
+# 22. A letter whose logo is a light, thin italic wordmark over a tinted leaf, its subtitle
+# letter-spaced (JPEG office scan, 200 dpi, turned 0.5 degrees): OCR reads the logo badly or
+# not at all, and the plan's name comes from the letter's own sentences.
+render wordmark-logo-letter 200; out scan-wordmark-logo-letter wordmark-logo-letter
+scanlike "$tmp/wordmark-logo-letter-1.png" fixtures/scan-wordmark-logo-letter/input.jpg 0.5
+
 ls -la fixtures/scan-* fixtures/fax-* fixtures/mixed-* fixtures/photo-* | grep -E "input|page-"

@@ -1546,11 +1546,14 @@ fn stacked_name(name: &str, at: LineRef, text: &Text) -> Option<String> {
     }
     let page = text.pages.iter().find(|p| p.number == at.page)?;
     let next = page.lines.get(at.line + 1)?;
-    let cells: Vec<&str> = match page.layout.get(at.line + 1) {
-        Some(row) if row.text == *next => {
-            row.cells.iter().flat_map(|c| c.text.split(" | ")).collect()
-        }
-        _ => next.split(" | ").collect(),
+    let cells: Vec<&str> = match under_brand(page, name) {
+        Some(cells) => cells,
+        None => match page.layout.get(at.line + 1) {
+            Some(row) if row.text == *next => {
+                row.cells.iter().flat_map(|c| c.text.split(" | ")).collect()
+            }
+            _ => next.split(" | ").collect(),
+        },
     };
     let specks = uncertain_words(text, |p| p == at.page);
     let mut tail: Vec<&str> = Vec::new();
@@ -1585,6 +1588,37 @@ fn stacked_name(name: &str, at: LineRef, text: &Text) -> Option<String> {
         })
         .collect();
     Some(format!("{name} {}", tail.join(" ")))
+}
+
+/// The cells under a brand printed large (a logo's name over "HEALTH PLAN"), from the first
+/// that stands under it: lines beside the logo (an address in a column to its right, whose
+/// small lines sit between the brand's baseline and the line under it) are passed over. The
+/// brand is found among the page's first lines as they sit on the page, whatever order the
+/// text layer wrote them in. `None` without positions, or with nothing under the brand
+/// within two of its type sizes.
+fn under_brand<'p>(page: &'p crate::text::Page, name: &str) -> Option<Vec<&'p str>> {
+    let (line, row, brand) = page.layout.iter().take(12).enumerate().find_map(|(i, r)| {
+        let c = r.cells.iter().find(|c| c.text.starts_with(name))?;
+        Some((i, r, c))
+    })?;
+    for below in page.layout.iter().skip(line + 1).take(3) {
+        if below.y - row.y > 2.0 * row.size.max(below.size) {
+            return None;
+        }
+        if let Some(k) = below
+            .cells
+            .iter()
+            .position(|c| c.x0 < brand.x1 && c.x1 > brand.x0)
+        {
+            return Some(
+                below.cells[k..]
+                    .iter()
+                    .flat_map(|c| c.text.split(" | "))
+                    .collect(),
+            );
+        }
+    }
+    None
 }
 
 /// Words of a plan's product name after its brand ("Acme Advantage", "Acme Choice PPO • Large
@@ -2043,10 +2077,17 @@ fn largest_type(
         else {
             continue;
         };
-        let at = page
+        // The line it is printed on, not a sentence naming it again: a text layer can write
+        // the logo last, and a logo's shadow twice ("AcmeAcme").
+        let logo = page
             .lines
             .iter()
-            .position(|x| x.contains(&name))
+            .enumerate()
+            .filter(|(_, x)| x.starts_with(&name) && x.len() <= 3 * name.len())
+            .min_by_key(|(_, x)| x.len())
+            .map(|(i, _)| i);
+        let at = logo
+            .or_else(|| page.lines.iter().position(|x| x.contains(&name)))
             .unwrap_or(0);
         return Some((
             name,
@@ -2877,6 +2918,58 @@ mod tests {
         let t = Text::with_layout(Method::PdfText, vec![(lines, layout)], vec![]);
         let f = extract_all(&t, Rules::bundled().unwrap());
         assert_eq!(f.payer_name.as_deref(), Some("Tallgrass Mutual Health"));
+    }
+
+    // A logo's brand over the rest of its name, an address column beside it whose small
+    // lines fall between the two: the name is finished by the line under the brand.
+    #[test]
+    fn a_brand_is_finished_by_the_line_under_it_not_the_column_beside_it() {
+        use crate::text::{Cell, RawLine};
+        let line = |cells: &[(&str, f32, f32)], y: f32, size: f32| RawLine {
+            cells: cells
+                .iter()
+                .map(|&(t, x0, x1)| Cell {
+                    text: t.into(),
+                    x0,
+                    x1,
+                })
+                .collect(),
+            words: vec![],
+            y,
+            size,
+        };
+        let mut layout = vec![
+            line(&[("Claims Review Unit", 400.0, 540.0)], 30.0, 8.0),
+            line(&[("Fernhollow", 72.0, 230.0)], 52.0, 30.0),
+            line(
+                &[("Member Services 1-800-555-0100", 400.0, 540.0)],
+                56.0,
+                8.0,
+            ),
+            line(&[("HEALTH PLAN", 78.0, 170.0)], 68.0, 7.0),
+        ];
+        for i in 0..8 {
+            layout.push(line(
+                &[(
+                    "We reviewed the claim your doctor sent us for this care.",
+                    72.0,
+                    400.0,
+                )],
+                120.0 + 14.0 * i as f32,
+                10.0,
+            ));
+        }
+        let lines: Vec<String> = layout.iter().map(RawLine::text).collect();
+        let t = Text::with_layout(Method::PdfText, vec![(lines, layout.clone())], vec![]);
+        let f = extract_all(&t, Rules::bundled().unwrap());
+        assert_eq!(f.payer_name.as_deref(), Some("Fernhollow Health Plan"));
+        // Nothing under the brand within two of its sizes: the brand alone.
+        layout[3].y = 140.0;
+        layout.swap(3, 4);
+        let lines: Vec<String> = layout.iter().map(RawLine::text).collect();
+        let t = Text::with_layout(Method::PdfText, vec![(lines, layout)], vec![]);
+        let f = extract_all(&t, Rules::bundled().unwrap());
+        assert_eq!(f.payer_name.as_deref(), Some("Fernhollow"));
     }
 
     // The label spans read from matches are the captures' `l` group, for every label pattern

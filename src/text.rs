@@ -678,7 +678,7 @@ fn pdf_text(doc: &Document, ocr: &mut PageOcr) -> Result<Text> {
             unreadable += 1;
             warnings.push(format!("page {n}: the text layer could not be read"));
         }
-        let lines: Vec<String> = s.lines().map(str::to_string).collect();
+        let lines: Vec<String> = s.lines().map(|l| drawn_once(l).to_string()).collect();
         if !page_has_text(&lines) {
             textless.push(n);
         }
@@ -919,6 +919,24 @@ fn inflated_size(compressed: &[u8], limit: u64) -> u64 {
         }
     }
     total.min(limit)
+}
+
+/// A line the producer drew twice over itself (a heading's or logo's text shadow: the same
+/// run again a point or two away) comes out of the text layer as its text twice running
+/// ("AcmeAcme"): it is read once. Only a whole line of four letters or more repeated.
+#[allow(clippy::string_slice)] // Char boundaries: `half` is where the second copy starts, checked.
+fn drawn_once(line: &str) -> &str {
+    let t = line.trim_end();
+    let half = t.len() / 2;
+    if t.len().is_multiple_of(2)
+        && t.is_char_boundary(half)
+        && t[..half] == t[half..]
+        && t[..half].chars().filter(|c| c.is_alphabetic()).count() >= 4
+    {
+        &t[..half]
+    } else {
+        line
+    }
 }
 
 /// Whether a page's text layer holds real words rather than nothing or encoding garbage.
@@ -1176,6 +1194,19 @@ mod tests {
 
     // Regression: OCR of a fax gave "é." and the abbreviation check sliced the line one
     // byte past the start of the accented letter: a panic, the whole letter lost.
+    #[test]
+    fn a_line_drawn_twice_over_itself_is_read_once() {
+        assert_eq!(drawn_once("AcmeAcme"), "Acme");
+        assert_eq!(drawn_once("Río VerdeRío Verde "), "Río Verde");
+        // Not a whole line repeated, or too short to be a shadow's.
+        assert_eq!(drawn_once("Acme Acme"), "Acme Acme");
+        assert_eq!(drawn_once("AcmeAcme Health"), "AcmeAcme Health");
+        assert_eq!(drawn_once("1212"), "1212");
+        assert_eq!(drawn_once("abab"), "abab");
+        assert_eq!(drawn_once("éé"), "éé");
+        assert_eq!(drawn_once(""), "");
+    }
+
     #[test]
     fn sentences_end_after_non_ascii_letters() {
         for word in [

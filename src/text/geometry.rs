@@ -235,19 +235,74 @@ fn lines_from_glyphs(mut glyphs: Vec<Glyph>) -> Vec<RawLine> {
     }
     let ends = starts.iter().skip(1).copied().chain([glyphs.len()]);
     let mut row: Vec<Glyph> = Vec::new();
-    starts
+    let mut lines = Vec::with_capacity(starts.len());
+    let mut emit = |part: &[Glyph]| {
+        row.clear();
+        row.extend_from_slice(part);
+        row.sort_by(|a, b| a.x.total_cmp(&b.x));
+        // Fake bold draws each glyph twice at almost the same place: keep one.
+        row.dedup_by(|b, a| a.ch == b.ch && (a.x - b.x).abs() < 0.05 * a.size.max(1.0));
+        let line = cells_of_row(&row);
+        if !line.cells.is_empty() {
+            lines.push(line);
+        }
+    };
+    for (&a, b) in starts.iter().zip(ends) {
+        match lines_under_large_type(&glyphs[a..b]) {
+            None => emit(&glyphs[a..b]),
+            Some(parts) => parts.iter().for_each(|p| emit(p)),
+        }
+    }
+    lines
+}
+
+/// A row whose baseline tolerance came from large type (a 30-point wordmark beside an
+/// address set in 8 points) can hold several lines of the small type: each becomes a line
+/// of its own, top to bottom, and the large type joins the small line on its baseline or,
+/// on none, stands alone. Small glyphs a type size apart cannot share a line; a superscript
+/// and a subscript on one line are closer than that. `None` when the row is one line.
+fn lines_under_large_type(row: &[Glyph]) -> Option<Vec<Vec<Glyph>>> {
+    let big = row.iter().map(|g| g.size).fold(0.0, f64::max);
+    let small = |g: &Glyph| g.size < 0.7 * big;
+    // Runs of the small type's baselines, top to bottom (the row is sorted by baseline).
+    let mut bands: Vec<(f64, f64, Vec<Glyph>)> = Vec::new();
+    for g in row.iter().filter(|g| small(g)) {
+        match bands.last_mut() {
+            Some((_, last, gs)) if g.y - *last < 0.9 * g.size => {
+                *last = g.y;
+                gs.push(g.clone());
+            }
+            _ => bands.push((g.y, g.y, vec![g.clone()])),
+        }
+    }
+    if bands.len() < 2 {
+        return None;
+    }
+    let size = row
         .iter()
-        .zip(ends)
-        .filter_map(|(&a, b)| {
-            row.clear();
-            row.extend_from_slice(&glyphs[a..b]);
-            row.sort_by(|a, b| a.x.total_cmp(&b.x));
-            // Fake bold draws each glyph twice at almost the same place: keep one.
-            row.dedup_by(|b, a| a.ch == b.ch && (a.x - b.x).abs() < 0.05 * a.size.max(1.0));
-            let line = cells_of_row(&row);
-            (!line.cells.is_empty()).then_some(line)
-        })
-        .collect()
+        .filter(|g| small(g))
+        .map(|g| g.size)
+        .fold(0.0, f64::max);
+    let large: Vec<Glyph> = row.iter().filter(|g| !small(g)).cloned().collect();
+    let band_of = |y: f64| {
+        bands
+            .iter()
+            .position(|(a, b, _)| y >= a - 0.4 * size && y <= b + 0.4 * size)
+    };
+    let homes: Vec<Option<usize>> = large.iter().map(|g| band_of(g.y)).collect();
+    let mut parts: Vec<(f64, Vec<Glyph>)> = Vec::new();
+    if homes.iter().all(Option::is_some) {
+        for (g, home) in large.into_iter().zip(homes) {
+            if let Some(i) = home {
+                bands[i].2.push(g);
+            }
+        }
+    } else if let Some(first) = large.first() {
+        parts.push((first.y, large));
+    }
+    parts.extend(bands.into_iter().map(|(a, _, gs)| (a, gs)));
+    parts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Some(parts.into_iter().map(|(_, gs)| gs).collect())
 }
 
 fn cells_of_row(row: &[Glyph]) -> RawLine {
@@ -287,8 +342,10 @@ fn cells_of_row(row: &[Glyph]) -> RawLine {
             x1: x1 as f32,
         });
     }
-    let words = join_letter_spacing(words);
-    let gap = (CELL_GAP * size.max(1.0)) as f32;
+    let (words, tracking) = join_letter_spacing(words);
+    // Letter-spaced type adds its tracking after every letter and space: twice to the gap
+    // between two words.
+    let gap = (CELL_GAP * size.max(1.0)) as f32 + 2.0 * tracking;
     RawLine {
         cells: cells_of(&words, gap),
         words,
@@ -455,11 +512,12 @@ const OCR_CELL_GAP: f32 = 0.9;
 
 /// Letter-spaced type ("H E A L T H  P L A N") comes out one letter per word: where most
 /// words are single letters, letters closer than 1.6 times the usual letter gap are joined,
-/// so the wider gaps between words stay.
-fn join_letter_spacing(words: Vec<Cell>) -> Vec<Cell> {
+/// so the wider gaps between words stay. Returns the words and the gap between letters (0
+/// when the type is not letter-spaced).
+fn join_letter_spacing(words: Vec<Cell>) -> (Vec<Cell>, f32) {
     let singles = words.iter().filter(|w| w.text.chars().count() == 1).count();
     if singles < 6 || singles * 2 < words.len() {
-        return words;
+        return (words, 0.0);
     }
     let mut gaps: Vec<f32> = words.windows(2).map(|w| w[1].x0 - w[0].x1).collect();
     gaps.sort_by(f32::total_cmp);
@@ -474,7 +532,7 @@ fn join_letter_spacing(words: Vec<Cell>) -> Vec<Cell> {
             _ => out.push(w),
         }
     }
-    out
+    (out, letter)
 }
 
 /// Joins words into cells: a gap of at least `gap` between two words separates cells.
@@ -613,6 +671,32 @@ mod tests {
         let lines = lines_from_glyphs(g);
         let words: Vec<&str> = lines[0].words.iter().map(|w| w.text.as_str()).collect();
         assert_eq!(words, ["HEALTH", "PLAN"]);
+        // The tracking widens the gap between the words too: still one cell, not two.
+        assert_eq!(lines[0].cells.len(), 1, "{:?}", lines[0].cells);
+    }
+
+    #[test]
+    fn small_lines_beside_large_type_stay_apart() {
+        // A 30-point wordmark at the left whose baseline tolerance spans two 8-point address
+        // lines at the right (11 points apart): three lines, none interleaved.
+        let mut g = glyphs("Brand", 72.0, 100.0, 30.0);
+        g.extend(glyphs("Boise, ID 83706", 400.0, 96.0, 8.0));
+        g.extend(glyphs("Call 1-800-555-0100", 400.0, 107.0, 8.0));
+        let lines = lines_from_glyphs(g);
+        let texts: Vec<String> = lines.iter().map(RawLine::text).collect();
+        assert_eq!(texts, ["Boise, ID 83706", "Brand", "Call 1-800-555-0100"]);
+        // Large type on a small line's baseline stays on that line.
+        let mut g = glyphs("Total", 72.0, 100.0, 30.0);
+        g.extend(glyphs("due now", 300.0, 100.5, 8.0));
+        g.extend(glyphs("see page 2", 300.0, 111.0, 8.0));
+        let texts: Vec<String> = lines_from_glyphs(g).iter().map(RawLine::text).collect();
+        assert_eq!(texts, ["Total due now", "see page 2"]);
+        // Footnote marks in a line of body type stay on it (small type on one band).
+        let mut g = glyphs("Copays", 72.0, 100.0, 10.0);
+        g.extend(glyphs("1", 102.0, 96.8, 6.0));
+        g.extend(glyphs("and coinsurance", 106.0, 100.0, 10.0));
+        g.extend(glyphs("2", 184.0, 96.6, 6.0));
+        assert_eq!(lines_from_glyphs(g).len(), 1);
     }
 
     #[test]
