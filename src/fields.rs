@@ -2068,7 +2068,23 @@ fn largest_type(
             .cells
             .iter()
             .filter(|c| !FAX_OR_MEMO.is_match(&c.text))
-            .flat_map(|c| parts_of(&c.text))
+            .flat_map(|c| {
+                // After a title ("Coverage Determination - Specialty Drugs") comes what the
+                // title is about, not who sends it, unless it ends as a payer's name does
+                // ("Appeal Decision - Acme Health Plan").
+                let parts = parts_of(&c.text);
+                let title = parts.iter().position(|p| DOC_TITLE.is_match(p));
+                let payer_like = |p: &str| {
+                    p.split_whitespace()
+                        .last()
+                        .is_some_and(|w| PAYER_ENDINGS.contains(&values::key_of(w).as_str()))
+                };
+                parts
+                    .into_iter()
+                    .enumerate()
+                    .filter(move |(i, p)| title.is_none_or(|t| *i < t) || payer_like(p))
+                    .map(|(_, p)| p)
+            })
             .find(|p| {
                 // An acronym logo ("ACHP") says less than the name printed elsewhere.
                 let acronym = !p.contains(' ') && p.len() <= 5;
@@ -2970,6 +2986,48 @@ mod tests {
         let t = Text::with_layout(Method::PdfText, vec![(lines, layout)], vec![]);
         let f = extract_all(&t, Rules::bundled().unwrap());
         assert_eq!(f.payer_name.as_deref(), Some("Fernhollow"));
+    }
+
+    // A title in large type ("... Determination - Specialty Drugs") names what the letter is
+    // about: the part after the title is no sender, unless it ends as a payer's name does.
+    #[test]
+    fn the_part_after_a_title_is_no_payer_unless_it_ends_like_one() {
+        use crate::text::{Cell, RawLine};
+        let payer = |title: &str| {
+            let line = |t: &str, y: f32, size: f32| RawLine {
+                cells: vec![Cell {
+                    text: t.into(),
+                    x0: 72.0,
+                    x1: 400.0,
+                }],
+                words: vec![],
+                y,
+                size,
+            };
+            let mut layout = vec![
+                line("PO Box 4410, Tucson, AZ 85701", 40.0, 9.0),
+                line(title, 90.0, 15.0),
+            ];
+            for i in 0..8 {
+                layout.push(line(
+                    "We reviewed the request your doctor sent us for this drug.",
+                    120.0 + 14.0 * i as f32,
+                    10.0,
+                ));
+            }
+            let lines: Vec<String> = layout.iter().map(RawLine::text).collect();
+            let t = Text::with_layout(Method::PdfText, vec![(lines, layout)], vec![]);
+            extract_all(&t, Rules::bundled().unwrap()).payer_name
+        };
+        assert_eq!(payer("Coverage Determination - Specialty Drugs"), None);
+        assert_eq!(
+            payer("Appeal Decision - Fernhollow Health Plan").as_deref(),
+            Some("Fernhollow Health Plan")
+        );
+        assert_eq!(
+            payer("Fernhollow Benefits - Coverage Determination").as_deref(),
+            Some("Fernhollow Benefits")
+        );
     }
 
     // The label spans read from matches are the captures' `l` group, for every label pattern
