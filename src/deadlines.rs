@@ -55,12 +55,12 @@ static WINDOW: LazyLock<Regex> = LazyLock::new(|| {
 });
 static APPEAL_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(appeal|appeals|reconsideration|reconsider|redetermination|review|hearing|grievance|dispute|reopening)\b|\b(apelaci[oó]n|apelaciones|apelar|reconsideraci[oó]n|audiencia|queja|revisi[oó]n)",
+        r"(?i)\b(appeal|appeals|reconsiderations?|reconsider|redeterminations?|reviews?|hearings?|grievances?|disputes?|reopenings?)\b|\b(apelaci[oó]n|apelaciones|apelar|reconsideraci[oó]n|audiencia|queja|revisi[oó]n)",
     )
 });
 static MEMBER_ACTS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(you|your|member|enrollee|patient|representative|must|may|can|request|file|filed|submit|ask|send|received by|postmarked|usted|debe|puede|pedir|pida|solicitar|solicite|presentar|presente)\b",
+        r"(?i)\b(you|your|member|enrollee|patient|representative|must|may|can|request|file|filed|submit|ask|send|write|mail|fax|call|received by|postmarked|usted|debe|puede|pedir|pida|solicitar|solicite|presentar|presente)\b",
     )
 });
 static PAYER_ACTS: LazyLock<Regex> = LazyLock::new(|| {

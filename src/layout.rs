@@ -158,18 +158,49 @@ impl Table {
             || not_covered.is_some_and(|n| n > 0.0 && billed.is_some_and(|b| n >= b - 0.005))
     }
 
-    /// The codes in a row's code column that the document's `legend` explains, upper-cased,
-    /// each with its explanation, in the cell's order.
+    /// The text of a row's codes: its code column's cell; or, in a table without one whose
+    /// last column is an amount, what follows the amount in that column's cell when it is
+    /// only codes of letters and digits ("1,048.00 H47, P10": a narrow remark column whose
+    /// label and codes the type set too close to the amount's to stand apart).
+    pub fn code_cell<'r>(&self, row: &'r Row) -> &'r str {
+        if let Some(i) = self.code_column() {
+            return row.cells.get(i).map_or("", String::as_str);
+        }
+        let last = self.columns.len().wrapping_sub(1);
+        if !matches!(
+            self.columns.get(last).map(|c| c.role),
+            Some(Role::Amount(_))
+        ) {
+            return "";
+        }
+        let Some(cell) = row.cells.get(last) else {
+            return "";
+        };
+        let Some(amount) = values::find_amounts(cell).last().map(|a| a.end) else {
+            return "";
+        };
+        let rest = cell.get(amount..).unwrap_or("");
+        let code = |t: &str| {
+            (2..=6).contains(&t.len())
+                && t.chars().all(|c| c.is_ascii_alphanumeric())
+                && t.chars().any(|c| c.is_ascii_alphabetic())
+                && t.chars().any(|c| c.is_ascii_digit())
+        };
+        let mut tokens = rest.split([' ', ',', ';', '/']).filter(|t| !t.is_empty());
+        if rest.trim().is_empty() || !tokens.all(code) {
+            return "";
+        }
+        rest.trim()
+    }
+
+    /// The codes in a row's code cell ([`Table::code_cell`]) that the document's `legend`
+    /// explains, upper-cased, each with its explanation, in the cell's order.
     pub fn explained_codes<'a>(
         &self,
         row: &Row,
         legend: &'a std::collections::HashMap<String, LegendEntry>,
     ) -> Vec<(String, &'a LegendEntry)> {
-        let cell = self
-            .code_column()
-            .and_then(|i| row.cells.get(i))
-            .map(String::as_str)
-            .unwrap_or("");
+        let cell = self.code_cell(row);
         cell.split([' ', ',', ';', '/'])
             .filter_map(|tok| {
                 let tok = tok
@@ -364,11 +395,8 @@ fn furniture_of(text: &Text) -> std::collections::HashSet<LineRef> {
 fn legend_of(text: &Text, tables: &[Table]) -> std::collections::HashMap<String, LegendEntry> {
     let mut codes: std::collections::HashSet<String> = std::collections::HashSet::new();
     for t in tables {
-        let Some(k) = t.code_column() else {
-            continue;
-        };
         for r in &t.rows {
-            for tok in r.cells[k].split([' ', ',', ';', '/']) {
+            for tok in t.code_cell(r).split([' ', ',', ';', '/']) {
                 let tok = tok.trim_matches(|c: char| !c.is_ascii_alphanumeric());
                 // A lone letter is too common a word to find its explanation by.
                 if (2..=6).contains(&tok.len()) && tok.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -1169,6 +1197,39 @@ mod tests {
         // "Your copay." has a single word after the code and no more: too little to be sure.
         assert!(!l.legend.contains_key("A"));
         assert_eq!(l.legend.len(), 1, "{:?}", l.legend);
+    }
+
+    // A narrow remark column set so close to the last amount that its label and codes join
+    // the amount's cells ("You owe Note", "$148.00 F12"): the codes after the amount are the
+    // row's, explained by the legend under the table.
+    #[test]
+    fn codes_joined_to_the_last_amount_are_the_rows_codes() {
+        let doc = [
+            "Service date   Billed     Plan paid   You owe Note",
+            "04/01/2026     $300.00    $0.00       $148.00 F12",
+            "04/01/2026     $80.00     $64.00      $16.00 CP7, Q2",
+            "04/01/2026     $40.00     $40.00      $0.00 paid",
+            "",
+            "F12  Cleanings are covered twice per calendar year.",
+            "CP7  Your copay for this visit.",
+            "A copy of this statement was sent to your provider.",
+        ]
+        .join("\n");
+        let t = Text::new(
+            Method::PlainText,
+            vec![doc.lines().map(str::to_string).collect()],
+            Vec::new(),
+        );
+        let l = analyze(&t, Rules::bundled().unwrap());
+        let table = &l.tables[0];
+        assert_eq!(table.code_column(), None);
+        let cells: Vec<&str> = table.rows.iter().map(|r| table.code_cell(r)).collect();
+        // A word that is not a code ("paid") is no code cell.
+        assert_eq!(cells, ["F12", "CP7, Q2", ""]);
+        let explained = table.explained_codes(&table.rows[0], &l.legend);
+        assert_eq!(explained.len(), 1);
+        assert!(explained[0].1.text.starts_with("Cleanings are covered"));
+        assert!(l.legend.contains_key("CP7"));
     }
 
     // A prior authorization's table of what was asked for has no money: its rows start at
