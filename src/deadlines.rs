@@ -65,7 +65,13 @@ static MEMBER_ACTS: LazyLock<Regex> = LazyLock::new(|| {
 });
 static PAYER_ACTS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(we|the plan|the reviewer|the (independent )?review organi[sz]ation|IRO|they|it) (will|must|shall|have to|has to|should|usually|generally|typically)( \w+)? (decide|make|send|respond|notify|give|complete|issue|tell|reach|process|answer|review|mail|pay|cover|approve|reimburse|refund|forward|authori[sz]e)|\bwe (decide|respond|answer|reply|rule)\b|\b(the )?(IRE|independent review entity|IRO|QIC|qualified independent contractor|reviewer|review organi[sz]ation|plan) (reviews|decides|makes|sends|issues|answers|responds|completes|must decide|will decide)\b|\b(a|our|the|written|your) (decision|response|answer|resolution)s? (will( \w+)? be|is|are) (made|sent|given|mailed|issued)[^.]{0,30}\bwithin\b|\bnotify you[^.]{0,20}\bwithin\b|\bwithin\b[^.]{0,60}\b(of (receiving|receipt of|getting) your (appeal|request)|after we (get|receive))|\bhave \d+ days to (decide|make)|\b(daremos|enviaremos|decidiremos|responderemos|tomaremos|notificaremos|comunicaremos|resolveremos)\b|\b(despu[eé]s de|tras) recibir su (apelaci[oó]n|solicitud|queja)",
+        r"(?i)\b(we|the plan|the reviewer|the (independent )?review organi[sz]ation|IRO|they|it) (will|must|shall|have to|has to|should|usually|generally|typically)( \w+)? (decide|make|send|respond|notify|give|complete|issue|tell|reach|process|answer|review|mail|pay|cover|approve|reimburse|refund|forward|authori[sz]e|resolve)|\bwe (decide|respond|answer|reply|rule|resolve)\b|\b(will|shall) (decide|resolve|respond to|answer|process|complete|issue a decision)\b|\bwithin \S+ (calendar |business |working )?days of receipt\s*[.;,]|\b(the )?(IRE|independent review entity|IRO|QIC|qualified independent contractor|reviewer|review organi[sz]ation|plan) (reviews|decides|makes|sends|issues|answers|responds|completes|must decide|will decide)\b|\b(a|our|the|written|your) (decision|response|answer|resolution)s? (will( \w+)? be|is|are) (made|sent|given|mailed|issued)[^.]{0,30}\bwithin\b|\bnotify you[^.]{0,20}\bwithin\b|\bwithin\b[^.]{0,60}\b(of (receiving|receipt of|getting) your (appeal|request)|after we (get|receive))|\bhave \d+ days to (decide|make)|\b(daremos|enviaremos|decidiremos|responderemos|tomaremos|notificaremos|comunicaremos|resolveremos)\b|\b(despu[eé]s de|tras) recibir su (apelaci[oó]n|solicitud|queja)",
+    )
+});
+// What the plan does, said in the passive: "appeals are decided within 30 days".
+static PASSIVE_PAYER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(is|are|will be|would be|can be|should be|usually|generally|typically)( \w+)? (decided|reviewed|processed|answered|resolved|completed|made|sent|issued|mailed|paid|handled|considered)\b",
     )
 });
 static LATER_REVIEWER: LazyLock<Regex> = LazyLock::new(|| {
@@ -114,6 +120,10 @@ static WINDOW_LEAD: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b(within|than|have|has|in|allowed|given|dentro de( los)?|plazo de( los)?|tiene|tienen)\s*$",
     )
+});
+// A label for how long the plan takes ("Decision time frame:", "We respond in:").
+static LABEL_FOR_PAYER: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(decision|decide|respon|answer|resolution|turnaround|processing|review time|we )")
 });
 static DEADLINE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -523,7 +533,12 @@ fn candidates(
         let about_appeal = APPEAL_WORDS.is_match(&s)
             || (APPEAL_WORDS.is_match(&prev) && s.len() < 160)
             || heading_above(text, start);
-        (about_appeal && MEMBER_ACTS.is_match(&s) && !NOT_FILING.is_match(&s)).then_some(s)
+        // Without a word for what the member does ("Appeals are accepted within 60 days",
+        // "Requests for review are due within 60 days") a window in a sentence about an
+        // appeal is still the filing window, unless it says what the plan does ("appeals are
+        // decided within 30 days"): missing it counts a longer default.
+        let member = MEMBER_ACTS.is_match(&s) || !PASSIVE_PAYER.is_match(&s);
+        (about_appeal && member && !NOT_FILING.is_match(&s)).then_some(s)
     };
     for c in WINDOW.captures_iter(flat) {
         let (Some(m), Some(n), Some(unit)) = (c.get(0), c.get(1), c.name("unit")) else {
@@ -538,7 +553,11 @@ fn candidates(
             .nth(24)
             .map(|(i, _)| i)
             .unwrap_or(0);
-        if !WINDOW_LEAD.is_match(&flat[lead_start..m.start()]) {
+        let lead = &flat[lead_start..m.start()];
+        // Or a label's colon ("Appeal rights: 60 days from the date of this notice"), unless
+        // the label is the plan's time to answer ("Decision time frame: 30 days").
+        let labelled = lead.trim_end().ends_with(':') && !LABEL_FOR_PAYER.is_match(lead);
+        if !WINDOW_LEAD.is_match(lead) && !labelled {
             continue;
         }
         // Skip how long the payer takes to decide; keep what the member must do.
@@ -788,6 +807,7 @@ pub(crate) static PATTERNS: &[&std::sync::LazyLock<regex::Regex>] = &[
     &APPEAL_WORDS,
     &MEMBER_ACTS,
     &PAYER_ACTS,
+    &PASSIVE_PAYER,
     &LATER_REVIEWER,
     &NEXT_LEVEL,
     &AFTER_FINAL,
@@ -796,6 +816,7 @@ pub(crate) static PATTERNS: &[&std::sync::LazyLock<regex::Regex>] = &[
     &SERVICE_ANCHOR,
     &PROVIDER_DISPUTE,
     &WINDOW_LEAD,
+    &LABEL_FOR_PAYER,
     &DEADLINE_WORDS,
     &BIRTH_OR_SERVICE,
 ];
