@@ -60,7 +60,7 @@ static APPEAL_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 });
 static MEMBER_ACTS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(you|your|member|enrollee|patient|representative|must|may|can|request|file|filed|submit|ask|send|write|mail|fax|call|received by|postmarked|usted|debe|puede|pedir|pida|solicitar|solicite|presentar|presente)\b",
+        r"(?i)\b(you|your|member|enrollee|patient|representative|must|may|can|requests?|file|filed|submit|ask|send|write|mail|fax|call|received by|postmarked|usted|debe|puede|pedir|pida|solicitar|solicite|presentar|presente)\b",
     )
 });
 static PAYER_ACTS: LazyLock<Regex> = LazyLock::new(|| {
@@ -115,10 +115,10 @@ static PROVIDER_DISPUTE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 // What may stand before a filing window: "within 60 days", "no later than 180 days",
-// "you have 65 days".
+// "you have 65 days", "the time limit ... is 60 days".
 static WINDOW_LEAD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(within|than|have|has|in|allowed|given|dentro de( los)?|plazo de( los)?|tiene|tienen)\s*$",
+        r"(?i)\b(within|than|have|has|in|allowed|given|is|are|dentro de( los)?|plazo de( los)?|tiene|tienen)\s*$",
     )
 });
 // A label for how long the plan takes ("Decision time frame:", "We respond in:").
@@ -557,7 +557,14 @@ fn candidates(
         // Or a label's colon ("Appeal rights: 60 days from the date of this notice"), unless
         // the label is the plan's time to answer ("Decision time frame: 30 days").
         let labelled = lead.trim_end().ends_with(':') && !LABEL_FOR_PAYER.is_match(lead);
-        if !WINDOW_LEAD.is_match(lead) && !labelled {
+        // Or "up to" counted from this notice ("dispute this decision for up to 60 days after
+        // the date of this letter"), not a wait ("waiting up to 7 days for a decision").
+        let up_to = lead.trim_end().to_ascii_lowercase().ends_with("up to") && {
+            let after = flat.get(m.end()..).unwrap_or("");
+            let after = after.get(..after.len().min(40)).unwrap_or(after);
+            THIS_NOTICE.is_match(after)
+        };
+        if !WINDOW_LEAD.is_match(lead) && !labelled && !up_to {
             continue;
         }
         // Skip how long the payer takes to decide; keep what the member must do.
