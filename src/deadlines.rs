@@ -121,6 +121,13 @@ static WINDOW_LEAD: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(within|than|have|has|in|allowed|given|is|are|dentro de( los)?|plazo de( los)?|tiene|tienen)\s*$",
     )
 });
+// A window counted from this notice, straight after the window: "after the date of this
+// letter", "from the date on this notice", "of this notice".
+static FROM_THIS_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s+(after|from|of)( the (date|day)( printed)? (of|on))? (this|the) (notice|letter|statement|explanation of benefits|eob|summary notice|denial|determination|decision|notification)\b",
+    )
+});
 // A label for how long the plan takes ("Decision time frame:", "We respond in:").
 static LABEL_FOR_PAYER: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)\b(decision|decide|respon|answer|resolution|turnaround|processing|review time|we )")
@@ -557,14 +564,11 @@ fn candidates(
         // Or a label's colon ("Appeal rights: 60 days from the date of this notice"), unless
         // the label is the plan's time to answer ("Decision time frame: 30 days").
         let labelled = lead.trim_end().ends_with(':') && !LABEL_FOR_PAYER.is_match(lead);
-        // Or "up to" counted from this notice ("dispute this decision for up to 60 days after
-        // the date of this letter"), not a wait ("waiting up to 7 days for a decision").
-        let up_to = lead.trim_end().to_ascii_lowercase().ends_with("up to") && {
-            let after = flat.get(m.end()..).unwrap_or("");
-            let after = after.get(..after.len().min(40)).unwrap_or(after);
-            THIS_NOTICE.is_match(after)
-        };
-        if !WINDOW_LEAD.is_match(lead) && !labelled && !up_to {
+        // Or any window counted from this notice ("for up to 60 days after the date of this
+        // letter", "You have until 60 days after ...", "closes 60 days after ..."), not a
+        // wait ("waiting up to 7 days for a decision").
+        let anchored = FROM_THIS_NOTICE.is_match(flat.get(m.end()..).unwrap_or(""));
+        if !WINDOW_LEAD.is_match(lead) && !labelled && !anchored {
             continue;
         }
         // Skip how long the payer takes to decide; keep what the member must do.
@@ -824,6 +828,7 @@ pub(crate) static PATTERNS: &[&std::sync::LazyLock<regex::Regex>] = &[
     &PROVIDER_DISPUTE,
     &WINDOW_LEAD,
     &LABEL_FOR_PAYER,
+    &FROM_THIS_NOTICE,
     &DEADLINE_WORDS,
     &BIRTH_OR_SERVICE,
 ];
