@@ -821,7 +821,10 @@ fn only_labels(line: &str, labels: &[Label]) -> bool {
         pos = pos.max(l.end);
     }
     rest.push_str(&line[pos..]);
-    rest.chars().all(|c| !c.is_alphanumeric())
+    // A bracket closed that the line did not open ends a parenthesis wrapped from the line
+    // before ("... (the primary" / "payer)."): the end of a sentence, not a header row.
+    let closed_before_opened = line.matches(')').count() > line.matches('(').count();
+    !closed_before_opened && rest.chars().all(|c| !c.is_alphanumeric())
 }
 
 /// Parses a value of `kind` at the start of `s`; returns it and the bytes used.
@@ -2297,6 +2300,11 @@ fn columns_on(line: &str, rules: &Rules) -> Vec<(usize, usize, ColumnKind)> {
     out
 }
 
+/// Whether `columns_on(line)` finds any column: one pass of the set, not one per column.
+fn names_a_column(line: &str, rules: &Rules) -> bool {
+    rules.column_set.is_match(&values::lower(line))
+}
+
 /// The amount columns of a header, left to right; `None` unless it is a claim-line header.
 fn amount_columns(header: &str, rules: &Rules) -> Option<Vec<ColumnKind>> {
     let kinds: Vec<ColumnKind> = columns_on(header, rules)
@@ -2335,7 +2343,7 @@ impl Headers {
         let all = self.0.get_or_init(|| {
             text.lines()
                 .filter_map(|(r, l)| {
-                    if columns_on(l, rules).is_empty() || !values::find_amounts(l).is_empty() {
+                    if !names_a_column(l, rules) || !values::find_amounts(l).is_empty() {
                         return None;
                     }
                     amount_columns(l, rules).map(|k| (r, k))
@@ -2405,7 +2413,7 @@ fn table_at(
     lines: &[String],
     i: usize,
 ) -> Option<ClaimTable> {
-    if columns_on(&lines[i], rules).is_empty() || !values::find_amounts(&lines[i]).is_empty() {
+    if !names_a_column(&lines[i], rules) || !values::find_amounts(&lines[i]).is_empty() {
         return None;
     }
     // The header block: this line and the amount-free lines after it (at most 14).
@@ -3114,6 +3122,39 @@ mod tests {
         assert_eq!(separator_len(": 12/14/2025"), 2);
     }
 
+    // `names_a_column` is `columns_on` in one pass of a set: they agree on every line of the
+    // fixtures' text inputs and on lines written for the purpose.
+    #[test]
+    fn names_a_column_agrees_with_columns_on() {
+        let rules = Rules::bundled().unwrap();
+        let mut lines: Vec<String> = [
+            "Date of Service  Billed  Allowed  Plan Paid  You Owe",
+            "Charges Deductible Co-Ins. Pt. Resp.",
+            "MAXIMUM YOU MAY BE BILLED",
+            "Your claim was denied.",
+            "Service Approved? Amount Not Covered",
+            "",
+            "NÚMERO DE RECLAMO  Cargos",
+        ]
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            if let Ok(t) = std::fs::read_to_string(entry.unwrap().path().join("input.txt")) {
+                lines.extend(t.lines().map(String::from));
+            }
+        }
+        assert!(lines.len() > 500);
+        let mut headers = 0;
+        for l in &lines {
+            let named = names_a_column(l, rules);
+            assert_eq!(named, !columns_on(l, rules).is_empty(), "{l}");
+            headers += usize::from(named);
+        }
+        assert!(headers >= 20, "{headers}");
+    }
+
     #[test]
     fn header_row_above_values() {
         let f = fields_of("Claim Number Member ID Date of Service\nA77812 W90021 02/14/2025");
@@ -3267,6 +3308,19 @@ mod tests {
             "Acme Health Plan\nDate received     May 4, 2026     Member     Patricia Okonkwo-Lee\nDear Ms. Okonkwo-Lee,",
         );
         assert_eq!(f.letter_date, None);
+    }
+
+    // Regression: a parenthesis wrapped onto a line of its own ("...or the secondary" /
+    // "payer).") made that line a header naming the payer, and the next sentence the payer.
+    #[test]
+    fn a_label_ending_a_wrapped_parenthesis_is_no_header() {
+        let f = fields_of(
+            "HARBOR LANE HEALTH PLAN\nPROVIDER PAYMENT NOTICE\nM12 PLEASE ATTACH THE OTHER PLAN STATEMENT (THE PRIMARY\nPAYER).\nLINES DENIED CO-22: BILL THE OTHER PLAN FIRST, THEN RESUBMIT TO US WITH THE\nOTHER PLAN STATEMENT.",
+        );
+        assert_eq!(f.payer_name.as_deref(), Some("HARBOR LANE HEALTH PLAN"));
+        // A header row of labels is still one.
+        let f = fields_of("Harbor Lane Health Plan\nPayer (name)\nBluefin Casualty Mutual");
+        assert_eq!(f.payer_name.as_deref(), Some("Bluefin Casualty Mutual"));
     }
 
     #[test]

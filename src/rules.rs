@@ -426,6 +426,8 @@ pub struct Rules {
     pub name_endings: HashSet<String>,
     /// Claim-line table columns.
     pub columns: Vec<Column>,
+    /// Every column pattern in one set: most lines name no column, and one pass says so.
+    pub column_set: regex::RegexSet,
     /// Appeal programs.
     pub programs: Vec<Program>,
     /// Category steps.
@@ -763,6 +765,13 @@ impl Rules {
             jobs.one("fields.toml", &id, format!(r"\b(?:{})\b", c.pattern));
         }
         jobs.set("fields.toml", "labels", label_patterns);
+        jobs.set(
+            "fields.toml",
+            "columns",
+            (fields.column.iter())
+                .map(|c| format!(r"\b(?:{})\b", c.pattern))
+                .collect(),
+        );
         let mut out = jobs.compile()?.into_iter();
 
         let payer_names = out.next_one()?;
@@ -824,10 +833,12 @@ impl Rules {
             })
             .collect::<Result<Vec<_>>>()?;
         let label_set = out.next_set()?;
+        let column_set = out.next_set()?;
         Ok(Rules {
             label_set,
             label_index,
             columns,
+            column_set,
             carc,
             rarc,
             phrases,
