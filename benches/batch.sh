@@ -17,8 +17,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${1:-2}
 realistic=${OVERTURN_REALISTIC_PDFS:-$PWD/../devset-build/pdf}
-cargo build --release -q
-bin=$PWD/target/release/overturn
+# The binary measured is the profile-guided build (scripts/build-pgo.sh: the release build
+# trained on the fixtures); the plain release build runs beside it on the text-PDF corpora.
+# OVERTURN_BIN=path measures that build instead (and skips both builds).
+if [ -n "${OVERTURN_BIN:-}" ]; then
+  bin=$OVERTURN_BIN
+  plain=""
+else
+  cargo build --release -q
+  plain=$PWD/target/release/overturn
+  bin=$(scripts/build-pgo.sh)
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -65,8 +74,11 @@ versus() {
   local dir=$1 n
   n=$(find "$dir" -name '*.pdf' | wc -l)
   echo "## Text PDFs, $2: $n documents, $jobs jobs"
+  local extra=()
+  [ -n "$plain" ] && extra=(-n "overturn batch, release build without PGO" "$plain batch --quiet --jobs $jobs -o /dev/null $dir")
   hyperfine --warmup 1 --runs 8 --style basic --export-markdown "$work/t.md" \
     -n "overturn batch (parse, classify, extract)" "$bin batch --quiet --jobs $jobs -o /dev/null $dir" \
+    "${extra[@]}" \
     -n "pdftotext -layout per file (text only)" "find $dir -name '*.pdf' -print0 | xargs -0 -P $jobs -I{} pdftotext -layout {} /dev/null" \
     >/dev/null
   cat "$work/t.md"

@@ -5,7 +5,8 @@
 #   scripts/setup.sh             what building, running and testing need
 #   scripts/setup.sh --fixtures  also the PDF producers that regenerate fixtures
 #                                (chromium, ghostscript, qpdf; see scripts/make-fixtures.sh)
-#   scripts/setup.sh --bench     also the tools benches/batch.sh compares against
+#   scripts/setup.sh --bench     also the tools benches/batch.sh compares against, and
+#                                the toolchain's llvm-profdata (scripts/build-pgo.sh)
 set -euo pipefail
 
 if ! command -v cargo >/dev/null 2>&1; then
@@ -32,6 +33,11 @@ if [ ${#packages[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
+fi
+# The profile-guided build (scripts/build-pgo.sh) merges its training counts with the
+# llvm-profdata of the compiler's own LLVM version, which only rustup provides.
+if [ "${1:-}" = "--bench" ] && command -v rustup >/dev/null 2>&1; then
+  rustup component add llvm-tools >/dev/null
 fi
 # The FHIR test validates overturn's output with an independent library, the Python package
 # fhir.resources 6.4.0 (R4 models; it needs pydantic 1), in a virtual environment of its own,
