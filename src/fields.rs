@@ -865,6 +865,12 @@ fn parse_value_with(
         ValueKind::Id => values::id_at_start(rest).map(|f| (Value::Str(f.value), f.end))?,
         ValueKind::Date => values::date_at_start(rest).map(|f| (Value::Date(f.value), f.end))?,
         ValueKind::Amount => match values::amount_at_start(rest) {
+            // An amount in brackets straight after a label's words, with no colon or mark
+            // between them ("the same charges ($285.00)"), is the amount named again in a
+            // sentence, not an accounting negative, which stands as a value of its own.
+            Some(f) if f.value < 0.0 && s[..lead].trim().is_empty() && rest.starts_with('(') => {
+                (Value::Amount(-f.value), f.end)
+            }
             Some(f) => (Value::Amount(f.value), f.end),
             // "You may owe the provider up to $2,840.00", "Your share for this visit will be
             // your copayment of $250.00": words, then the amount, in the same sentence.
@@ -3308,6 +3314,19 @@ mod tests {
             "Acme Health Plan\nDate received     May 4, 2026     Member     Patricia Okonkwo-Lee\nDear Ms. Okonkwo-Lee,",
         );
         assert_eq!(f.letter_date, None);
+    }
+
+    // Regression: "the same charges ($90.00)" in a sentence was read as an accounting
+    // negative, a billed amount of -90.
+    #[test]
+    fn an_amount_in_brackets_after_a_labels_words_is_not_negative() {
+        let f = fields_of(
+            "Dear Pat Lee,\nA second claim arrived for the same visit and the same charges ($90.00), so we\ndenied it as a duplicate.",
+        );
+        assert_eq!(f.billed_amount, Some(90.0));
+        // After a colon, brackets are the accounting sign.
+        let f = fields_of("Dear Pat Lee,\nTotal charges: ($90.00)\nThis claim was reversed.");
+        assert_eq!(f.billed_amount, Some(-90.0));
     }
 
     // Regression: a parenthesis wrapped onto a line of its own ("...or the secondary" /
