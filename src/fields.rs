@@ -821,9 +821,11 @@ fn only_labels(line: &str, labels: &[Label]) -> bool {
         pos = pos.max(l.end);
     }
     rest.push_str(&line[pos..]);
-    // A bracket closed that the line did not open ends a parenthesis wrapped from the line
-    // before ("... (the primary" / "payer)."): the end of a sentence, not a header row.
-    let closed_before_opened = line.matches(')').count() > line.matches('(').count();
+    // A bracket closed that the line did not open, then punctuation, ends a parenthesis
+    // wrapped from the line before ("... (the primary" / "payer)."): the end of a sentence,
+    // not a header row. (A lone bracket without the punctuation may be an OCR speck.)
+    let closed_before_opened = line.matches(')').count() > line.matches('(').count()
+        && [").", "),", ");"].iter().any(|p| line.contains(p));
     !closed_before_opened && rest.chars().all(|c| !c.is_alphanumeric())
 }
 
@@ -3337,7 +3339,9 @@ mod tests {
             "HARBOR LANE HEALTH PLAN\nPROVIDER PAYMENT NOTICE\nM12 PLEASE ATTACH THE OTHER PLAN STATEMENT (THE PRIMARY\nPAYER).\nLINES DENIED CO-22: BILL THE OTHER PLAN FIRST, THEN RESUBMIT TO US WITH THE\nOTHER PLAN STATEMENT.",
         );
         assert_eq!(f.payer_name.as_deref(), Some("HARBOR LANE HEALTH PLAN"));
-        // A header row of labels is still one.
+        // A header row of labels is still one, also with a speck OCR read as a bracket.
+        let f = fields_of("Harbor Lane Health Plan\nPayer )\nBluefin Casualty Mutual");
+        assert_eq!(f.payer_name.as_deref(), Some("Bluefin Casualty Mutual"));
         let f = fields_of("Harbor Lane Health Plan\nPayer (name)\nBluefin Casualty Mutual");
         assert_eq!(f.payer_name.as_deref(), Some("Bluefin Casualty Mutual"));
     }
