@@ -102,7 +102,8 @@ static DIAGNOSIS_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 });
 // "/ Numero de miembro:" after a label: the same label in a second language.
 // Without a colon, one to three words before the value ("Group / Grupo 77031-B" in a
-// two-cell row); the value must then hold a figure.
+// two-cell row); the value must then hold a figure. Not in `PATTERNS`: compiled on first
+// need, behind a test for the slash.
 static TRANSLATED_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     re(r"^/ ?[^\d/:]{2,40}?(:|#)|^/ ?\p{L}[\p{L}.\x{ba}]*( \p{L}[\p{L}.\x{ba}]*){0,2} (\S*\d)")
 });
@@ -841,6 +842,11 @@ fn separator_len(s: &str) -> usize {
     // OCR reads a label's colon as a semicolon.
     let seps = [' ', ':', ';', '#', '-', '.', '='];
     let lead = s.len() - s.trim_start_matches(seps).len();
+    // A translation starts with a slash; without one the pattern is not run (nor compiled:
+    // it is one of the costliest, and most documents have no bilingual label).
+    if !s[lead..].starts_with('/') {
+        return lead;
+    }
     match TRANSLATED_LABEL.captures(&s[lead..]) {
         // The value starts at its figure-holding word.
         Some(c) if c.get(3).is_some() => lead + c.get(3).map_or(0, |m| m.start()),
@@ -2671,7 +2677,6 @@ pub(crate) static PATTERNS: &[&std::sync::LazyLock<regex::Regex>] = &[
     &PAREN_PROCEDURE,
     &PROCEDURE_LABEL,
     &DIAGNOSIS_LABEL,
-    &TRANSLATED_LABEL,
     &ORG_WORD,
     &NOT_LETTERHEAD,
     &STATE_AGENCY,
