@@ -2314,9 +2314,9 @@ fn columns_on(line: &str, rules: &Rules) -> Vec<(usize, usize, ColumnKind)> {
     out
 }
 
-/// Whether `columns_on(line)` finds any column: one pass of the set, not one per column.
+/// Whether `columns_on(line)` finds any column: one pass, not one per column.
 fn names_a_column(line: &str, rules: &Rules) -> bool {
-    rules.column_set.is_match(&values::lower(line))
+    rules.column_any.is_match(&values::lower(line))
 }
 
 /// The amount columns of a header, left to right; `None` unless it is a claim-line header.
