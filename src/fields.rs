@@ -3135,7 +3135,7 @@ mod tests {
         assert_eq!(separator_len(": 12/14/2025"), 2);
     }
 
-    // `names_a_column` is `columns_on` in one pass of a set: they agree on every line of the
+    // `names_a_column` is `columns_on` in one pass: they agree on every line of the
     // fixtures' text inputs and on lines written for the purpose.
     #[test]
     fn names_a_column_agrees_with_columns_on() {

@@ -761,19 +761,14 @@ impl Rules {
                 label_index.push((fi, li));
             }
         }
-        for c in &fields.column {
-            let id = format!("column {:?}", c.kind);
-            jobs.one("fields.toml", &id, format!(r"\b(?:{})\b", c.pattern));
+        let column_patterns: Vec<String> = (fields.column.iter())
+            .map(|c| format!(r"\b(?:{})\b", c.pattern))
+            .collect();
+        for (c, p) in fields.column.iter().zip(&column_patterns) {
+            jobs.one("fields.toml", &format!("column {:?}", c.kind), p.clone());
         }
         jobs.set("fields.toml", "labels", label_patterns);
-        jobs.one(
-            "fields.toml",
-            "columns",
-            (fields.column.iter())
-                .map(|c| format!(r"\b(?:{})\b", c.pattern))
-                .collect::<Vec<_>>()
-                .join("|"),
-        );
+        jobs.one("fields.toml", "columns", column_patterns.join("|"));
         let mut out = jobs.compile()?.into_iter();
 
         let payer_names = out.next_one()?;
