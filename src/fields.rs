@@ -3323,6 +3323,20 @@ mod tests {
         assert_eq!(f.letter_date, None);
     }
 
+    // Regression: a portal message's date is its "Sent:" header; the date of a statement it
+    // quotes later ("EOB date:") had been taken for it.
+    #[test]
+    fn a_messages_sent_header_is_its_date() {
+        let f = fields_of(
+            "From: Member Services\nSent: 05/12/2026 9:02 AM\nHello Pat,\nYour claim was denied.\nEOB date: 04/01/2026",
+        );
+        assert_eq!(f.letter_date, Date::new(2026, 5, 12).ok());
+        // "sent" in a sentence is no label.
+        let f =
+            fields_of("We sent your provider a letter about this claim.\nNotice date: 04/01/2026");
+        assert_eq!(f.letter_date, Date::new(2026, 4, 1).ok());
+    }
+
     // Regression: "the same charges ($90.00)" in a sentence was read as an accounting
     // negative, a billed amount of -90.
     #[test]
