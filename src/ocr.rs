@@ -159,6 +159,20 @@ pub fn recognize(page: &PageImage) -> Result<OcrPage, String> {
     Ok(best)
 }
 
+/// A page as the first reading hands it to tesseract: prepared (a photographed page found and
+/// straightened, the background flattened, pixels squared at a known resolution) and turned
+/// the way its lines read. For seeing what the engine saw, and for timing the tesseract CLI
+/// on the same page (benches/ocr.sh).
+pub fn prepared_page(page: &PageImage) -> PageImage {
+    let prepared = prepare::prepare(page);
+    let guess = prepare::orientation(&prepared);
+    let prepared = prepare::turn(prepared, guess);
+    PageImage {
+        dpi: (prepared.dpi, prepared.dpi),
+        image: prepared.image,
+    }
+}
+
 /// Reads one prepared page.
 fn read(prepared: &prepare::Prepared) -> Result<OcrPage, String> {
     #[cfg(test)]
@@ -882,6 +896,32 @@ mod tests {
             assert_eq!((readings, read.rotated), (1, back));
             assert!(read.confidence >= LOW_CONFIDENCE, "{}", read.confidence);
         }
+    }
+
+    // The page a photo of a letter on a desk holds, as OCR is handed it: the page only
+    // (a US letter's proportions, upright), at the resolution its width gives.
+    #[test]
+    fn a_desk_photo_is_handed_over_as_its_page() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let bytes =
+            std::fs::read(dir.join("fixtures/photo-desk-two-column-letter/page-1.jpg")).unwrap();
+        let photo = decode_image(&bytes).unwrap().remove(0);
+        let page = prepared_page(&photo);
+        let (w, h) = page.image.dimensions();
+        // The photo is 1655x2010 (1.21 high to wide), the page 8.5 by 11 inches (1.29).
+        let ratio = h as f32 / w as f32;
+        assert!((ratio - 11.0 / 8.5).abs() < 0.04, "{w}x{h}");
+        let (pw, ph) = photo.image.dimensions();
+        assert!(
+            ((ph as f32 / pw as f32) - 11.0 / 8.5).abs() > 0.06,
+            "{pw}x{ph}"
+        );
+        // At the resolution its width gives (the phone wrote 72 dpi).
+        assert!(
+            (page.dpi.0 - w as f32 / 8.5).abs() < 10.0,
+            "{:?} for {w}",
+            page.dpi
+        );
     }
 
     // A photo is turned the way the phone was held (EXIF orientation), as a photo viewer shows
