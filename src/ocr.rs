@@ -130,11 +130,9 @@ pub fn recognize(page: &PageImage) -> Result<OcrPage, String> {
     if cfg!(fuzzing) {
         return Err("OCR is not run in a fuzzing build".into());
     }
-    let prepared = prepare::prepare(page);
     // Read once, turned, instead of read as noise and then again turned (each reading costs
     // as much as the first).
-    let guess = prepare::orientation(&prepared);
-    let prepared = prepare::turn(prepared, guess);
+    let (prepared, guess) = prepared_turned(page);
     let mut first = read(&prepared)?;
     first.rotated = guess;
     if first.confidence >= LOW_CONFIDENCE {
@@ -164,13 +162,19 @@ pub fn recognize(page: &PageImage) -> Result<OcrPage, String> {
 /// the way its lines read. For seeing what the engine saw, and for timing the tesseract CLI
 /// on the same page (benches/ocr.sh).
 pub fn prepared_page(page: &PageImage) -> PageImage {
-    let prepared = prepare::prepare(page);
-    let guess = prepare::orientation(&prepared);
-    let prepared = prepare::turn(prepared, guess);
+    let (prepared, _) = prepared_turned(page);
     PageImage {
         dpi: (prepared.dpi, prepared.dpi),
         image: prepared.image,
     }
+}
+
+/// A page prepared and turned the way its lines read (judged from its lines and letters), and
+/// the degrees it was turned by.
+fn prepared_turned(page: &PageImage) -> (prepare::Prepared, u32) {
+    let prepared = prepare::prepare(page);
+    let guess = prepare::orientation(&prepared);
+    (prepare::turn(prepared, guess), guess)
 }
 
 /// Reads one prepared page.
