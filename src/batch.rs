@@ -178,6 +178,100 @@ pub fn collect(paths: &[PathBuf]) -> Inputs {
     out
 }
 
+/// One document of a batch: a file, or several files read as its pages, in order.
+pub type Pages = Vec<PathBuf>;
+
+/// `--group-by-folder`: every folder below one of `roots` is one document, the files directly
+/// in it its pages in natural name order (`page-2` before `page-10`): a letter photographed or
+/// scanned page by page, a folder per letter. Files directly in a root, and files named
+/// directly, stay one document each. Documents keep the order their first file has in `files`.
+pub fn group_by_folder(roots: &[PathBuf], files: Vec<PathBuf>) -> Vec<Pages> {
+    let mut out: Vec<Pages> = Vec::new();
+    // Where each folder's document is in `out`.
+    let mut folders: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
+    for f in files {
+        let folder = f.parent().map(Path::to_path_buf).unwrap_or_default();
+        let below_a_root = roots
+            .iter()
+            .any(|r| r.is_dir() && folder != *r && folder.starts_with(r));
+        if !below_a_root {
+            out.push(vec![f]);
+            continue;
+        }
+        match folders.get(&folder) {
+            Some(&i) => out[i].push(f),
+            None => {
+                folders.insert(folder, out.len());
+                out.push(vec![f]);
+            }
+        }
+    }
+    for pages in &mut out {
+        pages.sort_by(|a, b| natural_order(&name_of(a), &name_of(b)));
+    }
+    out
+}
+
+fn name_of(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Names compared with their runs of digits as numbers: "page-2" before "page-10".
+fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn runs(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (i, c) in s.char_indices().skip(1) {
+            let prev = s[..i]
+                .chars()
+                .next_back()
+                .is_some_and(|p| p.is_ascii_digit());
+            if c.is_ascii_digit() != prev {
+                out.push((prev, &s[start..i]));
+                start = i;
+            }
+        }
+        if !s.is_empty() {
+            out.push((
+                s[start..].starts_with(|c: char| c.is_ascii_digit()),
+                &s[start..],
+            ));
+        }
+        out
+    }
+    let (ra, rb) = (runs(a), runs(b));
+    for (x, y) in ra.iter().zip(&rb) {
+        let o = match (x, y) {
+            ((true, x), (true, y)) => {
+                let (x, y) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
+                x.len().cmp(&y.len()).then_with(|| x.cmp(y))
+            }
+            ((_, x), (_, y)) => x.cmp(y),
+        };
+        if o != std::cmp::Ordering::Equal {
+            return o;
+        }
+    }
+    ra.len().cmp(&rb.len()).then_with(|| a.cmp(b))
+}
+
+/// The name of a document in records and messages: its file, or its pages' joined by " + "
+/// (as the report's `source.path` names them).
+fn name_of_pages(pages: &[PathBuf]) -> PathBuf {
+    match pages {
+        [one] => one.clone(),
+        several => PathBuf::from(
+            several
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" + "),
+        ),
+    }
+}
+
 /// Whether a file's first bytes look like something overturn reads.
 fn sniff(path: &Path) -> Result<(), String> {
     use std::io::Read;
@@ -208,31 +302,37 @@ pub struct Progress {
 
 /// Parses one input into a record (or notes it is already done), in the batch's OCR
 /// languages when it names some. Panics become records.
-fn process_one(path: &Path, rules: &Rules, opts: &Options) -> Outcome {
+fn process_one(pages: &[PathBuf], rules: &Rules, opts: &Options) -> Outcome {
     match &opts.lang {
-        Some(lang) => crate::ocr::with_language(lang, || process_in(path, rules, opts)),
-        None => process_in(path, rules, opts),
+        Some(lang) => crate::ocr::with_language(lang, || process_in(pages, rules, opts)),
+        None => process_in(pages, rules, opts),
     }
 }
 
-fn process_in(path: &Path, rules: &Rules, opts: &Options) -> Outcome {
-    let doc = match ingest::load(&Input::Path(path.to_path_buf())) {
-        Ok(d) => d,
-        Err(e) => return Outcome::Record(Record::from_error(&e, path, None)),
+fn process_in(pages: &[PathBuf], rules: &Rules, opts: &Options) -> Outcome {
+    let name = name_of_pages(pages);
+    let mut docs = Vec::with_capacity(pages.len());
+    for path in pages {
+        match ingest::load(&Input::Path(path.clone())) {
+            Ok(d) => docs.push(d),
+            // A page that cannot be read fails the document, naming that file.
+            Err(e) => return Outcome::Record(Record::from_error(&e, &name, None)),
+        }
+    }
+    let (path, sha) = match docs.as_slice() {
+        [one] => (one.path.display().to_string(), one.sha256.clone()),
+        several => (crate::pages_path(several), crate::pages_sha256(several)),
     };
-    if opts
-        .done
-        .contains(&(doc.path.display().to_string(), doc.sha256.clone()))
-    {
+    if opts.done.contains(&(path, sha.clone())) {
         return Outcome::AlreadyDone;
     }
-    let sha = doc.sha256.clone();
-    Outcome::Record(guarded(path, &sha, || {
+    Outcome::Record(guarded(&name, &sha, || {
         test_delay();
-        let parsed = if opts.redact {
-            crate::parse_document_redacted(&doc, rules)
-        } else {
-            crate::parse_document(&doc, rules)
+        let parsed = match (docs.as_slice(), opts.redact) {
+            ([one], false) => crate::parse_document(one, rules),
+            ([one], true) => crate::parse_document_redacted(one, rules),
+            (several, false) => crate::parse_documents(several, rules),
+            (several, true) => crate::parse_documents_redacted(several, rules),
         };
         match parsed {
             Ok(mut r) => {
@@ -241,7 +341,7 @@ fn process_in(path: &Path, rules: &Rules, opts: &Options) -> Outcome {
                 }
                 Record::Report(Box::new(r))
             }
-            Err(e) => Record::from_error(&e, &doc.path, Some(doc.sha256.clone())),
+            Err(e) => Record::from_error(&e, &name, Some(sha.clone())),
         }
     }))
 }
@@ -250,19 +350,19 @@ fn process_in(path: &Path, rules: &Rules, opts: &Options) -> Outcome {
 /// worker waits for the helper's answer, and abandons a helper that does not answer in time
 /// (a thread cannot be stopped from outside) for a fresh one. Threads start only then.
 struct Helper {
-    jobs: mpsc::Sender<PathBuf>,
+    jobs: mpsc::Sender<Pages>,
     results: mpsc::Receiver<Outcome>,
 }
 
 impl Helper {
     fn start(rules: &'static Rules, opts: Arc<Options>) -> std::io::Result<Helper> {
-        let (jobs, job_rx) = mpsc::channel::<PathBuf>();
+        let (jobs, job_rx) = mpsc::channel::<Pages>();
         let (res_tx, results) = mpsc::channel();
         std::thread::Builder::new()
             .name("overturn-doc".into())
             .spawn(move || {
-                for path in job_rx {
-                    if res_tx.send(process_one(&path, rules, &opts)).is_err() {
+                for pages in job_rx {
+                    if res_tx.send(process_one(&pages, rules, &opts)).is_err() {
                         break;
                     }
                 }
@@ -273,12 +373,14 @@ impl Helper {
 
 /// One document under a time limit, on the worker's helper thread.
 fn process_with_limit(
-    path: &Path,
+    pages: &[PathBuf],
     rules: &'static Rules,
     opts: &Arc<Options>,
     limit: Duration,
     helper: &mut Option<Helper>,
 ) -> Outcome {
+    let name = name_of_pages(pages);
+    let path = name.as_path();
     if helper.is_none() {
         match Helper::start(rules, Arc::clone(opts)) {
             Ok(h) => *helper = Some(h),
@@ -294,7 +396,7 @@ fn process_with_limit(
     }
     let answer = helper.as_ref().and_then(|h| {
         h.jobs
-            .send(path.to_path_buf())
+            .send(pages.to_vec())
             .ok()
             .and_then(|_| h.results.recv_timeout(limit).ok())
     });
@@ -352,8 +454,21 @@ pub fn run(
     write: &mut dyn FnMut(usize, &Record) -> std::io::Result<()>,
     progress: &mut dyn FnMut(Progress),
 ) -> std::io::Result<Progress> {
+    let docs: Vec<Pages> = files.iter().map(|f| vec![f.clone()]).collect();
+    run_documents(&docs, rules, opts, write, progress)
+}
+
+/// [`run`] over documents of one or more files each ([`group_by_folder`]): one record per
+/// document.
+pub fn run_documents(
+    docs: &[Pages],
+    rules: &'static Rules,
+    opts: &Options,
+    write: &mut dyn FnMut(usize, &Record) -> std::io::Result<()>,
+    progress: &mut dyn FnMut(Progress),
+) -> std::io::Result<Progress> {
     let jobs = opts.jobs.max(1);
-    let total = files.len();
+    let total = docs.len();
     let window = jobs * 4;
     let next_job = AtomicUsize::new(0);
     // Index of the next record to write, so workers wait instead of filling memory.
@@ -393,9 +508,9 @@ pub fn run(
                     }
                     let outcome = match opts.timeout {
                         Some(limit) => {
-                            process_with_limit(&files[i], rules, &shared, limit, &mut helper)
+                            process_with_limit(&docs[i], rules, &shared, limit, &mut helper)
                         }
-                        None => process_one(&files[i], rules, opts),
+                        None => process_one(&docs[i], rules, opts),
                     };
                     if tx.send((i, outcome)).is_err() {
                         break;
@@ -803,6 +918,67 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_ordered_with_their_numbers_as_numbers() {
+        let mut names = vec![
+            "page-10.jpg",
+            "page-2.jpg",
+            "page-1.jpg",
+            "page-02b.jpg",
+            "cover.jpg",
+            "page-9.jpg",
+            "page.jpg",
+        ];
+        names.sort_by(|a, b| natural_order(a, b));
+        assert_eq!(
+            names,
+            [
+                "cover.jpg",
+                "page-1.jpg",
+                "page-2.jpg",
+                "page-02b.jpg",
+                "page-9.jpg",
+                "page-10.jpg",
+                "page.jpg"
+            ]
+        );
+    }
+
+    #[test]
+    fn each_folder_below_a_root_is_one_document() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        for sub in ["a", "b", "b/inner"] {
+            std::fs::create_dir_all(root.join(sub)).unwrap();
+        }
+        let p = |s: &str| root.join(s);
+        let files = vec![
+            p("a/page-10.jpg"),
+            p("a/page-2.jpg"),
+            p("b/inner/x.pdf"),
+            p("b/one.png"),
+            p("loose.pdf"),
+        ];
+        let named = PathBuf::from("elsewhere/named.pdf");
+        let mut all = files.clone();
+        all.push(named.clone());
+        let docs = group_by_folder(std::slice::from_ref(&root), all);
+        assert_eq!(
+            docs,
+            vec![
+                vec![p("a/page-2.jpg"), p("a/page-10.jpg")],
+                vec![p("b/inner/x.pdf")],
+                vec![p("b/one.png")],
+                vec![p("loose.pdf")],
+                vec![named],
+            ]
+        );
+        // A folder named itself is the pile, not a letter: its files stay apart.
+        let a = vec![p("a/page-10.jpg"), p("a/page-2.jpg")];
+        let docs = group_by_folder(&[p("a")], a);
+        assert_eq!(docs.len(), 2);
+    }
 
     /// The batch's OCR languages reach the threads that read its documents: the pool's
     /// workers without a time limit, their helper threads with one.

@@ -125,6 +125,10 @@ struct BatchArgs {
     /// Record format.
     #[arg(long, value_enum, default_value = "jsonl")]
     format: BatchFormat,
+    /// Each folder below a given one is one document, its files the pages in name order
+    /// (page-2 before page-10): a letter photographed page by page, a folder per letter.
+    #[arg(long)]
+    group_by_folder: bool,
     /// Documents parsed at once (default: all cores).
     #[arg(short, long, value_name = "N")]
     jobs: Option<usize>,
@@ -512,6 +516,11 @@ fn batch(b: BatchArgs, rules: &'static Rules) -> anyhow::Result<u8> {
         b.paths.clone()
     };
     let inputs = batch::collect(&paths);
+    let docs: Vec<batch::Pages> = if b.group_by_folder {
+        batch::group_by_folder(&paths, inputs.files)
+    } else {
+        inputs.files.into_iter().map(|f| vec![f]).collect()
+    };
     let format = match b.format {
         BatchFormat::Jsonl => Format::Jsonl,
         BatchFormat::Csv => Format::Csv,
@@ -581,7 +590,7 @@ fn batch(b: BatchArgs, rules: &'static Rules) -> anyhow::Result<u8> {
         lang: None, // the process's: `run` sets `--lang` for every thread
     };
     let bar = (!b.quiet && std::io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new(inputs.files.len() as u64);
+        let bar = indicatif::ProgressBar::new(docs.len() as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
                 "{bar:40} {pos}/{len} documents, {per_sec}, ETA {eta} {msg}",
@@ -633,7 +642,7 @@ fn batch(b: BatchArgs, rules: &'static Rules) -> anyhow::Result<u8> {
             }
         }
     };
-    let result = batch::run(&inputs.files, rules, &opts, &mut write, &mut on_progress);
+    let result = batch::run_documents(&docs, rules, &opts, &mut write, &mut on_progress);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

@@ -98,35 +98,65 @@ fn redacted(mut report: Report, text: &text::Text) -> Report {
 
 /// The report of several files read as the pages of one document, and its text.
 fn pages_report(inputs: &[Input]) -> Result<(Report, text::Text)> {
-    let rules = Rules::bundled()?;
-    let Some(first) = inputs.first() else {
+    if inputs.is_empty() {
         // Nothing given reads as an empty document on stdin.
         return Err(Error::Empty {
             path: PathBuf::from("-"),
         });
-    };
+    }
     let docs = inputs
         .iter()
         .map(ingest::load)
         .collect::<Result<Vec<_>>>()?;
+    documents_report(&docs, Rules::bundled()?)
+}
+
+/// Loaded documents read as the pages of one document, in order ([`parse_pages`] once the
+/// files are read): `overturn batch --group-by-folder` reads a folder's files through this.
+pub fn parse_documents(docs: &[ingest::Document], rules: &Rules) -> Result<Report> {
+    Ok(documents_report(docs, rules)?.0)
+}
+
+/// [`parse_documents`] with the personal values replaced by placeholders.
+pub fn parse_documents_redacted(docs: &[ingest::Document], rules: &Rules) -> Result<Report> {
+    let (report, text) = documents_report(docs, rules)?;
+    Ok(redacted(report, &text))
+}
+
+/// The name of documents read as the pages of one: their paths joined by " + ".
+pub fn pages_path(docs: &[ingest::Document]) -> String {
+    docs.iter()
+        .map(|d| d.path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// The sha256 of documents read as the pages of one: that of their sha256s one after another.
+pub fn pages_sha256(docs: &[ingest::Document]) -> String {
+    ingest::sha256_hex(
+        docs.iter()
+            .map(|d| d.sha256.as_str())
+            .collect::<String>()
+            .as_bytes(),
+    )
+}
+
+/// The report and text of loaded documents read as the pages of one document.
+fn documents_report(docs: &[ingest::Document], rules: &Rules) -> Result<(Report, text::Text)> {
+    let Some(first) = docs.first() else {
+        return Err(Error::Empty {
+            path: PathBuf::from("-"),
+        });
+    };
     let texts = docs.iter().map(text::extract).collect::<Result<Vec<_>>>()?;
     let text = text::Text::concat(texts);
     let source = Source {
-        path: docs
-            .iter()
-            .map(|d| d.path.display().to_string())
-            .collect::<Vec<_>>()
-            .join(" + "),
-        sha256: ingest::sha256_hex(
-            docs.iter()
-                .map(|d| d.sha256.as_str())
-                .collect::<String>()
-                .as_bytes(),
-        ),
-        media_type: docs[0].media_type.mime().to_string(),
+        path: pages_path(docs),
+        sha256: pages_sha256(docs),
+        media_type: first.media_type.mime().to_string(),
         pages: text.pages.len() as u32,
     };
-    let mut report = analyze_guarded(&text, source, first.display_path(), rules)?;
+    let mut report = analyze_guarded(&text, source, first.path.clone(), rules)?;
     report
         .warnings
         .extend(docs.iter().filter_map(ingest::name_mismatch));

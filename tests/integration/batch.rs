@@ -310,3 +310,95 @@ fn csv_lines_has_one_row_per_service_line() {
         .collect();
     assert_eq!(errors.len(), 1);
 }
+
+// A folder per letter, its pages one file each (`--group-by-folder`): each folder is one
+// document read in its pages' name order, numbers as numbers; loose files stay documents of
+// their own; a page that cannot be read fails its letter only; `--resume` knows a letter done.
+#[test]
+fn group_by_folder_reads_each_folder_as_one_letter() {
+    let dir = tempfile::tempdir().unwrap();
+    let mail = dir.path().join("mail");
+    let letter = mail.join("letter-a");
+    let broken = mail.join("letter-b");
+    std::fs::create_dir_all(&letter).unwrap();
+    std::fs::create_dir_all(&broken).unwrap();
+    // Page 1 names the claim; page 2 (named page-10, after page-2 by number) gives the window.
+    std::fs::write(
+        letter.join("page-2.txt"),
+        "Lindenfield Health Plan\nJune 3, 2026\nMember ID: LHP-5520-1187\n\
+         Claim number: 7731-0042-19\nDear Member,\nWe denied your claim for physical therapy \
+         because prior authorization was not obtained.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        letter.join("page-10.txt"),
+        "Your right to appeal\nYou have 180 days from the date of this letter to ask for an \
+         internal appeal.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        broken.join("page-1.txt"),
+        "Dear Member, we denied your claim.\n",
+    )
+    .unwrap();
+    std::fs::write(broken.join("page-2.txt"), b"").unwrap();
+    let loose = mail.join("loose.pdf");
+    std::fs::copy(fixture_input(&root().join("fixtures/paid-eob")), &loose).unwrap();
+    let out = dir.path().join("records.jsonl");
+
+    let run = |extra: &[&str]| {
+        overturn()
+            .args(["batch", "--quiet", "--group-by-folder", "-o"])
+            .arg(&out)
+            .args(extra)
+            .arg(&mail)
+            .assert()
+            .code(1) // letter-b failed
+            .get_output()
+            .clone()
+    };
+    run(&[]);
+    let recs = records(&std::fs::read_to_string(&out).unwrap());
+    let first = letter.join("page-2.txt").display().to_string();
+    let second = letter.join("page-10.txt").display().to_string();
+    assert_eq!(
+        paths_of(&recs),
+        [
+            format!("{first} + {second}"),
+            format!(
+                "{} + {}",
+                broken.join("page-1.txt").display(),
+                broken.join("page-2.txt").display()
+            ),
+            loose.display().to_string(),
+        ]
+    );
+    let a = &recs[0];
+    assert_eq!(a["source"]["pages"], 2);
+    assert_eq!(a["claim"]["claim_number"], "7731-0042-19");
+    assert_eq!(a["denial"]["category"], "prior_authorization");
+    assert_eq!(a["dates"]["appeal_deadline"], "2026-11-30");
+    assert_eq!(a["dates"]["appeal_deadline_basis"], "computed");
+    assert_eq!(recs[1]["error"]["kind"], "empty");
+    let message = recs[1]["error"]["message"].as_str().unwrap();
+    assert!(message.contains("page-2.txt"), "{message}");
+    assert_eq!(recs[2]["document_type"], "eob");
+
+    // Resumed, the letters done are not read again; the one whose page could not be read is
+    // tried again (as a file that could not be read is), and fails again.
+    run(&["--resume"]);
+    let resumed = records(&std::fs::read_to_string(&out).unwrap());
+    assert_eq!(resumed[..3], recs[..]);
+    assert_eq!(resumed[3..], recs[1..2]);
+
+    // Without the option every file is its own document.
+    let apart = overturn()
+        .args(["batch", "--quiet"])
+        .arg(&mail)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(records(&String::from_utf8(apart).unwrap()).len(), 5);
+}
