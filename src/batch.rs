@@ -262,13 +262,7 @@ fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
 fn name_of_pages(pages: &[PathBuf]) -> PathBuf {
     match pages {
         [one] => one.clone(),
-        several => PathBuf::from(
-            several
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(" + "),
-        ),
+        several => PathBuf::from(crate::pages_path(several.iter().map(PathBuf::as_path))),
     }
 }
 
@@ -319,11 +313,15 @@ fn process_in(pages: &[PathBuf], rules: &Rules, opts: &Options) -> Outcome {
             Err(e) => return Outcome::Record(Record::from_error(&e, &name, None)),
         }
     }
-    let (path, sha) = match docs.as_slice() {
-        [one] => (one.path.display().to_string(), one.sha256.clone()),
-        several => (crate::pages_path(several), crate::pages_sha256(several)),
+    // The key a record of this document has (its `source`), as `--resume` read them.
+    let sha = match docs.as_slice() {
+        [one] => one.sha256.clone(),
+        several => crate::pages_sha256(several),
     };
-    if opts.done.contains(&(path, sha.clone())) {
+    if opts
+        .done
+        .contains(&(name.display().to_string(), sha.clone()))
+    {
         return Outcome::AlreadyDone;
     }
     Outcome::Record(guarded(&name, &sha, || {

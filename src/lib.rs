@@ -123,10 +123,11 @@ pub fn parse_documents_redacted(docs: &[ingest::Document], rules: &Rules) -> Res
     Ok(redacted(report, &text))
 }
 
-/// The name of documents read as the pages of one: their paths joined by " + ".
-pub fn pages_path(docs: &[ingest::Document]) -> String {
-    docs.iter()
-        .map(|d| d.path.display().to_string())
+/// The name of files read as the pages of one document: their paths joined by " + ".
+pub fn pages_path<'a>(paths: impl IntoIterator<Item = &'a std::path::Path>) -> String {
+    paths
+        .into_iter()
+        .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(" + ")
 }
@@ -151,7 +152,7 @@ fn documents_report(docs: &[ingest::Document], rules: &Rules) -> Result<(Report,
     let texts = docs.iter().map(text::extract).collect::<Result<Vec<_>>>()?;
     let text = text::Text::concat(texts);
     let source = Source {
-        path: pages_path(docs),
+        path: pages_path(docs.iter().map(|d| d.path.as_path())),
         sha256: pages_sha256(docs),
         media_type: first.media_type.mime().to_string(),
         pages: text.pages.len() as u32,
