@@ -189,11 +189,11 @@ pub fn group_by_folder(roots: &[PathBuf], files: Vec<PathBuf>) -> Vec<Pages> {
     let mut out: Vec<Pages> = Vec::new();
     // Where each folder's document is in `out`.
     let mut folders: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
+    // Asked of the file system once, not once per file.
+    let roots: Vec<&PathBuf> = roots.iter().filter(|r| r.is_dir()).collect();
     for f in files {
         let folder = f.parent().map(Path::to_path_buf).unwrap_or_default();
-        let below_a_root = roots
-            .iter()
-            .any(|r| r.is_dir() && folder != *r && folder.starts_with(r));
+        let below_a_root = roots.iter().any(|r| folder != **r && folder.starts_with(r));
         if !below_a_root {
             out.push(vec![f]);
             continue;

@@ -98,12 +98,6 @@ fn redacted(mut report: Report, text: &text::Text) -> Report {
 
 /// The report of several files read as the pages of one document, and its text.
 fn pages_report(inputs: &[Input]) -> Result<(Report, text::Text)> {
-    if inputs.is_empty() {
-        // Nothing given reads as an empty document on stdin.
-        return Err(Error::Empty {
-            path: PathBuf::from("-"),
-        });
-    }
     let docs = inputs
         .iter()
         .map(ingest::load)
@@ -145,6 +139,7 @@ pub fn pages_sha256(docs: &[ingest::Document]) -> String {
 /// The report and text of loaded documents read as the pages of one document.
 fn documents_report(docs: &[ingest::Document], rules: &Rules) -> Result<(Report, text::Text)> {
     let Some(first) = docs.first() else {
+        // Nothing given reads as an empty document on stdin.
         return Err(Error::Empty {
             path: PathBuf::from("-"),
         });
